@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gofer.c - the gofer process: birth, confinement, and the sentry's client.
+ *
+ * The gofer is forked by the sentry with CLONE_NEWUSER | CLONE_NEWNS.  The
+ * sentry writes its id maps (the invoking user becomes root inside; a root
+ * invoker maps uids and gids 0-65535 so that overlay copy-up can keep owners),
+ * then says go.  The gofer builds the tree (tree.c), ending with the tree as
+ * its root, closes every fd it did not bring for the purpose, drops all
+ * capabilities, loads its seccomp allowlist and only then reports ready and
+ * starts reading requests.  It dies with the sentry (PR_SET_PDEATHSIG).
+ */
+#include "gofer/gofer.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "fdio.h"
+#include "gofer/server.h"
+#include "log.h"
+#include "sys.h"
+#include "util.h"
+
+struct gofer_status {
+	int32_t result;
+	char msg[sizeof(((struct merr *)0)->msg)];
+};
+
+static int report(int ctl, int result, const char *msg)
+{
+	struct gofer_status st = { .result = result };
+
+	snprintf(st.msg, sizeof(st.msg), "%s", msg ? msg : "");
+	return fdio_send(ctl, &st, sizeof(st), NULL, 0);
+}
+
+int gofer_child(const struct gofer_tree *t, int ctl)
+{
+	struct merr e = { 0 };
+	char go;
+	unsigned nfds;
+	int rootfd, null, r;
+
+	log_set_component("gofer");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (fdio_recv(ctl, &go, 1, NULL, 0, &nfds) != 1)
+		return 1;	/* the sentry gave up on us */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		merr_sys(&e, "become root in the gofer's user namespace");
+		goto fail;
+	}
+	prctl(PR_SET_DUMPABLE, 0);
+	r = tree_build(t, &e);
+	if (r < 0)
+		goto fail;
+	/* Built: the sentry copies our mounts for the guest, then says go on. */
+	if (report(ctl, 0, NULL) < 0 || fdio_recv(ctl, &go, 1, NULL, 0, &nfds) != 1)
+		return 1;
+	r = tree_unveil(t, &e);
+	if (r < 0)
+		goto fail;
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (rootfd < 0) {
+		merr_sys(&e, "open the sandbox root");
+		goto fail;
+	}
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	{
+		int keep[] = { ctl, rootfd };
+
+		r = confine_close_fds(keep, ARRAY_SIZE(keep));
+		if (r < 0) {
+			merr_set(&e, -r, "close inherited fds: %s", strerror(-r));
+			goto fail;
+		}
+	}
+	if (confine_drop_caps(0, &e) < 0 || confine_seccomp(gofer_syscalls, gofer_nsyscalls, &e) < 0)
+		goto fail;
+	if (report(ctl, 0, NULL) < 0)
+		return 1;
+	return gofer_serve(rootfd, ctl) < 0 ? 1 : 0;
+fail:
+	report(ctl, -e.errnum, e.msg);
+	return 1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return write_full(fd, text, strlen(text));
+}
+
+/* Map the invoking user to root in the namespace of @pid. */
+static int write_maps(pid_t pid, struct merr *e)
+{
+	char path[64], map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int r;
+
+	if (uid != 0) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+		r = write_file(path, "deny");
+		if (r < 0 && r != -ENOENT)
+			return merr_set(e, -r, "write %s: %s", path, strerror(-r));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	snprintf(map, sizeof(map), uid == 0 ? "0 0 65536\n" : "0 %u 1\n", uid);
+	r = write_file(path, map);
+	if (r < 0)
+		return merr_set(e, -r, "write %s: %s (are user namespaces enabled? "
+				"sysctl user.max_user_namespaces)", path, strerror(-r));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	snprintf(map, sizeof(map), uid == 0 ? "0 0 65536\n" : "0 %u 1\n", gid);
+	r = write_file(path, map);
+	if (r < 0)
+		return merr_set(e, -r, "write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+static int wait_status(struct gofer *g, struct merr *e, const char *what)
+{
+	struct gofer_status st;
+	unsigned nfds;
+	ssize_t n = fdio_recv(g->ctl, &st, sizeof(st), NULL, 0, &nfds);
+
+	if (n != (ssize_t)sizeof(st))
+		return merr_set(e, EPROTO, "the gofer died while %s", what);
+	st.msg[sizeof(st.msg) - 1] = '\0';
+	if (st.result < 0)
+		return merr_set(e, -st.result, "%s", st.msg);
+	return 0;
+}
+
+int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
+{
+	int sp[2], r;
+	pid_t pid;
+
+	memset(g, 0, sizeof(*g));
+	g->pidfd = g->ctl = -1;
+	pthread_mutex_init(&g->lock, NULL);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return merr_sys(e, "socketpair for the gofer");
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		r = merr_sys(e, "create the gofer's namespaces (are unprivileged user "
+			     "namespaces allowed? sysctl user.max_user_namespaces)");
+		close(sp[0]);
+		close(sp[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		_exit(gofer_child(t, sp[1]));
+	}
+	close(sp[1]);
+	g->pid = pid;
+	g->ctl = sp[0];
+	g->pidfd = sys_pidfd_open(pid, 0);
+	r = write_maps(pid, e);
+	if (r < 0)
+		goto fail;
+	r = fdio_send(g->ctl, "G", 1, NULL, 0);
+	if (r < 0) {
+		merr_set(e, -r, "start the gofer: %s", strerror(-r));
+		goto fail;
+	}
+	r = wait_status(g, e, "building the sandbox tree");
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	gofer_stop(g);
+	return r;
+}
+
+int gofer_seal(struct gofer *g, struct merr *e)
+{
+	int r = fdio_send(g->ctl, "D", 1, NULL, 0);
+
+	if (r < 0)
+		return merr_set(e, -r, "seal the gofer: %s", strerror(-r));
+	return wait_status(g, e, "confining itself");
+}
+
+int gofer_channel_open(struct gofer *g)
+{
+	struct gofer_req req = { .op = GOFER_CHANNEL };
+	int sp[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	pthread_mutex_lock(&g->lock);
+	r = gofer_call(g->ctl, &req, "/", NULL, 0, sp[1], NULL);
+	pthread_mutex_unlock(&g->lock);
+	close(sp[1]);
+	if (r < 0) {
+		close(sp[0]);
+		return r;
+	}
+	return sp[0];
+}
+
+int gofer_call(int ch, struct gofer_req *req, const char *s1, const void *s2, size_t len2,
+	       int fd_in, int *fd_out)
+{
+	char buf[GOFER_MSG_MAX];
+	struct gofer_resp resp;
+	int fds[FDIO_MAX_FDS];
+	unsigned nfds = 0;
+	ssize_t n;
+	int r;
+
+	if (fd_out)
+		*fd_out = -1;
+	n = gofer_req_build(buf, sizeof(buf), req, s1, s2, len2);
+	if (n < 0)
+		return (int)n;
+	r = fdio_send(ch, buf, (size_t)n, fd_in >= 0 ? &fd_in : NULL, fd_in >= 0 ? 1 : 0);
+	if (r < 0)
+		return r == -EPIPE ? -ECONNRESET : r;
+	n = fdio_recv(ch, &resp, sizeof(resp), fds, FDIO_MAX_FDS, &nfds);
+	if (n == 0)
+		return -ECONNRESET;
+	if (n < 0)
+		return (int)n;
+	if (gofer_resp_check(req->op, &resp, (size_t)n, nfds) < 0) {
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		return -EPROTO;
+	}
+	if (nfds) {
+		if (fd_out)
+			*fd_out = fds[0];
+		else
+			close(fds[0]);
+	}
+	return resp.result;
+}
+
+void gofer_stop(struct gofer *g)
+{
+	if (g->ctl >= 0)
+		close(g->ctl);
+	g->ctl = -1;
+	if (g->pid > 0) {
+		if (g->pidfd >= 0)
+			sys_pidfd_send_signal(g->pidfd, SIGKILL);
+		else
+			kill(g->pid, SIGKILL);
+		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		g->pid = 0;
+	}
+	if (g->pidfd >= 0)
+		close(g->pidfd);
+	g->pidfd = -1;
+}

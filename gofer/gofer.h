@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gofer.h - starting the gofer and talking to it, from the sentry's side.
+ *
+ * gofer_start() forks the gofer into fresh user and mount namespaces, maps the
+ * invoking user to root in them, and waits until the gofer has built the
+ * sandbox tree and confined itself.  The sentry then opens one channel per
+ * worker thread (gofer_channel_open()) and sends requests with gofer_call().
+ */
+#ifndef MOAT_GOFER_H
+#define MOAT_GOFER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "gofer/proto.h"
+#include "gofer/tree.h"
+
+struct gofer {
+	pid_t pid;
+	int pidfd;
+	int ctl;		/* control channel; requests on it take @lock */
+	pthread_mutex_t lock;
+};
+
+/**
+ * gofer_start() - fork the gofer and wait until its tree is ready
+ * @g:		filled in
+ * @t:		the tree to build
+ * @e:		error: the gofer's own message when the tree could not be built
+ *
+ * Return: 0, or -errno
+ */
+int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e);
+
+/**
+ * gofer_seal() - tell the gofer that the guest's mounts are copied: it lets go
+ * of what it held for them, confines itself and starts serving
+ * Return: 0 or -errno
+ */
+int gofer_seal(struct gofer *g, struct merr *e);
+
+/**
+ * gofer_channel_open() - open another request channel
+ * Return: the channel fd, or -errno
+ */
+int gofer_channel_open(struct gofer *g);
+
+/**
+ * gofer_call() - send one request and wait for its reply
+ * @ch:		a channel from gofer_channel_open()
+ * @req:	header (op, flags, mode, a, b, times)
+ * @s1:		first path
+ * @s2, @len2:	second part (see proto.h), or NULL, 0
+ * @fd_in:	fd to pass (GOFER_BIND) or -1
+ * @fd_out:	receives the fd of GOFER_OPEN, or NULL
+ *
+ * Return: the gofer's result (>= 0 or -errno); -EPROTO for a bad reply and
+ * -ECONNRESET if the gofer is gone
+ */
+int gofer_call(int ch, struct gofer_req *req, const char *s1, const void *s2, size_t len2,
+	       int fd_in, int *fd_out);
+
+/** gofer_stop() - end the gofer and reap it */
+void gofer_stop(struct gofer *g);
+
+/* The gofer process's entry point, in the child (gofer.c). */
+int gofer_child(const struct gofer_tree *t, int ctl);
+
+#endif

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * server.c - the gofer's request loop.
+ *
+ * Theory of operation
+ * -------------------
+ * By the time this loop runs, the gofer's root is the writable sandbox tree
+ * (tree.c), it holds no capabilities, and its seccomp filter allows only the
+ * system calls listed in gofer_syscalls[] below.  Every request arrives on one
+ * of the sentry's channels (SOCK_SEQPACKET), is checked by gofer_req_check()
+ * and is carried out relative to the root with openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS): a path can never leave the tree, whatever its "..",
+ * symlinks or concurrent renames.  The kernel applies the sandbox's rules
+ * itself: read-only mounts (EROFS), whiteouts of hidden paths (ENOENT), the
+ * upper layer's size (ENOSPC), and, since the gofer runs with the guest's user
+ * and no capabilities, the same permission checks the guest would get.
+ *
+ * Opens never block: the gofer opens with O_NONBLOCK and clears it afterwards,
+ * so a FIFO without a peer cannot stall every other request.
+ */
+#include "gofer/server.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include "syscall_nr.h"
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fdio.h"
+#include "gofer/proto.h"
+#include "log.h"
+#include "sys.h"
+#include "util.h"
+
+
+#define MAX_CHANNELS 64
+
+/* The system calls this loop makes: its seccomp allowlist. */
+const int gofer_syscalls[] = {
+	SCMP_SYS(openat2), SCMP_SYS(openat), SCMP_SYS(mkdirat), SCMP_SYS(mknodat),
+	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(linkat), SCMP_SYS(symlinkat),
+	SCMP_SYS(fchmodat), SCMP_SYS(fchmodat2), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
+	SCMP_SYS(ftruncate), SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
+	SCMP_SYS(lremovexattr), SCMP_SYS(bind), SCMP_SYS(fchdir), SCMP_SYS(faccessat2),
+	SCMP_SYS(fcntl), SCMP_SYS(close), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+	SCMP_SYS(ppoll), SCMP_SYS(poll), SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat), SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
+	SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(getpid), SCMP_SYS(gettid),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
+	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
+	SCMP_SYS(getrandom),
+};
+const size_t gofer_nsyscalls = ARRAY_SIZE(gofer_syscalls);
+
+struct server {
+	int rootfd;
+	struct pollfd ch[MAX_CHANNELS];
+	size_t nch;
+};
+
+/*
+ * Split @path into its parent directory, opened in the root, and the last
+ * component (with any trailing slashes, which the *at() calls interpret).
+ */
+static int open_parent(int rootfd, const char *path, char *name, size_t cap)
+{
+	char parent[GOFER_PATH_MAX];
+	size_t len = strlen(path), end = len, start;
+
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (start == end) {	/* the root itself */
+		snprintf(name, cap, ".");
+		return sys_openat2(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, MOAT_RESOLVE);
+	}
+	if (len - start >= cap)
+		return -ENAMETOOLONG;
+	memcpy(name, path + start, len - start + 1);
+	memcpy(parent, path, start);
+	parent[start] = '\0';
+	int fd = sys_openat2(rootfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, MOAT_RESOLVE);
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_target(int rootfd, const char *path, bool follow)
+{
+	int fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0,
+			     MOAT_RESOLVE);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int op_open(struct server *s, const struct gofer_msg *m, int *out)
+{
+	int flags = (int)m->req->flags;
+	int fd = sys_openat2(s->rootfd, m->s1, (uint64_t)(flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC),
+			     (flags & (O_CREAT | O_TMPFILE)) ? m->req->mode : 0, MOAT_RESOLVE);
+
+	if (fd < 0)
+		return -errno;
+	if (!(flags & O_NONBLOCK)) {
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			int r = -errno;
+
+			close(fd);
+			return r;
+		}
+	}
+	*out = fd;
+	return 0;
+}
+
+static int op_two_paths(struct server *s, const struct gofer_msg *m)
+{
+	char n1[NAME_MAX * 4], n2[NAME_MAX * 4];
+	_cleanup_close_ int p1 = open_parent(s->rootfd, m->s1, n1, sizeof(n1));
+	_cleanup_close_ int p2 = -1;
+	int r;
+
+	if (p1 < 0)
+		return p1;
+	p2 = open_parent(s->rootfd, m->s2, n2, sizeof(n2));
+	if (p2 < 0)
+		return p2;
+	if (m->req->op == GOFER_RENAME)
+		r = (int)syscall(SYS_renameat2, p1, n1, p2, n2, m->req->flags);
+	else
+		r = linkat(p1, n1, p2, n2, (int)m->req->flags);
+	return r < 0 ? -errno : 0;
+}
+
+static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
+{
+	char name[NAME_MAX * 4];
+	_cleanup_close_ int parent = open_parent(s->rootfd, m->s1, name, sizeof(name));
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int r;
+
+	if (parent < 0)
+		return parent;
+	if (strlen(name) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, name);
+	if (fchdir(parent) < 0)
+		return -errno;
+	r = bind(sock, (struct sockaddr *)&sun,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1));
+	r = r < 0 ? -errno : 0;
+	if (fchdir(s->rootfd) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
+static int op_xattr(const struct gofer_msg *m)
+{
+	bool nofollow = m->req->flags & GOFER_NOFOLLOW;
+	int flags = (int)(m->req->flags & ~GOFER_NOFOLLOW);
+	int r;
+
+	/* The gofer's root is the sandbox root, so these paths stay inside it. */
+	if (m->req->op == GOFER_SETXATTR)
+		r = nofollow ? lsetxattr(m->s1, m->s2, m->data, m->datalen, flags)
+			     : setxattr(m->s1, m->s2, m->data, m->datalen, flags);
+	else
+		r = nofollow ? lremovexattr(m->s1, m->s2) : removexattr(m->s1, m->s2);
+	return r < 0 ? -errno : 0;
+}
+
+/* Ops that act on one existing object, following a final symlink or not. */
+static int op_attr(struct server *s, const struct gofer_msg *m)
+{
+	const struct gofer_req *q = m->req;
+	bool follow = !(q->flags & AT_SYMLINK_NOFOLLOW);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (q->op == GOFER_TRUNCATE) {
+		fd = sys_openat2(s->rootfd, m->s1, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0,
+				 MOAT_RESOLVE);
+		if (fd < 0)
+			return errno == ENXIO ? -EINVAL : -errno;
+		return ftruncate(fd, (off_t)q->a) < 0 ? -errno : 0;
+	}
+	fd = open_target(s->rootfd, m->s1, follow);
+	if (fd < 0)
+		return fd;
+	switch (q->op) {
+	case GOFER_CHMOD:
+		r = (int)syscall(__NR_fchmodat2, fd, "", q->mode, AT_EMPTY_PATH);
+		break;
+	case GOFER_CHOWN:
+		r = fchownat(fd, "", (uid_t)q->a, (gid_t)q->b, AT_EMPTY_PATH);
+		break;
+	case GOFER_UTIMENS: {
+		struct timespec ts[2] = {
+			{ .tv_sec = q->times[0].sec, .tv_nsec = q->times[0].nsec },
+			{ .tv_sec = q->times[1].sec, .tv_nsec = q->times[1].nsec },
+		};
+		r = utimensat(fd, "", ts, AT_EMPTY_PATH);
+		break;
+	}
+	case GOFER_ACCESS:
+		r = (int)syscall(SYS_faccessat2, fd, "", (int)q->mode,
+				 AT_EMPTY_PATH | (int)(q->flags & AT_EACCESS));
+		break;
+	default:
+		return -EINVAL;
+	}
+	return r < 0 ? -errno : 0;
+}
+
+/**
+ * gofer_serve_one() - carry out one checked request
+ * @s:		server state
+ * @m:		the request
+ * @fd_in:	the fd that came with it (GOFER_BIND, GOFER_CHANNEL), or -1
+ * @fd_out:	set to an fd to send back (GOFER_OPEN)
+ *
+ * Return: the result to reply with (>= 0, or -errno)
+ */
+static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_in, int *fd_out)
+{
+	char name[NAME_MAX * 4];
+	_cleanup_close_ int parent = -1;
+	int r;
+
+	switch (m->req->op) {
+	case GOFER_OPEN:
+		return op_open(s, m, fd_out);
+	case GOFER_RENAME:
+	case GOFER_LINK:
+		return op_two_paths(s, m);
+	case GOFER_BIND:
+		return op_bind(s, m, fd_in);
+	case GOFER_SETXATTR:
+	case GOFER_REMOVEXATTR:
+		return op_xattr(m);
+	case GOFER_CHMOD:
+	case GOFER_CHOWN:
+	case GOFER_TRUNCATE:
+	case GOFER_UTIMENS:
+	case GOFER_ACCESS:
+		return op_attr(s, m);
+	case GOFER_CHANNEL:
+		if (s->nch >= MAX_CHANNELS)
+			return -EMFILE;
+		s->ch[s->nch].fd = fd_in;
+		s->ch[s->nch].events = POLLIN;
+		s->nch++;
+		return 0;
+	}
+	parent = open_parent(s->rootfd, m->s1, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	switch (m->req->op) {
+	case GOFER_MKDIR:
+		r = mkdirat(parent, name, m->req->mode);
+		break;
+	case GOFER_MKNOD:
+		r = mknodat(parent, name, m->req->mode ? m->req->mode : S_IFREG, 0);
+		break;
+	case GOFER_UNLINK:
+		r = unlinkat(parent, name, (int)m->req->flags);
+		break;
+	case GOFER_SYMLINK:
+		r = symlinkat(m->s2, parent, name);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return r < 0 ? -errno : 0;
+}
+
+/* Receive, check, serve and answer one request on channel @i. */
+static int serve_channel(struct server *s, size_t i)
+{
+	static char buf[GOFER_MSG_MAX];
+	struct gofer_msg m;
+	struct gofer_resp resp = { 0 };
+	int fds[FDIO_MAX_FDS], out = -1;
+	unsigned nfds = 0;
+	ssize_t n;
+	int r;
+
+	n = fdio_recv(s->ch[i].fd, buf, sizeof(buf), fds, FDIO_MAX_FDS, &nfds);
+	if (n == 0 || n == -ECONNRESET)
+		return -ECONNRESET;
+	if (n < 0) {
+		log_warn("channel %zu: dropped a malformed message: %s", i, strerror((int)-n));
+		resp.result = -EPROTO;
+		return fdio_send(s->ch[i].fd, &resp, sizeof(resp), NULL, 0);
+	}
+	r = gofer_req_check(buf, (size_t)n, nfds, &m);
+	if (r < 0) {
+		log_warn("channel %zu: refused a bad request: %s", i, strerror(-r));
+		for (unsigned k = 0; k < nfds; k++)
+			close(fds[k]);
+		resp.result = r;
+		return fdio_send(s->ch[i].fd, &resp, sizeof(resp), NULL, 0);
+	}
+	r = gofer_serve_one(s, &m, nfds ? fds[0] : -1, &out);
+	/* The channel fd of GOFER_CHANNEL is kept; any other received fd is done. */
+	if (nfds && !(m.req->op == GOFER_CHANNEL && r == 0))
+		close(fds[0]);
+	log_debug("%s %s -> %d", gofer_op_name(m.req->op), m.s1, r);
+	resp.result = r;
+	resp.nfds = out >= 0 ? 1 : 0;
+	r = fdio_send(s->ch[i].fd, &resp, sizeof(resp), out >= 0 ? &out : NULL, resp.nfds);
+	if (out >= 0)
+		close(out);
+	return r == -EPIPE ? -ECONNRESET : 0;
+}
+
+int gofer_serve(int rootfd, int ctl)
+{
+	struct server s = { .rootfd = rootfd, .nch = 1 };
+
+	s.ch[0].fd = ctl;
+	s.ch[0].events = POLLIN;
+	for (;;) {
+		int n = poll(s.ch, s.nch, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (size_t i = 0; i < s.nch; i++) {
+			if (!s.ch[i].revents)
+				continue;
+			if (serve_channel(&s, i) == -ECONNRESET ||
+			    (s.ch[i].revents & (POLLHUP | POLLERR | POLLNVAL) &&
+			     !(s.ch[i].revents & POLLIN))) {
+				if (i == 0)
+					return 0;	/* the sentry is gone: so are we */
+				close(s.ch[i].fd);
+				s.ch[i] = s.ch[--s.nch];
+				i--;
+			}
+		}
+	}
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* server.h - the gofer's request loop (see server.c). */
+#ifndef MOAT_GOFER_SERVER_H
+#define MOAT_GOFER_SERVER_H
+
+#include <stddef.h>
+
+/* The system calls gofer_serve() makes: the gofer's seccomp allowlist. */
+extern const int gofer_syscalls[];
+extern const size_t gofer_nsyscalls;
+
+/**
+ * gofer_serve() - answer requests until the sentry closes the control channel
+ * @rootfd:	O_PATH fd of the sandbox root (the process's root too)
+ * @ctl:	the first channel; more arrive as GOFER_CHANNEL requests
+ *
+ * Return: 0 when the sentry is gone, -errno on a fatal error
+ */
+int gofer_serve(int rootfd, int ctl);
+
+#endif

@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tree.c - building the sandbox's file system inside the gofer.
+ *
+ * Theory of operation
+ * -------------------
+ * The gofer starts in fresh user and mount namespaces, owning both.  It mounts a
+ * staging file system at /tmp of its private namespace (a tmpfs sized by the disk
+ * quota, or the host directory that keeps the upper layer), pivots into it with
+ * the host's root under /oldroot, and assembles the sandbox root in /root:
+ *
+ *   /root      the sandbox root; top-level entries for the host's /
+ *   /upper/N   overlay upper layer for top-level directory N (or /upper/_)
+ *   /work/N    overlay work directory for N
+ *
+ * For `moat do` the root is the host's /, and each top-level directory is its
+ * own overlay (lower = the host directory, upper = /upper/N).  One overlay of
+ * the whole host root is not possible in a user namespace: the kernel refuses
+ * to clone a mount whose submounts are locked (/proc, /sys, ...), and it would
+ * not show other file systems mounted below / anyway.  A directory that cannot
+ * be overlaid (it has locked submounts) is bound read-only instead.  /tmp and
+ * /run start empty, /dev is synthetic (a few host devices bound on files), and
+ * /proc and /sys are left to the guest's init, which mounts its own.
+ *
+ * For an OCI bundle the root is the bundle's rootfs, used directly (writes land
+ * in it, as with runc) or under one overlay.
+ *
+ * Hidden paths are made absent, not empty: before an overlay is mounted, a
+ * whiteout (a 0:0 character device) is placed at the path in its upper layer,
+ * which the kernel lets anyone create.  Paths that no overlay covers are masked
+ * by an empty read-only mount instead, which the docs say.
+ *
+ * All mount targets inside the tree are resolved with openat2(RESOLVE_IN_ROOT)
+ * and mounted by fd with the new mount API, so a symlink in an untrusted rootfs
+ * cannot redirect a mount outside the tree.  Finally the host root is detached
+ * and the gofer pivots into /root: from then on it sees only the sandbox.
+ */
+#include "gofer/tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "sys.h"
+#include "util.h"
+
+#define STAGE "/tmp"
+#define SRC_PREFIX "/oldroot"
+
+struct build {
+	const struct gofer_tree *t;
+	struct merr *e;
+	char src[PATH_MAX];	/* rootfs as seen from the staging root */
+	int rootfd;		/* /root */
+	char **hidden;		/* sandbox paths (no leading '/') found on the host */
+	size_t nhidden;
+};
+
+static bool is_name(const char *top, const char *name)
+{
+	return !strcmp(top, name);
+}
+
+/* Resolve @path (absolute, in the sandbox) inside the tree being built. */
+static int tree_open(struct build *b, const char *path, int flags)
+{
+	const char *rel = path;
+
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		rel = ".";
+	return sys_openat2(b->rootfd, rel, (uint64_t)flags | O_CLOEXEC, 0, MOAT_RESOLVE);
+}
+
+/* mkdir -p inside the tree; Return: O_PATH fd of the directory, or -errno */
+static int tree_mkdir_p(struct build *b, const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	int fd;
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	fd = tree_open(b, path, O_PATH | O_DIRECTORY);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : -errno;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		fd = tree_open(b, buf, O_PATH | O_DIRECTORY);
+		if (fd < 0 && errno == ENOENT) {
+			char *slash = strrchr(buf, '/');
+			_cleanup_close_ int parent = -1;
+
+			*slash = '\0';
+			parent = tree_open(b, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
+			*slash = '/';
+			if (parent < 0)
+				return -errno;
+			if (mkdirat(parent, slash + 1, mode) < 0 && errno != EEXIST)
+				return -errno;
+			fd = tree_open(b, buf, O_PATH | O_DIRECTORY);
+		}
+		if (fd < 0)
+			return -errno;
+		*p = saved;
+		if (!saved)
+			return fd;
+		close(fd);
+	}
+}
+
+/* Make sure a file exists at @path (a mount point for a file); Return: O_PATH fd */
+static int tree_touch(struct build *b, const char *path)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	_cleanup_close_ int dir = -1;
+	int fd;
+
+	fd = tree_open(b, path, O_PATH);
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : -errno;
+	if (!slash || (size_t)(slash - path) >= sizeof(parent))
+		return -EINVAL;
+	memcpy(parent, path, (size_t)(slash - path));
+	parent[slash - path] = '\0';
+	dir = tree_mkdir_p(b, parent[0] ? parent : "/", 0755);
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, slash + 1, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno != EEXIST)
+		return -errno;
+	if (fd >= 0)
+		close(fd);
+	fd = tree_open(b, path, O_PATH);
+	return fd >= 0 ? fd : -errno;
+}
+
+/* Move detached mount @mnt onto the object @target refers to. */
+static int attach(int mnt, int target)
+{
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Append the kernel's own explanation of a failed fsconfig to @e. */
+static void fs_context_log(int fs, struct merr *e)
+{
+	char msg[256];
+	ssize_t n;
+
+	if (!e)
+		return;
+	while ((n = read(fs, msg, sizeof(msg) - 1)) > 0) {
+		size_t len = strlen(e->msg);
+
+		msg[n] = '\0';
+		snprintf(e->msg + len, sizeof(e->msg) - len, " (%s)", msg);
+	}
+}
+
+/**
+ * new_fs() - create a detached mount of a file system
+ * @type:	"tmpfs" or "overlay"
+ * @opts:	NULL-terminated key, value pairs (value NULL: a flag)
+ * @attrs:	MOUNT_ATTR_* for the mount
+ * @e:		error, naming @what
+ *
+ * Return: mount fd, or -errno
+ */
+static int new_fs(const char *type, const char *const *opts, unsigned attrs,
+		  const char *what, struct merr *e)
+{
+	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
+	int mnt;
+
+	if (fs < 0)
+		return merr_sys(e, "fsopen %s for %s", type, what);
+	for (; opts[0]; opts += 2) {
+		int r = opts[1] ? fsconfig(fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0)
+				: fsconfig(fs, FSCONFIG_SET_FLAG, opts[0], NULL, 0);
+		if (r < 0) {
+			r = merr_sys(e, "%s on %s: option %s", type, what, opts[0]);
+			fs_context_log(fs, e);
+			return r;
+		}
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int r = merr_sys(e, "%s on %s", type, what);
+
+		fs_context_log(fs, e);
+		return r;
+	}
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		return merr_sys(e, "fsmount %s on %s", type, what);
+	return mnt;
+}
+
+static int mount_tmpfs(struct build *b, int target, const char *what, uint64_t size,
+		       unsigned mode, bool ro)
+{
+	char sz[32], md[16];
+	const char *opts[] = { "size", sz, "mode", md, NULL };
+	_cleanup_close_ int mnt = -1;
+
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)(size ? size : 64ull << 20));
+	snprintf(md, sizeof(md), "%o", mode ? mode : 0755);
+	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		     (ro ? MOUNT_ATTR_RDONLY : 0), what, b->e);
+	if (mnt < 0)
+		return mnt;
+	if (attach(mnt, target) < 0)
+		return merr_sys(b->e, "tmpfs on %s", what);
+	return 0;
+}
+
+/* Bind host path @src (as seen from the staging root) onto @target. */
+static int mount_bind(struct build *b, const char *src, int target, const char *what,
+		      bool ro, bool recursive)
+{
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					     (recursive ? AT_RECURSIVE : 0));
+
+	if (tree < 0)
+		return merr_sys(b->e, "bind %s on %s", src, what);
+	if (ro) {
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+				  &attr, sizeof(attr)) < 0)
+			return merr_sys(b->e, "make %s read-only", what);
+	}
+	if (attach(tree, target) < 0)
+		return merr_sys(b->e, "bind %s on %s", src, what);
+	return 0;
+}
+
+/* Copy a directory's mode, owner and times from the lower layer to the upper. */
+static void copy_dir_attrs(int lowerdir, const char *lower, int upperdir, const char *upper)
+{
+	struct stat st;
+
+	if (fstatat(lowerdir, lower, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	/* Owners not mapped in our namespace cannot be set; the mode still can. */
+	if (fchownat(upperdir, upper, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* keep ours */
+	}
+	if (fchmodat(upperdir, upper, st.st_mode & 07777, 0) < 0) {
+		/* the upper directory keeps its default mode */
+	}
+	struct timespec ts[2] = { st.st_atim, st.st_mtim };
+	utimensat(upperdir, upper, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+/**
+ * whiteout() - make @rel absent in the overlay whose layers are @lower/@upper
+ * @lower, @upper:	the overlay's lower and upper directories (staging paths)
+ * @rel:		path below them, no leading '/'
+ *
+ * Return: 0, or -errno (a parent that is not a real directory on the host)
+ */
+static int whiteout(const char *lower, const char *upper, const char *rel)
+{
+	_cleanup_close_ int lo = open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int up = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char buf[PATH_MAX];
+	char *name = buf, *slash;
+
+	if (lo < 0 || up < 0)
+		return -errno;
+	if (strlen(rel) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, rel);
+	while ((slash = strchr(name, '/'))) {
+		struct stat st;
+		int lnext, unext;
+
+		*slash = '\0';
+		if (fstatat(lo, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;	/* a symlinked parent: the path is elsewhere */
+		if (mkdirat(up, name, 0755) == 0)
+			copy_dir_attrs(lo, name, up, name);
+		else if (errno != EEXIST)
+			return -errno;
+		lnext = openat(lo, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		unext = openat(up, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (lnext < 0 || unext < 0) {
+			int r = -errno;
+
+			if (lnext >= 0)
+				close(lnext);
+			if (unext >= 0)
+				close(unext);
+			return r;
+		}
+		close(lo);
+		close(up);
+		lo = lnext;
+		up = unext;
+		name = slash + 1;
+	}
+	if (mknodat(up, name, S_IFCHR | 0, makedev(0, 0)) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Whether hidden path @h lies below top-level entry @top ("" is the whole root). */
+static const char *below(const char *h, const char *top)
+{
+	size_t toplen = strlen(top);
+
+	if (!toplen)
+		return h;
+	if (strncmp(h, top, toplen) || h[toplen] != '/')
+		return NULL;
+	return h + toplen + 1;
+}
+
+/* Place whiteouts for the hidden paths below @top in an overlay's upper layer. */
+static int whiteouts_for(struct build *b, const char *top, const char *lower, const char *upper)
+{
+	for (size_t i = 0; i < b->nhidden; i++) {
+		const char *rel = below(b->hidden[i], top);
+		int r;
+
+		if (!rel || !b->hidden[i][0])
+			continue;
+		r = whiteout(lower, upper, rel);
+		if (r < 0 && r != -ENOTDIR) {
+			merr_set(b->e, -r, "hide /%s: %s", b->hidden[i], strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The overlay below @top is mounted: its whiteouts took effect. */
+static void whiteouts_done(struct build *b, const char *top)
+{
+	for (size_t i = 0; i < b->nhidden; i++) {
+		if (b->hidden[i][0] && below(b->hidden[i], top))
+			b->hidden[i][0] = '\0';
+	}
+}
+
+/* Escape ':' and '\\' for overlay's "lowerdir" option. */
+static int escape_lower(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		if (n + 3 > cap)
+			return -ENAMETOOLONG;
+		if (*in == ':' || *in == '\\' || *in == ',')
+			out[n++] = '\\';
+		out[n++] = *in;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/**
+ * overlay() - mount an overlay of host directory @lower at @target
+ * @name:	key for its upper and work directories
+ * @what:	the sandbox path, for messages
+ *
+ * Return: 0, -EINVAL if the kernel refused this lower directory (the caller
+ * may fall back), or another -errno
+ */
+static int overlay(struct build *b, const char *lower, const char *name, int target,
+		   const char *what)
+{
+	char upper[PATH_MAX], work[PATH_MAX], escaped[PATH_MAX * 2];
+	const char *top = b->t->host_root ? name : "";
+	const char *opts[] = { "lowerdir+", lower, "upperdir", upper, "workdir", work,
+			       "userxattr", NULL, NULL };
+	_cleanup_close_ int mnt = -1;
+	int r;
+
+	snprintf(upper, sizeof(upper), "/upper/%s", name);
+	snprintf(work, sizeof(work), "/work/%s", name);
+	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(work, 0700) < 0 && errno != EEXIST))
+		return merr_sys(b->e, "mkdir %s", upper);
+	copy_dir_attrs(AT_FDCWD, lower, AT_FDCWD, upper);
+	r = whiteouts_for(b, top, lower, upper);
+	if (r < 0)
+		return r;
+	mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
+	if (mnt == -EINVAL && escape_lower(lower, escaped, sizeof(escaped)) == 0) {
+		/* Kernels before 6.8 know only the colon-separated "lowerdir". */
+		opts[0] = "lowerdir";
+		opts[1] = escaped;
+		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
+	}
+	if (mnt < 0)
+		return mnt;
+	if (attach(mnt, target) < 0)
+		return merr_sys(b->e, "overlay on %s", what);
+	whiteouts_done(b, top);
+	return 0;
+}
+
+static bool top_hidden(struct build *b, const char *name)
+{
+	for (size_t i = 0; i < b->nhidden; i++) {
+		if (!strcmp(b->hidden[i], name)) {
+			b->hidden[i][0] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One top-level entry of the host's root. */
+static int host_entry(struct build *b, int srcdir, const char *name)
+{
+	char lower[PATH_MAX], what[PATH_MAX];
+	_cleanup_close_ int target = -1;
+	struct stat st;
+	int r;
+
+	if (top_hidden(b, name))
+		return 0;
+	if (fstatat(srcdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;	/* gone meanwhile */
+	snprintf(lower, sizeof(lower), "%s/%s", b->src, name);
+	snprintf(what, sizeof(what), "/%s", name);
+
+	if (S_ISLNK(st.st_mode)) {
+		char link[PATH_MAX];
+		ssize_t n = readlinkat(srcdir, name, link, sizeof(link) - 1);
+
+		if (n < 0)
+			return 0;
+		link[n] = '\0';
+		if (symlinkat(link, b->rootfd, name) < 0 && errno != EEXIST)
+			return merr_sys(b->e, "symlink %s", what);
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		target = tree_touch(b, what);
+		if (target < 0)
+			return merr_set(b->e, -target, "create %s: %s", what, strerror(-target));
+		return mount_bind(b, lower, target, what, true, false);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+
+	if (is_name(name, "proc") || is_name(name, "sys") || is_name(name, "dev") ||
+	    is_name(name, "tmp") || is_name(name, "run")) {
+		mode_t mode = is_name(name, "tmp") ? 01777 : 0755;
+
+		if (mkdirat(b->rootfd, name, mode) < 0 && errno != EEXIST)
+			return merr_sys(b->e, "mkdir %s", what);
+		if (fchmodat(b->rootfd, name, mode, 0) < 0)
+			return merr_sys(b->e, "chmod %s", what);
+		return 0;
+	}
+	if (mkdirat(b->rootfd, name, st.st_mode & 07777) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir %s", what);
+	target = tree_open(b, what, O_PATH | O_DIRECTORY);
+	if (target < 0)
+		return merr_sys(b->e, "open %s", what);
+	r = overlay(b, lower, name, target, what);
+	if (r != -EINVAL)
+		return r;
+	/* Submounts the kernel will not reveal: bind it all, read-only. */
+	return mount_bind(b, lower, target, what, true, true);
+}
+
+static int build_host_root(struct build *b)
+{
+	_cleanup_close_ int self = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	/* /root must be a mount point for the final pivot. */
+	if (mkdir("/root", 0755) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /root");
+	self = open_tree(AT_FDCWD, "/root", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (self < 0 || move_mount(self, "", AT_FDCWD, "/root", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return merr_sys(b->e, "bind /root");
+	b->rootfd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (b->rootfd < 0)
+		return merr_sys(b->e, "open /root");
+	d = opendir(b->src);
+	if (!d)
+		return merr_sys(b->e, "opendir %s", b->src);
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = host_entry(b, dirfd(d), de->d_name);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static int build_rootfs(struct build *b)
+{
+	int r;
+
+	if (mkdir("/root", 0755) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /root");
+	if (b->t->layer == TREE_DIRECT) {
+		_cleanup_close_ int target = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		r = mount_bind(b, b->src, target, "/", b->t->readonly, true);
+	} else {
+		_cleanup_close_ int target = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		r = overlay(b, b->src, "_", target, "/");
+	}
+	if (r < 0)
+		return r;
+	b->rootfd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return b->rootfd < 0 ? merr_sys(b->e, "open /root") : 0;
+}
+
+/* /dev: the devices every program expects, bound from the host. */
+static int build_dev(struct build *b)
+{
+	static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+		{ "ptmx", "pts/ptmx" },
+	};
+	_cleanup_close_ int dev = tree_mkdir_p(b, "/dev", 0755);
+	char path[64], src[64];
+
+	if (dev < 0)
+		return merr_set(b->e, -dev, "mkdir /dev: %s", strerror(-dev));
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0 && errno != EEXIST)
+			return merr_sys(b->e, "symlink /dev/%s", links[i][0]);
+	}
+	if (mkdirat(dev, "pts", 0755) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /dev/pts");
+	if (mkdirat(dev, "shm", 01777) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /dev/shm");
+	if (fchmodat(dev, "shm", 01777, 0) < 0)
+		return merr_sys(b->e, "chmod /dev/shm");
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		_cleanup_close_ int target = -1;
+		int r;
+
+		snprintf(path, sizeof(path), "/dev/%s", devices[i]);
+		snprintf(src, sizeof(src), SRC_PREFIX "/dev/%s", devices[i]);
+		if (access(src, F_OK) < 0)
+			continue;
+		target = tree_touch(b, path);
+		if (target < 0)
+			return merr_set(b->e, -target, "create %s: %s", path, strerror(-target));
+		r = mount_bind(b, src, target, path, false, false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int build_mounts(struct build *b)
+{
+	for (size_t i = 0; i < b->t->nmounts; i++) {
+		const struct tree_mount *m = &b->t->mounts[i];
+		_cleanup_close_ int target = -1;
+		int r;
+
+		if (m->dst[0] != '/')
+			return merr_set(b->e, EINVAL, "mount destination %s: not an absolute path", m->dst);
+		if (m->type == TM_BIND) {
+			char src[PATH_MAX];
+			struct stat st;
+
+			if (snprintf(src, sizeof(src), SRC_PREFIX "%s", m->src) >= (int)sizeof(src))
+				return merr_set(b->e, ENAMETOOLONG, "volume %s: path too long", m->src);
+			if (stat(src, &st) < 0)
+				return merr_sys(b->e, "volume source %s", m->src);
+			target = S_ISDIR(st.st_mode) ? tree_mkdir_p(b, m->dst, 0755)
+						     : tree_touch(b, m->dst);
+			if (target < 0)
+				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
+						strerror(-target));
+			r = mount_bind(b, src, target, m->dst, m->ro, true);
+		} else if (m->type == TM_TMPFS) {
+			target = tree_mkdir_p(b, m->dst, 0755);
+			if (target < 0)
+				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
+						strerror(-target));
+			r = mount_tmpfs(b, target, m->dst, m->size, m->mode, m->ro);
+		} else {
+			/* Mounted by the guest's init; only the mount point is made here. */
+			target = tree_mkdir_p(b, m->dst, 0755);
+			r = target < 0 ? merr_set(b->e, -target, "mount point %s: %s", m->dst,
+						  strerror(-target)) : 0;
+			/*
+			 * The kernel lets a user namespace mount a new proc or sysfs
+			 * only where an instance of it is already fully visible.  The
+			 * host's is bound here for the guest's mount namespace to be
+			 * copied with; the gofer detaches it again (tree_unveil()).
+			 */
+			if (!r && (m->type == TM_PROC || m->type == TM_SYSFS))
+				r = mount_bind(b, m->type == TM_PROC ? SRC_PREFIX "/proc"
+						: SRC_PREFIX "/sys", target, m->dst, false, true);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Hidden paths no overlay covered: mask them with an empty read-only mount. */
+static int mask_rest(struct build *b)
+{
+	for (size_t i = 0; i < b->nhidden; i++) {
+		char path[PATH_MAX];
+		_cleanup_close_ int target = -1;
+		struct stat st;
+		int r;
+
+		if (!b->hidden[i][0])
+			continue;
+		snprintf(path, sizeof(path), "/%s", b->hidden[i]);
+		target = tree_open(b, path, O_PATH | O_NOFOLLOW);
+		if (target < 0)
+			continue;	/* not in the tree at all */
+		if (fstat(target, &st) < 0)
+			return merr_sys(b->e, "stat %s", path);
+		if (S_ISDIR(st.st_mode))
+			r = mount_tmpfs(b, target, path, 4096, 0500, true);
+		else
+			r = mount_bind(b, "/empty", target, path, true, false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int build_ro(struct build *b)
+{
+	for (size_t i = 0; i < b->t->nro; i++) {
+		_cleanup_close_ int target = tree_open(b, b->t->ro[i], O_PATH);
+		_cleanup_close_ int tree = -1;
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (target < 0) {
+			if (errno == ENOENT)
+				continue;
+			return merr_sys(b->e, "read-only path %s", b->t->ro[i]);
+		}
+		tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				 AT_EMPTY_PATH | AT_RECURSIVE);
+		if (tree < 0 ||
+		    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 ||
+		    attach(tree, target) < 0)
+			return merr_sys(b->e, "make %s read-only", b->t->ro[i]);
+	}
+	if (b->t->readonly && b->t->layer != TREE_DIRECT) {
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (mount_setattr(b->rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			return merr_sys(b->e, "make / read-only");
+	}
+	return 0;
+}
+
+/* Expand the hide patterns against the host; keep paths relative to the root. */
+static int find_hidden(struct build *b)
+{
+	size_t srclen = strlen(b->src);
+
+	for (size_t i = 0; i < b->t->nhide; i++) {
+		char pattern[PATH_MAX];
+		glob_t g;
+
+		if (snprintf(pattern, sizeof(pattern), "%s%s", b->src, b->t->hide[i]) >=
+		    (int)sizeof(pattern))
+			return merr_set(b->e, ENAMETOOLONG, "hide %s: path too long", b->t->hide[i]);
+		if (glob(pattern, GLOB_NOSORT | GLOB_PERIOD, NULL, &g) != 0)
+			continue;	/* nothing matches */
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			const char *rel = g.gl_pathv[k] + srclen;
+			char **n;
+
+			while (*rel == '/')
+				rel++;
+			if (!*rel)
+				continue;	/* never hide the root itself */
+			n = realloc(b->hidden, (b->nhidden + 1) * sizeof(*n));
+			if (!n) {
+				globfree(&g);
+				return merr_set(b->e, ENOMEM, "hide: out of memory");
+			}
+			b->hidden = n;
+			b->hidden[b->nhidden] = strdup(rel);
+			if (!b->hidden[b->nhidden++]) {
+				globfree(&g);
+				return merr_set(b->e, ENOMEM, "hide: out of memory");
+			}
+		}
+		globfree(&g);
+	}
+	return 0;
+}
+
+static int stage(const struct gofer_tree *t, struct merr *e)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return merr_sys(e, "make mounts private");
+	if (t->layer == TREE_OVERLAY_DIR) {
+		if (mount(t->upper_dir, STAGE, NULL, MS_BIND, NULL) < 0)
+			return merr_sys(e, "bind overlay directory %s", t->upper_dir);
+	} else {
+		char opts[64];
+
+		snprintf(opts, sizeof(opts), "size=%llu,mode=0755",
+			 (unsigned long long)(t->disk_bytes ? t->disk_bytes : TREE_DEFAULT_DISK));
+		if (mount("moat", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+			return merr_sys(e, "mount staging tmpfs");
+	}
+	if (chdir(STAGE) < 0)
+		return merr_sys(e, "chdir " STAGE);
+	if (mkdir("oldroot", 0700) < 0 && errno != EEXIST)
+		return merr_sys(e, "mkdir oldroot");
+	if (sys_pivot_root(".", "oldroot") < 0)
+		return merr_sys(e, "pivot_root into the staging area");
+	if (chdir("/") < 0)
+		return merr_sys(e, "chdir /");
+	if ((mkdir("/upper", 0755) < 0 && errno != EEXIST) ||
+	    (mkdir("/work", 0700) < 0 && errno != EEXIST))
+		return merr_sys(e, "mkdir staging directories");
+	/* An empty file to mask hidden files with. */
+	int fd = open("/empty", O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return merr_sys(e, "create /empty");
+	close(fd);
+	return 0;
+}
+
+static int finish(struct build *b)
+{
+	if (umount2(SRC_PREFIX, MNT_DETACH) < 0)
+		return merr_sys(b->e, "detach the host root");
+	rmdir(SRC_PREFIX);
+	if (fchdir(b->rootfd) < 0)
+		return merr_sys(b->e, "chdir into the sandbox root");
+	if (sys_pivot_root(".", ".") < 0)
+		return merr_sys(b->e, "pivot_root into the sandbox root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return merr_sys(b->e, "detach the staging area");
+	if (chdir("/") < 0)
+		return merr_sys(b->e, "chdir /");
+	return 0;
+}
+
+int tree_unveil(const struct gofer_tree *t, struct merr *e)
+{
+	for (size_t i = 0; i < t->nmounts; i++) {
+		const struct tree_mount *m = &t->mounts[i];
+
+		if (m->type != TM_PROC && m->type != TM_SYSFS)
+			continue;
+		if (umount2(m->dst, MNT_DETACH) < 0 && errno != EINVAL)
+			return merr_sys(e, "detach the host's %s", m->dst);
+	}
+	return 0;
+}
+
+int tree_build(const struct gofer_tree *t, struct merr *e)
+{
+	struct build b = { .t = t, .e = e, .rootfd = -1 };
+	int r;
+
+	if (!t->rootfs || t->rootfs[0] != '/')
+		return merr_set(e, EINVAL, "rootfs %s: not an absolute path",
+				t->rootfs ? t->rootfs : "(none)");
+	if (snprintf(b.src, sizeof(b.src), SRC_PREFIX "%s",
+		     strcmp(t->rootfs, "/") ? t->rootfs : "") >= (int)sizeof(b.src))
+		return merr_set(e, ENAMETOOLONG, "rootfs %s: path too long", t->rootfs);
+	r = stage(t, e);
+	if (r < 0)
+		goto out;
+	if (access(b.src, F_OK) < 0) {
+		r = merr_sys(e, "rootfs %s", t->rootfs);
+		goto out;
+	}
+	r = find_hidden(&b);
+	if (!r)
+		r = t->host_root ? build_host_root(&b) : build_rootfs(&b);
+	if (!r)
+		r = build_mounts(&b);
+	if (!r)
+		r = build_dev(&b);
+	if (!r)
+		r = mask_rest(&b);
+	if (!r)
+		r = build_ro(&b);
+	if (!r)
+		r = finish(&b);
+out:
+	for (size_t i = 0; i < b.nhidden; i++)
+		free(b.hidden[i]);
+	free(b.hidden);
+	if (b.rootfd >= 0)
+		close(b.rootfd);
+	return r;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tree.h - the sandbox's file system, as the gofer builds it.
+ *
+ * A struct gofer_tree says what the sandbox root is made of; tree_build() makes
+ * it, inside the gofer's own user and mount namespaces, and leaves the calling
+ * process with that tree as its root.  The guest's mount namespace is later
+ * copied from the gofer's and made read-only, so both see the same files: the
+ * gofer writes, the guest (through the sentry) reads.
+ */
+#ifndef MOAT_GOFER_TREE_H
+#define MOAT_GOFER_TREE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+enum tree_layer {
+	TREE_OVERLAY_MEMORY,	/* copy-on-write, upper layer in a tmpfs */
+	TREE_OVERLAY_DIR,	/* copy-on-write, upper layer kept in a host dir */
+	TREE_DIRECT,		/* the rootfs itself (OCI bundles, as runc) */
+};
+
+enum tree_mount_type {
+	TM_BIND,		/* host path src at dst (made by the gofer) */
+	TM_TMPFS,		/* empty tmpfs at dst (made by the gofer) */
+	TM_PROC,		/* made by the guest's init, in its pid namespace */
+	TM_DEVPTS,
+	TM_SYSFS,
+	TM_MQUEUE,
+};
+
+struct tree_mount {
+	enum tree_mount_type type;
+	char *src;		/* TM_BIND: absolute host path */
+	char *dst;		/* absolute path in the sandbox */
+	bool ro;
+	uint64_t size;		/* TM_TMPFS: bytes, 0 for the default */
+	unsigned mode;		/* TM_TMPFS: mode of its root, 0 for 0755 */
+};
+
+struct gofer_tree {
+	const char *rootfs;	/* host path of the sandbox root ("/" for moat do) */
+	bool host_root;		/* rootfs is the host's /: fresh /tmp, /run, /dev */
+	enum tree_layer layer;
+	const char *upper_dir;	/* TREE_OVERLAY_DIR: host directory kept after exit */
+	bool readonly;		/* the root is read-only (writes fail with EROFS) */
+	uint64_t disk_bytes;	/* TREE_OVERLAY_MEMORY: size of the upper layer */
+	struct tree_mount *mounts;
+	size_t nmounts;
+	char **hide;		/* absolute paths, globs allowed: appear absent */
+	size_t nhide;
+	char **ro;		/* absolute paths made read-only */
+	size_t nro;
+};
+
+/* The default size of a memory overlay's upper layer. */
+#define TREE_DEFAULT_DISK (1ull << 30)
+
+/**
+ * tree_build() - build the sandbox tree and make it this process's root
+ * @t:		what to build
+ * @e:		error
+ *
+ * Must run in fresh user and mount namespaces with all capabilities in them.
+ * Return: 0, or -errno with @e naming what failed
+ */
+int tree_build(const struct gofer_tree *t, struct merr *e);
+
+/**
+ * tree_unveil() - detach the host's proc and sysfs from the gofer's tree
+ *
+ * tree_build() binds them where the guest mounts its own, because the kernel
+ * requires a visible instance for that; once the guest's mount namespace has
+ * been copied, the gofer lets go of them.
+ * Return: 0 or -errno
+ */
+int tree_unveil(const struct gofer_tree *t, struct merr *e);
+
+/**
+ * tree_needs_guest_mount() - whether a mount is left to the guest's init
+ */
+static inline bool tree_needs_guest_mount(const struct tree_mount *m)
+{
+	return m->type == TM_PROC || m->type == TM_DEVPTS || m->type == TM_SYSFS ||
+	       m->type == TM_MQUEUE;
+}
+
+#endif

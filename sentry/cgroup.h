@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup.h - the memory and pids limits of a sandbox, on cgroup v2 or v1.
+ *
+ * For each controller moat needs, the v2 hierarchy is used if it offers the
+ * controller, else the v1 hierarchy that has it.  The sandbox's group is
+ * "moat-<id>" at the root of that hierarchy; it is removed when the sandbox
+ * ends.  Nothing is created when no limit is asked for.
+ */
+#ifndef MOAT_SENTRY_CGROUP_H
+#define MOAT_SENTRY_CGROUP_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "sentry/spec.h"
+
+struct cgroups {
+	int n;
+	char dir[4][PATH_MAX];
+	char oom_file[PATH_MAX];	/* where the OOM kill count is, or "" */
+};
+
+/** cgroup_setup() - create the groups and set the limits; Return: 0 or -errno */
+int cgroup_setup(const struct moat_spec *spec, struct cgroups *cg, struct merr *e);
+
+/** cgroup_add() - move @pid into every group; Return: 0 or -errno */
+int cgroup_add(struct cgroups *cg, pid_t pid, struct merr *e);
+
+/** cgroup_oom_killed() - whether the kernel killed something for memory */
+bool cgroup_oom_killed(struct cgroups *cg);
+
+/** cgroup_remove() - remove the groups (their processes must be gone) */
+void cgroup_remove(struct cgroups *cg);
+
+#endif

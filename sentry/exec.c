@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exec.c - execve and execveat.
+ *
+ * Executing a program must happen in the kernel, in the calling process: the
+ * sentry cannot do it for the guest, and seccomp cannot change the arguments of
+ * a call it lets through.  So exec is the one served call that is continued
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE) after the sentry has checked it: the path
+ * must name a regular, executable file in the sandbox, or the call fails here
+ * with the errno the kernel would give.
+ *
+ * Why this is safe: the kernel then resolves the path again, in the guest's
+ * own mount namespace, which is the read-only view of the same sandbox tree,
+ * with hidden paths absent (whiteouts) and nothing of the host beyond what the
+ * sandbox shows.  A guest thread that rewrites the path after the check can
+ * only make the kernel execute another file the guest could already execute;
+ * tests/escape/ does exactly that.  The check is a convenience (early errors,
+ * one place for policy), and the mount namespace is the enforcement.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sentry/handlers.h"
+#include "sentry/path.h"
+
+void h_execve(struct call *c)
+{
+	bool at = c->n->data.nr == __NR_execveat;
+	int dirfd = at ? arg_int(c, 0) : AT_FDCWD;
+	int flags = at ? arg_int(c, 4) : 0;
+	char abs[PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		call_fail(c, EINVAL, false);
+		return;
+	}
+	r = path_read(c, arg(c, at ? 1 : 0));
+	if (r < 0) {
+		call_fail(c, -r, false);
+		return;
+	}
+	if (c->path[0] == '\0') {
+		if (at && (flags & AT_EMPTY_PATH))
+			c->cont = true;	/* fexecve() of an fd the guest holds */
+		else
+			call_fail(c, ENOENT, false);
+		return;
+	}
+	r = path_abs(c, dirfd, c->path, abs, sizeof(abs));
+	if (r < 0) {
+		call_fail(c, -r, false);
+		return;
+	}
+	fd = view_open(c, abs, O_PATH | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+	if (fd == -ELOOP && !strncmp(abs, "/proc/", 6)) {
+		/* /proc/self/exe and the like: the kernel follows it in the guest's
+		 * own namespace, to a file the guest is already running. */
+		c->cont = true;
+		return;
+	}
+	if (fd < 0) {
+		call_fail(c, -fd, fd == -EACCES);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		r = -EACCES;
+	else if (syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0) {
+		call_fail(c, -r, r == -EACCES);
+		return;
+	}
+	c->cont = true;
+}

@@ -1,0 +1,941 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fs.c - the guest's path-based file-system calls.
+ *
+ * Theory of operation
+ * -------------------
+ * Lookups (open for reading, the stat family, access, readlink, statfs,
+ * xattrs) are answered by the sentry in the read-only view of the sandbox:
+ * one openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from the guest's root,
+ * then an fd-based call on the result.  Anything that changes the file system
+ * is sent to the gofer as (op, absolute path): create, write-open, mkdir,
+ * unlink, rename, link, symlink, chmod, chown, truncate, utimes, xattrs, bind.
+ * Opened files reach the guest as fds installed by the kernel
+ * (SECCOMP_ADDFD_FLAG_SEND); struct results are copied into guest memory.
+ *
+ * Objects that are not plain files of the sandbox's tree (devices, FIFOs,
+ * sockets, procfs and devpts files) are opened by the sentry itself, by
+ * reopening the O_PATH fd it resolved: they exist only in the guest's mount
+ * namespace, and writing to them changes no file.  Two such objects are
+ * refused: the sentry's own controlling terminal (/dev/tty: ENXIO, as for a
+ * process without one, which the guest is) and procfs/sysfs files outside
+ * the caller's /proc/<pid> (EACCES): the guest is root in its namespace, and
+ * some kernel files check only for uid 0.
+ *
+ * The guest's arguments are copied out of its memory before anything is done,
+ * and the notification is checked to be still pending after the copy.
+ */
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/inotify.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "sentry/handlers.h"
+#include "sentry/mem.h"
+#include "sentry/path.h"
+#include "sys.h"
+#include "syscall_nr.h"
+#include "util.h"
+
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
+#ifndef __O_TMPFILE
+#define __O_TMPFILE 020000000
+#endif
+
+static bool is_refusal(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS;
+}
+
+/* Record a result: >= 0 is the return value, < 0 an errno. */
+static void finish(struct call *c, long r)
+{
+	if (r < 0)
+		call_fail(c, (int)-r, is_refusal((int)-r));
+	else
+		c->val = r;
+}
+
+/* Answer with @fd as a new fd of the guest (or with the error in @fd). */
+static void give_fd(struct call *c, int fd, bool cloexec)
+{
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	c->inject = fd;
+	c->inject_cloexec = cloexec;
+}
+
+/* Paths whose file system the guest's init mounted: not in the gofer's tree. */
+static bool guest_mounted(struct call *c, const char *abs)
+{
+	const struct gofer_tree *t = &c->s->spec->tree;
+
+	for (size_t i = 0; i < t->nmounts; i++) {
+		const char *dst = t->mounts[i].dst;
+		size_t n = strlen(dst);
+
+		if (!tree_needs_guest_mount(&t->mounts[i]))
+			continue;
+		if (!strncmp(abs, dst, n) && (abs[n] == '\0' || abs[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The caller's umask, which the kernel would apply to a mode it creates. */
+static mode_t guest_umask(struct call *c)
+{
+	char rel[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	const char *p;
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "%d/status", c->tid);
+	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 022;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 022;
+	buf[n] = '\0';
+	p = strstr(buf, "Umask:");
+	return p ? (mode_t)strtoul(p + 6, NULL, 8) & 0777 : 022;
+}
+
+static int gofer(struct call *c, struct gofer_req *req, const char *s1, const void *s2,
+		 size_t len2, int fd_in, int *fd_out)
+{
+	int r;
+
+	if (c->ch < 0)
+		return -EIO;
+	r = gofer_call(c->ch, req, s1, s2, len2, fd_in, fd_out);
+	if (r == -EPROTO || r == -ECONNRESET)
+		return -EIO;
+	return r;
+}
+
+/*
+ * Open a non-plain object (device, FIFO, socket, procfs or devpts file) that
+ * the sentry resolved to @opath, with the guest's @flags.
+ */
+static int reopen_special(struct call *c, const char *abs, int opath, const struct stat *st,
+			  int flags)
+{
+	struct statfs sfs;
+	char rel[64];
+	int fd;
+
+	if (S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 && minor(st->st_rdev) == 0)
+		return -ENXIO;	/* /dev/tty: the guest has no controlling terminal */
+	if (fstatfs(opath, &sfs) == 0) {
+		if (sfs.f_type == SYSFS_MAGIC && (flags & O_ACCMODE) != O_RDONLY)
+			return -EROFS;
+		if (sfs.f_type == PROC_SUPER_MAGIC && (flags & O_ACCMODE) != O_RDONLY) {
+			char copy[PATH_MAX];
+			int own;
+			const char *p;
+
+			snprintf(copy, sizeof(copy), "%s", abs);
+			if (path_rewrite_proc(c, copy, sizeof(copy), &own) < 0)
+				return -EACCES;
+			p = copy + 5;	/* after "/proc" */
+			if (strncmp(copy, "/proc/", 6) || p[1] < '1' || p[1] > '9')
+				return -EACCES;
+		}
+	}
+	snprintf(rel, sizeof(rel), "self/fd/%d", opath);
+	fd = openat(c->s->hostproc, rel, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC |
+		    O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool is_special(int fd, const struct stat *st)
+{
+	struct statfs sfs;
+
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode))
+		return true;
+	if (fstatfs(fd, &sfs) < 0)
+		return false;
+	return sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC ||
+	       sfs.f_type == DEVPTS_SUPER_MAGIC || sfs.f_type == MQUEUE_MAGIC;
+}
+
+/* The guest's openat2 resolve flags that only tighten resolution. */
+#define PASS_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
+
+static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int probe = -1;
+	struct gofer_req req = { .op = GOFER_OPEN };
+	struct stat st;
+	int own, fd, r;
+
+	snprintf(path, sizeof(path), "%s", abs);
+	r = path_rewrite_proc(c, path, sizeof(path), &own);
+	if (r < 0)
+		return r;
+	if (own >= 0) {
+		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+			return -EEXIST;
+		return path_open_own_fd(c, own, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
+	}
+	probe = view_open(c, path, O_PATH | (flags & O_NOFOLLOW), resolve);
+	if (probe >= 0) {
+		if (fstat(probe, &st) < 0)
+			return -errno;
+		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+			return -EEXIST;
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (is_special(probe, &st))
+			return reopen_special(c, path, probe, &st, flags);
+		if (S_ISDIR(st.st_mode) && (flags & __O_TMPFILE) != __O_TMPFILE)
+			return -EISDIR;
+	} else if (probe != -ENOENT || !(flags & (O_CREAT | __O_TMPFILE))) {
+		return probe;
+	}
+	if (guest_mounted(c, path))
+		return -EACCES;
+	req.flags = (uint32_t)(flags & ~O_CLOEXEC);
+	req.mode = (uint32_t)(mode & 07777 & ~guest_umask(c));
+	r = gofer(c, &req, path, NULL, 0, -1, &fd);
+	return r < 0 ? r : fd;
+}
+
+static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t mode,
+		    uint64_t resolve)
+{
+	char abs[PATH_MAX];
+	bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
+		     (flags & __O_TMPFILE) == __O_TMPFILE;
+	int r, fd;
+
+	if (flags & O_PATH)
+		write = false;
+	r = path_fd(c, dirfd, addr, 0, abs, sizeof(abs));
+	if (r < 0 || !call_still_valid(c)) {
+		finish(c, r < 0 ? r : -EINTR);
+		return;
+	}
+	if (write) {
+		fd = open_write(c, abs, flags, mode, resolve);
+	} else {
+		fd = view_open(c, abs, flags & ~O_CLOEXEC, resolve);
+		if (fd >= 0 && !(flags & O_PATH)) {
+			struct stat st;
+
+			if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+			    major(st.st_rdev) == 5 && minor(st.st_rdev) == 0) {
+				close(fd);
+				fd = -ENXIO;
+			}
+		}
+	}
+	give_fd(c, fd, flags & O_CLOEXEC);
+}
+
+void h_open(struct call *c)
+{
+	do_open(c, AT_FDCWD, arg(c, 0), arg_int(c, 1), (mode_t)arg(c, 2), 0);
+}
+
+void h_openat(struct call *c)
+{
+	do_open(c, arg_int(c, 0), arg(c, 1), arg_int(c, 2), (mode_t)arg(c, 3), 0);
+}
+
+void h_creat(struct call *c)
+{
+	do_open(c, AT_FDCWD, arg(c, 0), O_CREAT | O_WRONLY | O_TRUNC, (mode_t)arg(c, 1), 0);
+}
+
+void h_openat2(struct call *c)
+{
+	struct open_how how;
+	size_t size = arg(c, 3);
+	char rest[64];
+
+	if (size < sizeof(how) || size > 4096) {
+		finish(c, -EINVAL);
+		return;
+	}
+	if (mem_read(c->tid, arg(c, 2), &how, sizeof(how)) < 0) {
+		finish(c, -EFAULT);
+		return;
+	}
+	/* Fields of a newer struct must be zero, as the kernel requires. */
+	for (size_t off = sizeof(how); off < size; off += sizeof(rest)) {
+		size_t n = MIN(sizeof(rest), size - off);
+
+		if (mem_read(c->tid, arg(c, 2) + off, rest, n) < 0) {
+			finish(c, -EFAULT);
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (rest[i]) {
+				finish(c, -E2BIG);
+				return;
+			}
+		}
+	}
+	if (how.flags > UINT32_MAX || (how.mode && !(how.flags & (O_CREAT | __O_TMPFILE))) ||
+	    how.mode > 07777) {
+		finish(c, -EINVAL);
+		return;
+	}
+	if (how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
+		/* Confinement to the guest's own dirfd: resolve there, then serve. */
+		char abs[PATH_MAX];
+		int dirfd = arg_int(c, 0), base, fd;
+
+		if (path_read(c, arg(c, 1)) < 0 || !call_still_valid(c)) {
+			finish(c, -EFAULT);
+			return;
+		}
+		base = dirfd == AT_FDCWD ? -EBADF : path_open_own_fd(c, dirfd, O_PATH | O_DIRECTORY);
+		if (base < 0) {
+			finish(c, dirfd == AT_FDCWD ? -EINVAL : base);
+			return;
+		}
+		fd = sys_openat2(base, c->path, (how.flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC,
+				 how.mode, how.resolve | RESOLVE_NO_MAGICLINKS);
+		fd = fd < 0 ? -errno : fd;
+		close(base);
+		if (fd >= 0 && ((how.flags & O_ACCMODE) != O_RDONLY ||
+				(how.flags & (O_CREAT | O_TRUNC)))) {
+			/* Resolved beneath: the write itself still goes to the gofer. */
+			close(fd);
+			fd = path_abs(c, dirfd, c->path, abs, sizeof(abs));
+			if (fd == 0)
+				fd = open_write(c, abs, (int)how.flags, (mode_t)how.mode, 0);
+		}
+		give_fd(c, fd, how.flags & O_CLOEXEC);
+		return;
+	}
+	do_open(c, arg_int(c, 0), arg(c, 1), (int)how.flags, (mode_t)how.mode,
+		how.resolve & PASS_RESOLVE);
+}
+
+/*
+ * Resolve the object a lookup call names, in the read-only view.
+ * Return: O_PATH fd, or -errno.
+ */
+static int lookup(struct call *c, int dirfd, uint64_t addr, int atflags)
+{
+	char abs[PATH_MAX];
+	int r = path_fd(c, dirfd, addr, atflags, abs, sizeof(abs));
+
+	if (r < 0)
+		return r;
+	if (!call_still_valid(c))
+		return -EINTR;
+	if (c->path[0] == '\0') {
+		if (dirfd == AT_FDCWD)
+			return view_open(c, abs, O_PATH, 0);
+		return path_open_own_fd(c, dirfd, O_PATH);
+	}
+	return view_open(c, abs, O_PATH | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+}
+
+void h_stat(struct call *c)
+{
+	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0;
+	uint64_t path = arg(c, 0), buf = arg(c, 1);
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (nr == __NR_lstat) {
+		atflags = AT_SYMLINK_NOFOLLOW;
+	} else if (nr == __NR_newfstatat) {
+		dirfd = arg_int(c, 0);
+		path = arg(c, 1);
+		buf = arg(c, 2);
+		atflags = arg_int(c, 3);
+		if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) {
+			finish(c, -EINVAL);
+			return;
+		}
+	}
+	fd = lookup(c, dirfd, path, atflags);
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		finish(c, -errno);
+		return;
+	}
+	finish(c, mem_write(c->tid, buf, &st, sizeof(st)));
+}
+
+void h_statx(struct call *c)
+{
+	int atflags = arg_int(c, 2);
+	_cleanup_close_ int fd = -1;
+	struct statx stx;
+
+	if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
+			AT_STATX_SYNC_TYPE)) {
+		finish(c, -EINVAL);
+		return;
+	}
+	fd = lookup(c, arg_int(c, 0), arg(c, 1), atflags);
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	if (statx(fd, "", AT_EMPTY_PATH | (atflags & AT_STATX_SYNC_TYPE),
+		  (unsigned)arg(c, 3), &stx) < 0) {
+		finish(c, -errno);
+		return;
+	}
+	finish(c, mem_write(c->tid, arg(c, 4), &stx, sizeof(stx)));
+}
+
+void h_access(struct call *c)
+{
+	int nr = c->n->data.nr, dirfd = AT_FDCWD, mode, atflags = 0;
+	uint64_t path = arg(c, 0);
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	char abs[PATH_MAX];
+
+	if (nr == __NR_access) {
+		mode = arg_int(c, 1);
+	} else {
+		dirfd = arg_int(c, 0);
+		path = arg(c, 1);
+		mode = arg_int(c, 2);
+		if (nr == __NR_faccessat2)
+			atflags = arg_int(c, 3);
+	}
+	if ((mode & ~(R_OK | W_OK | X_OK)) ||
+	    (atflags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))) {
+		finish(c, -EINVAL);
+		return;
+	}
+	fd = lookup(c, dirfd, path, atflags);
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	if ((mode & W_OK) && fstat(fd, &st) == 0 && !is_special(fd, &st)) {
+		/* Write access is a question for the writable view. */
+		struct gofer_req req = { .op = GOFER_ACCESS, .mode = (uint32_t)mode,
+					 .flags = (uint32_t)(atflags & (AT_EACCESS |
+								       AT_SYMLINK_NOFOLLOW)) };
+
+		if (path_abs(c, dirfd, c->path, abs, sizeof(abs)) < 0) {
+			finish(c, -ENOENT);
+			return;
+		}
+		finish(c, gofer(c, &req, abs, NULL, 0, -1, NULL));
+		return;
+	}
+	finish(c, (int)syscall(SYS_faccessat2, fd, "", mode, AT_EMPTY_PATH | (atflags & AT_EACCESS)) < 0 ? -errno : 0);
+}
+
+void h_readlink(struct call *c)
+{
+	bool at = c->n->data.nr == __NR_readlinkat;
+	uint64_t buf = arg(c, at ? 2 : 1);
+	size_t size = arg(c, at ? 3 : 2);
+	_cleanup_close_ int fd = -1;
+	char target[PATH_MAX];
+	ssize_t n;
+
+	if ((ssize_t)size <= 0) {
+		finish(c, -EINVAL);
+		return;
+	}
+	fd = lookup(c, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0), AT_SYMLINK_NOFOLLOW);
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	n = readlinkat(fd, "", target, sizeof(target));
+	if (n < 0) {
+		finish(c, errno == ENOENT ? -EINVAL : -errno);
+		return;
+	}
+	n = MIN((size_t)n, size);
+	if (mem_write(c->tid, buf, target, (size_t)n) < 0) {
+		finish(c, -EFAULT);
+		return;
+	}
+	c->val = n;
+}
+
+void h_statfs(struct call *c)
+{
+	_cleanup_close_ int fd = lookup(c, AT_FDCWD, arg(c, 0), 0);
+	struct statfs sfs;
+
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	if (fstatfs(fd, &sfs) < 0) {
+		finish(c, -errno);
+		return;
+	}
+	finish(c, mem_write(c->tid, arg(c, 1), &sfs, sizeof(sfs)));
+}
+
+/* The host path of one of the sentry's own fds, for the calls that want paths. */
+static void self_fd_path(int fd, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "/proc/self/fd/%d", fd);
+}
+
+void h_getxattr(struct call *c)
+{
+	bool nofollow = c->n->data.nr == __NR_lgetxattr;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *value = NULL;
+	char name[XATTR_NAME_MAX + 1], p[64];
+	size_t size = arg(c, 3);
+	ssize_t n;
+
+	if (mem_read_str(c->tid, arg(c, 1), name, sizeof(name)) < 0) {
+		finish(c, -ERANGE);
+		return;
+	}
+	fd = lookup(c, AT_FDCWD, arg(c, 0), nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	size = MIN(size, (size_t)XATTR_SIZE_MAX);
+	value = malloc(size ? size : 1);
+	if (!value) {
+		finish(c, -ENOMEM);
+		return;
+	}
+	self_fd_path(fd, p, sizeof(p));
+	n = getxattr(p, name, value, size);
+	if (n < 0) {
+		finish(c, -errno);
+		return;
+	}
+	if (size && mem_write(c->tid, arg(c, 2), value, (size_t)n) < 0) {
+		finish(c, -EFAULT);
+		return;
+	}
+	c->val = n;
+}
+
+void h_listxattr(struct call *c)
+{
+	bool nofollow = c->n->data.nr == __NR_llistxattr;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *list = NULL;
+	size_t size = MIN(arg(c, 2), (uint64_t)XATTR_LIST_MAX);
+	char p[64];
+	ssize_t n;
+
+	fd = lookup(c, AT_FDCWD, arg(c, 0), nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	list = malloc(size ? size : 1);
+	if (!list) {
+		finish(c, -ENOMEM);
+		return;
+	}
+	self_fd_path(fd, p, sizeof(p));
+	n = listxattr(p, list, size);
+	if (n < 0) {
+		finish(c, -errno);
+		return;
+	}
+	if (size && mem_write(c->tid, arg(c, 1), list, (size_t)n) < 0) {
+		finish(c, -EFAULT);
+		return;
+	}
+	c->val = n;
+}
+
+/* A dup of the caller's fd @fd, taken with pidfd_getfd. */
+static int take_fd(struct call *c, int fd)
+{
+	int pidfd = sys_pidfd_open(c->tid, PIDFD_THREAD_FLAG);
+	int r;
+
+	if (pidfd < 0)
+		return -ESRCH;
+	r = sys_pidfd_getfd(pidfd, fd, 0);
+	r = r < 0 ? (errno == EBADF ? -EBADF : -errno) : r;
+	close(pidfd);
+	return r;
+}
+
+void h_inotify_add_watch(struct call *c)
+{
+	uint32_t mask = (uint32_t)arg(c, 2);
+	_cleanup_close_ int fd = lookup(c, AT_FDCWD, arg(c, 1),
+					(mask & IN_DONT_FOLLOW) ? AT_SYMLINK_NOFOLLOW : 0);
+	_cleanup_close_ int in = -1;
+	char p[64];
+	int wd;
+
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	in = take_fd(c, arg_int(c, 0));
+	if (in < 0) {
+		finish(c, in);
+		return;
+	}
+	self_fd_path(fd, p, sizeof(p));
+	wd = inotify_add_watch(in, p, mask & ~IN_DONT_FOLLOW);
+	finish(c, wd < 0 ? -errno : wd);
+}
+
+/*
+ * The changes: each becomes one gofer request with absolute paths.
+ */
+
+/* The absolute path of the object a change names; refuses guest-mounted fs. */
+static int change_path(struct call *c, int dirfd, uint64_t addr, int atflags, char *abs)
+{
+	int own, r = path_fd(c, dirfd, addr, atflags, abs, PATH_MAX);
+
+	if (r < 0)
+		return r;
+	if (!call_still_valid(c))
+		return -EINTR;
+	r = path_rewrite_proc(c, abs, PATH_MAX, &own);
+	if (r < 0)
+		return r;
+	if (guest_mounted(c, abs))
+		return -EPERM;
+	return 0;
+}
+
+static void simple_change(struct call *c, struct gofer_req *req, int dirfd, uint64_t addr,
+			  int atflags)
+{
+	char abs[PATH_MAX];
+	int r = change_path(c, dirfd, addr, atflags, abs);
+
+	finish(c, r < 0 ? r : gofer(c, req, abs, NULL, 0, -1, NULL));
+}
+
+void h_mkdir(struct call *c)
+{
+	bool at = c->n->data.nr == __NR_mkdirat;
+	struct gofer_req req = { .op = GOFER_MKDIR };
+
+	req.mode = (uint32_t)(arg(c, at ? 2 : 1) & 07777 & ~guest_umask(c));
+	simple_change(c, &req, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0), 0);
+}
+
+void h_mknod(struct call *c)
+{
+	bool at = c->n->data.nr == __NR_mknodat;
+	mode_t mode = (mode_t)arg(c, at ? 2 : 1);
+	struct gofer_req req = { .op = GOFER_MKNOD };
+
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		call_fail(c, EPERM, true);
+		return;
+	}
+	if ((mode & S_IFMT) && !S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode)) {
+		finish(c, -EINVAL);
+		return;
+	}
+	req.mode = (uint32_t)((mode & S_IFMT) | (mode & 07777 & ~guest_umask(c)));
+	simple_change(c, &req, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0), 0);
+}
+
+void h_unlink(struct call *c)
+{
+	int nr = c->n->data.nr;
+	struct gofer_req req = { .op = GOFER_UNLINK };
+
+	if (nr == __NR_unlinkat) {
+		int flags = arg_int(c, 2);
+
+		if (flags & ~AT_REMOVEDIR) {
+			finish(c, -EINVAL);
+			return;
+		}
+		req.flags = (uint32_t)flags;
+		simple_change(c, &req, arg_int(c, 0), arg(c, 1), 0);
+		return;
+	}
+	req.flags = nr == __NR_rmdir ? AT_REMOVEDIR : 0;
+	simple_change(c, &req, AT_FDCWD, arg(c, 0), 0);
+}
+
+/* Calls with two paths: rename and link. */
+static void two_paths(struct call *c, struct gofer_req *req, int d1, uint64_t p1, int d2,
+		      uint64_t p2, int atflags1)
+{
+	char a1[PATH_MAX], a2[PATH_MAX], first[sizeof(c->path)];
+	int r = change_path(c, d1, p1, atflags1, a1);
+
+	if (r == 0) {
+		memcpy(first, c->path, sizeof(first));
+		r = change_path(c, d2, p2, 0, a2);
+		memcpy(c->path, first, sizeof(first));
+	}
+	finish(c, r < 0 ? r : gofer(c, req, a1, a2, strlen(a2) + 1, -1, NULL));
+}
+
+void h_rename(struct call *c)
+{
+	int nr = c->n->data.nr;
+	struct gofer_req req = { .op = GOFER_RENAME };
+
+	if (nr == __NR_rename) {
+		two_paths(c, &req, AT_FDCWD, arg(c, 0), AT_FDCWD, arg(c, 1), 0);
+		return;
+	}
+	if (nr == __NR_renameat2) {
+		unsigned flags = (unsigned)arg(c, 4);
+
+		if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+			/* RENAME_WHITEOUT makes a device node: never. */
+			finish(c, flags & RENAME_WHITEOUT ? -EPERM : -EINVAL);
+			return;
+		}
+		req.flags = flags;
+	}
+	two_paths(c, &req, arg_int(c, 0), arg(c, 1), arg_int(c, 2), arg(c, 3), 0);
+}
+
+void h_link(struct call *c)
+{
+	struct gofer_req req = { .op = GOFER_LINK };
+
+	if (c->n->data.nr == __NR_link) {
+		two_paths(c, &req, AT_FDCWD, arg(c, 0), AT_FDCWD, arg(c, 1), 0);
+		return;
+	}
+	if (arg_int(c, 4) & ~AT_SYMLINK_FOLLOW) {
+		/* AT_EMPTY_PATH (linking an open or O_TMPFILE file) is not served. */
+		finish(c, arg_int(c, 4) & AT_EMPTY_PATH ? -EOPNOTSUPP : -EINVAL);
+		return;
+	}
+	req.flags = (uint32_t)arg_int(c, 4);
+	two_paths(c, &req, arg_int(c, 0), arg(c, 1), arg_int(c, 2), arg(c, 3), 0);
+}
+
+void h_symlink(struct call *c)
+{
+	bool at = c->n->data.nr == __NR_symlinkat;
+	struct gofer_req req = { .op = GOFER_SYMLINK };
+	char target[PATH_MAX], abs[PATH_MAX];
+	ssize_t n = mem_read_str(c->tid, arg(c, 0), target, sizeof(target));
+	int r;
+
+	if (n < 0) {
+		finish(c, n);
+		return;
+	}
+	if (n == 0) {
+		finish(c, -ENOENT);
+		return;
+	}
+	r = change_path(c, at ? arg_int(c, 1) : AT_FDCWD, arg(c, at ? 2 : 1), 0, abs);
+	finish(c, r < 0 ? r : gofer(c, &req, abs, target, (size_t)n + 1, -1, NULL));
+}
+
+void h_chmod(struct call *c)
+{
+	int nr = c->n->data.nr, atflags = 0;
+	struct gofer_req req = { .op = GOFER_CHMOD };
+
+	if (nr == __NR_chmod) {
+		req.mode = (uint32_t)(arg(c, 1) & 07777);
+		simple_change(c, &req, AT_FDCWD, arg(c, 0), 0);
+		return;
+	}
+	if (nr == __NR_fchmodat2)
+		atflags = arg_int(c, 3);
+	if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) {
+		finish(c, -EINVAL);
+		return;
+	}
+	req.mode = (uint32_t)(arg(c, 2) & 07777);
+	req.flags = (uint32_t)(atflags & AT_SYMLINK_NOFOLLOW);
+	if (atflags & AT_EMPTY_PATH)
+		req.flags = AT_SYMLINK_NOFOLLOW;	/* the object the fd names */
+	simple_change(c, &req, arg_int(c, 0), arg(c, 1), atflags);
+}
+
+void h_chown(struct call *c)
+{
+	int nr = c->n->data.nr, atflags = 0, dirfd = AT_FDCWD, base = 0;
+	struct gofer_req req = { .op = GOFER_CHOWN };
+
+	if (nr == __NR_lchown)
+		atflags = AT_SYMLINK_NOFOLLOW;
+	if (nr == __NR_fchownat) {
+		dirfd = arg_int(c, 0);
+		base = 1;
+		atflags = arg_int(c, 4);
+		if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) {
+			finish(c, -EINVAL);
+			return;
+		}
+	}
+	req.a = (uint32_t)arg(c, base + 1);
+	req.b = (uint32_t)arg(c, base + 2);
+	req.flags = (atflags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) ? AT_SYMLINK_NOFOLLOW : 0;
+	simple_change(c, &req, dirfd, arg(c, base), atflags);
+}
+
+void h_truncate(struct call *c)
+{
+	struct gofer_req req = { .op = GOFER_TRUNCATE };
+
+	if ((int64_t)arg(c, 1) < 0) {
+		finish(c, -EINVAL);
+		return;
+	}
+	req.a = arg(c, 1);
+	simple_change(c, &req, AT_FDCWD, arg(c, 0), 0);
+}
+
+void h_utimes(struct call *c)
+{
+	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0;
+	uint64_t path = arg(c, 0), times = arg(c, 1);
+	struct gofer_req req = { .op = GOFER_UTIMENS };
+
+	if (nr == __NR_futimesat || nr == __NR_utimensat) {
+		dirfd = arg_int(c, 0);
+		path = arg(c, 1);
+		times = arg(c, 2);
+	}
+	if (nr == __NR_utimensat) {
+		atflags = arg_int(c, 3);
+		if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) {
+			finish(c, -EINVAL);
+			return;
+		}
+	}
+	req.times[0].nsec = req.times[1].nsec = UTIME_NOW;
+	if (times) {
+		if (nr == __NR_utime) {
+			struct utimbuf ub;
+
+			if (mem_read(c->tid, times, &ub, sizeof(ub)) < 0) {
+				finish(c, -EFAULT);
+				return;
+			}
+			req.times[0] = (struct gofer_ts){ ub.actime, 0 };
+			req.times[1] = (struct gofer_ts){ ub.modtime, 0 };
+		} else if (nr == __NR_utimensat) {
+			struct timespec ts[2];
+
+			if (mem_read(c->tid, times, ts, sizeof(ts)) < 0) {
+				finish(c, -EFAULT);
+				return;
+			}
+			for (int i = 0; i < 2; i++)
+				req.times[i] = (struct gofer_ts){ ts[i].tv_sec, ts[i].tv_nsec };
+		} else {
+			struct timeval tv[2];
+
+			if (mem_read(c->tid, times, tv, sizeof(tv)) < 0) {
+				finish(c, -EFAULT);
+				return;
+			}
+			for (int i = 0; i < 2; i++) {
+				if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000) {
+					finish(c, -EINVAL);
+					return;
+				}
+				req.times[i] = (struct gofer_ts){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+			}
+		}
+	}
+	req.flags = (uint32_t)(atflags & AT_SYMLINK_NOFOLLOW);
+	if (atflags & AT_EMPTY_PATH)
+		req.flags = AT_SYMLINK_NOFOLLOW;
+	simple_change(c, &req, dirfd, path, atflags);
+}
+
+void h_setxattr(struct call *c)
+{
+	struct gofer_req req = { .op = GOFER_SETXATTR };
+	char abs[PATH_MAX], name[XATTR_NAME_MAX + 1];
+	_cleanup_free_ char *pair = NULL;
+	size_t size = arg(c, 3);
+	ssize_t nlen;
+	int flags = arg_int(c, 4), r;
+
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) {
+		finish(c, -EINVAL);
+		return;
+	}
+	if (size > XATTR_SIZE_MAX) {
+		finish(c, -E2BIG);
+		return;
+	}
+	nlen = mem_read_str(c->tid, arg(c, 1), name, sizeof(name));
+	if (nlen <= 0) {
+		finish(c, nlen == 0 ? -EINVAL : -ERANGE);
+		return;
+	}
+	pair = malloc((size_t)nlen + 1 + size);
+	if (!pair) {
+		finish(c, -ENOMEM);
+		return;
+	}
+	memcpy(pair, name, (size_t)nlen + 1);
+	if (size && mem_read(c->tid, arg(c, 2), pair + nlen + 1, size) < 0) {
+		finish(c, -EFAULT);
+		return;
+	}
+	r = change_path(c, AT_FDCWD, arg(c, 0), 0, abs);
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	req.a = size;
+	req.flags = (uint32_t)flags | (c->n->data.nr == __NR_lsetxattr ? GOFER_NOFOLLOW : 0);
+	finish(c, gofer(c, &req, abs, pair, (size_t)nlen + 1 + size, -1, NULL));
+}
+
+void h_removexattr(struct call *c)
+{
+	struct gofer_req req = { .op = GOFER_REMOVEXATTR };
+	char abs[PATH_MAX], name[XATTR_NAME_MAX + 1];
+	ssize_t nlen = mem_read_str(c->tid, arg(c, 1), name, sizeof(name));
+	int r;
+
+	if (nlen <= 0) {
+		finish(c, nlen == 0 ? -EINVAL : -ERANGE);
+		return;
+	}
+	r = change_path(c, AT_FDCWD, arg(c, 0), 0, abs);
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	req.flags = c->n->data.nr == __NR_lremovexattr ? GOFER_NOFOLLOW : 0;
+	finish(c, gofer(c, &req, abs, name, (size_t)nlen + 1, -1, NULL));
+}

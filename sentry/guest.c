@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest.c - creating the guest's processes.
+ *
+ * Theory of operation
+ * -------------------
+ *   sentry ──fork──> setup process ──clone(CLONE_PARENT)──> init (pid 1)
+ *                                                              └─fork─> command
+ *
+ * The setup process joins the gofer's user and mount namespaces, so that its
+ * view is the sandbox tree the gofer built, then creates the guest's own user
+ * namespace (one id: the sandbox user, mapped to the gofer's root, which is
+ * the user who ran moat) and new mount, pid, network, IPC, UTS and cgroup
+ * namespaces.  In its copy of the mounts it makes everything read-only and
+ * nosuid: the guest reads through this view, the gofer writes through its own.
+ * It forks init as a sibling (CLONE_PARENT), so that init is the sentry's child
+ * and dies with it (PR_SET_PDEATHSIG), then exits.
+ *
+ * init mounts what belongs to the new pid namespace (/proc, /dev/pts, /sys),
+ * masks the kernel files a root user could misuse, names the host, brings up
+ * lo, drops every capability and forks the command.  It then only reaps: the
+ * guest's orphans end up with it, and when the command exits, init reports the
+ * status and exits, which makes the kernel kill whatever is left.
+ *
+ * The command process sets the limits, drops every capability, sets
+ * no_new_privs and loads the guest's seccomp filter with a listener; it tells
+ * the sentry the listener's fd number, waits until the sentry has taken it
+ * (pidfd_getfd), and executes the command.  From the filter on, everything it
+ * and its descendants do is subject to the sentry.
+ */
+#include "sentry/guest.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "fdio.h"
+#include "sys.h"
+#include "util.h"
+
+static const char *const default_proc_masked[] = {
+	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/proc/sysrq-trigger", "/proc/kallsyms", "/proc/kmsg",
+};
+static const char *const default_proc_ro[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+};
+
+static int send_msg(int sock, uint32_t type, int32_t value, const char *text)
+{
+	struct guest_msg m = { .type = type, .value = value };
+
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	return fdio_send(sock, &m, sizeof(m), NULL, 0);
+}
+
+/* Report a set-up failure from inside the guest and exit. */
+static _Noreturn void fail(int sock, const struct merr *e)
+{
+	send_msg(sock, GM_SETUP_FAILED, e->errnum, e->msg);
+	_exit(MOAT_EXIT_FAILURE);
+}
+
+static int write_file(int dirfd, const char *path, const char *text)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return write_full(fd, text, strlen(text));
+}
+
+/* Bind @src over @dst (a mask), optionally read-only. */
+static int bind_over(const char *src, const char *dst, bool ro)
+{
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (tree < 0)
+		return -errno;
+	if (ro && mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return -errno;
+	if (move_mount(tree, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+static int mask_path(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return 0;	/* not on this kernel */
+	if (S_ISDIR(st.st_mode))
+		return mount("moat", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     "size=0,mode=0500") < 0 ? -errno : 0;
+	return bind_over("/dev/null", path, false);
+}
+
+static int ro_path(const char *path)
+{
+	if (access(path, F_OK) < 0)
+		return 0;
+	return bind_over(path, path, true);
+}
+
+static void guest_mounts(const struct moat_spec *spec, int sock)
+{
+	struct merr e = { 0 };
+
+	for (size_t i = 0; i < spec->tree.nmounts; i++) {
+		const struct tree_mount *m = &spec->tree.mounts[i];
+		unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->ro ? MS_RDONLY : 0);
+		int r = 0;
+
+		switch (m->type) {
+		case TM_PROC:
+			r = mount("proc", m->dst, "proc", fl, NULL);
+			break;
+		case TM_DEVPTS:
+			r = mount("devpts", m->dst, "devpts", fl & ~MS_NODEV,
+				  "newinstance,ptmxmode=0666,mode=0620");
+			break;
+		case TM_SYSFS:
+			/* Never writable: the guest is root in its namespace. */
+			r = mount("sysfs", m->dst, "sysfs", fl | MS_RDONLY, NULL);
+			if (r < 0 && (errno == EPERM || errno == EACCES))
+				r = 0;	/* not allowed here: leave it empty */
+			break;
+		case TM_MQUEUE:
+			r = mount("mqueue", m->dst, "mqueue", fl, NULL);
+			break;
+		default:
+			continue;
+		}
+		if (r < 0) {
+			merr_sys(&e, "mount %s", m->dst);
+			fail(sock, &e);
+		}
+	}
+	/* Masks only mean something on a procfs; skip them if there is none. */
+	if (access("/proc/self", F_OK) < 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(default_proc_masked); i++)
+		if (mask_path(default_proc_masked[i]) < 0) {
+			merr_sys(&e, "mask %s", default_proc_masked[i]);
+			fail(sock, &e);
+		}
+	for (size_t i = 0; i < spec->nproc_masked; i++)
+		if (mask_path(spec->proc_masked[i]) < 0) {
+			merr_sys(&e, "mask %s", spec->proc_masked[i]);
+			fail(sock, &e);
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(default_proc_ro); i++)
+		if (ro_path(default_proc_ro[i]) < 0) {
+			merr_sys(&e, "make %s read-only", default_proc_ro[i]);
+			fail(sock, &e);
+		}
+	for (size_t i = 0; i < spec->nproc_ro; i++)
+		if (ro_path(spec->proc_ro[i]) < 0) {
+			merr_sys(&e, "make %s read-only", spec->proc_ro[i]);
+			fail(sock, &e);
+		}
+}
+
+static void loopback_up(void)
+{
+	struct ifreq ifr = { 0 };
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (; env && *env; env++)
+		if (!strncmp(*env, key, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* execvp() with the sandbox's PATH; Return: the errno of the best failure. */
+static int exec_command(char **argv, char **env)
+{
+	const char *path = env_get(env, "PATH");
+	char buf[PATH_MAX];
+	int err = ENOENT;
+
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, env);
+		return errno;
+	}
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+		size_t n = (size_t)(end - path);
+
+		if (n + 1 + strlen(argv[0]) < sizeof(buf)) {
+			memcpy(buf, n ? path : ".", n ? n : 1);
+			buf[n ? n : 1] = '/';
+			strcpy(buf + (n ? n : 1) + 1, argv[0]);
+			execve(buf, argv, env);
+			if (errno == EACCES || (errno != ENOENT && errno != ENOTDIR))
+				err = errno;
+		}
+		path = *end ? end + 1 : end;
+	}
+	return err;
+}
+
+static _Noreturn void command(const struct moat_spec *spec, int sock, const struct sock_fprog *prog)
+{
+	struct merr e = { 0 };
+	struct guest_msg ack;
+	unsigned nfds;
+	int listener, err;
+
+	setsid();
+	signal(SIGPIPE, SIG_DFL);
+	for (size_t i = 0; i < spec->nrlimits; i++) {
+		if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0) {
+			merr_sys(&e, "setrlimit %d", spec->rlimits[i].resource);
+			fail(sock, &e);
+		}
+	}
+	if (spec->cpu_seconds) {
+		struct rlimit rl = { spec->cpu_seconds, spec->cpu_seconds + 1 };
+
+		setrlimit(RLIMIT_CPU, &rl);
+	}
+	if (chdir(spec->cwd ? spec->cwd : "/") < 0) {
+		merr_sys(&e, "working directory %s", spec->cwd ? spec->cwd : "/");
+		fail(sock, &e);
+	}
+	{
+		int keep[] = { sock };
+
+		if (confine_close_fds(keep, 1) < 0) {
+			merr_sys(&e, "close inherited fds");
+			fail(sock, &e);
+		}
+	}
+	if (confine_drop_caps(0, &e) < 0)
+		fail(sock, &e);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		merr_sys(&e, "set no_new_privs");
+		fail(sock, &e);
+	}
+	listener = sys_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			       (void *)prog);
+	if (listener < 0) {
+		merr_sys(&e, "load the seccomp filter (does the kernel support user "
+			 "notification? Linux 5.9 or later is needed)");
+		fail(sock, &e);
+	}
+	/* From here on only native calls until the sentry holds the listener. */
+	send_msg(sock, GM_LISTENER, listener, NULL);
+	if (fdio_recv(sock, &ack, sizeof(ack), NULL, 0, &nfds) != sizeof(ack))
+		_exit(MOAT_EXIT_FAILURE);
+	close(listener);
+	err = exec_command(spec->argv, spec->env);
+	send_msg(sock, GM_EXEC_FAILED, err, spec->argv[0]);
+	_exit(err == ENOENT ? MOAT_EXIT_NOTFOUND : MOAT_EXIT_NOEXEC);
+}
+
+static _Noreturn void init(const struct moat_spec *spec, int sock, const struct sock_fprog *prog)
+{
+	struct merr e = { 0 };
+	sigset_t all;
+	pid_t cmd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	guest_mounts(spec, sock);
+	if (sethostname(spec->hostname ? spec->hostname : "moat",
+			strlen(spec->hostname ? spec->hostname : "moat")) < 0) {
+		merr_sys(&e, "sethostname");
+		fail(sock, &e);
+	}
+	loopback_up();
+	cmd = fork();
+	if (cmd < 0) {
+		merr_sys(&e, "fork the command");
+		fail(sock, &e);
+	}
+	if (cmd == 0)
+		command(spec, sock, prog);
+
+	/* init itself: nothing but reaping, with nothing to lose. */
+	prctl(PR_SET_DUMPABLE, 0);
+	{
+		int keep[] = { sock };
+
+		confine_close_fds(keep, 1);
+	}
+	confine_drop_caps(0, &e);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		int status;
+		pid_t p = waitpid(-1, &status, __WALL);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			_exit(MOAT_EXIT_FAILURE);
+		if (p == cmd) {
+			send_msg(sock, GM_EXIT, status, NULL);
+			_exit(0);
+		}
+	}
+}
+
+static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns *ns, int sock,
+			    const struct sock_fprog *prog)
+{
+	struct merr e = { 0 };
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+	struct guest_msg go;
+	char map[64];
+	unsigned nfds;
+	pid_t pid;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (fdio_recv(sock, &go, sizeof(go), NULL, 0, &nfds) != sizeof(go))
+		_exit(MOAT_EXIT_FAILURE);
+	if (geteuid() == 0)
+		setgroups(0, NULL);	/* no supplementary groups of the host's root */
+	if (setns(ns->userns, CLONE_NEWUSER) < 0 || setns(ns->mntns, CLONE_NEWNS) < 0) {
+		merr_sys(&e, "join the gofer's namespaces");
+		fail(sock, &e);
+	}
+	close(ns->userns);
+	close(ns->mntns);
+	if (unshare(CLONE_NEWUSER) < 0) {
+		merr_sys(&e, "create the guest's user namespace");
+		fail(sock, &e);
+	}
+	write_file(ns->proc, "self/setgroups", "deny");
+	snprintf(map, sizeof(map), "%u 0 1\n", spec->uid);
+	if (write_file(ns->proc, "self/uid_map", map) < 0) {
+		merr_sys(&e, "write the guest's uid_map");
+		fail(sock, &e);
+	}
+	snprintf(map, sizeof(map), "%u 0 1\n", spec->gid);
+	if (write_file(ns->proc, "self/gid_map", map) < 0) {
+		merr_sys(&e, "write the guest's gid_map");
+		fail(sock, &e);
+	}
+	close(ns->proc);
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+		    CLONE_NEWCGROUP) < 0) {
+		merr_sys(&e, "create the guest's namespaces");
+		fail(sock, &e);
+	}
+	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0) {
+		merr_sys(&e, "make the guest's view read-only");
+		fail(sock, &e);
+	}
+	if (chdir("/") < 0) {
+		merr_sys(&e, "chdir /");
+		fail(sock, &e);
+	}
+	pid = (pid_t)syscall(SYS_clone, CLONE_PARENT, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		merr_sys(&e, "start the guest's init");
+		fail(sock, &e);
+	}
+	if (pid == 0)
+		init(spec, sock, prog);
+	send_msg(sock, GM_INIT, pid, NULL);
+	_exit(0);
+}
+
+int guest_start(const struct moat_spec *spec, pid_t gofer_pid, const struct sock_fprog *prog,
+		struct guest *g, struct merr *e)
+{
+	struct guest_ns ns = { -1, -1, -1 };
+	char path[64];
+	int sp[2], one = 1;
+	pid_t pid;
+
+	memset(g, 0, sizeof(*g));
+	g->sock = g->listener = g->init_pidfd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return merr_sys(e, "socketpair for the guest");
+	setsockopt(sp[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", gofer_pid);
+	ns.userns = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", gofer_pid);
+	ns.mntns = open(path, O_RDONLY | O_CLOEXEC);
+	ns.proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ns.userns < 0 || ns.mntns < 0 || ns.proc < 0) {
+		int r = merr_sys(e, "open the gofer's namespaces");
+
+		if (ns.userns >= 0)
+			close(ns.userns);
+		if (ns.mntns >= 0)
+			close(ns.mntns);
+		if (ns.proc >= 0)
+			close(ns.proc);
+		close(sp[0]);
+		close(sp[1]);
+		return r;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int r = merr_sys(e, "fork the guest");
+
+		close(ns.userns);
+		close(ns.mntns);
+		close(ns.proc);
+		close(sp[0]);
+		close(sp[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		setup(spec, &ns, sp[1], prog);
+	}
+	close(ns.userns);
+	close(ns.mntns);
+	close(ns.proc);
+	close(sp[1]);
+	g->setup = pid;
+	g->sock = sp[0];
+	return 0;
+}
+
+/* Receive one guest message and the sender's host pid. */
+int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf) };
+	ssize_t n;
+
+	do
+		n = recvmsg(g->sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	if (n != sizeof(*m) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -EPROTO;
+	m->text[sizeof(m->text) - 1] = '\0';
+	*sender = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			*sender = cred.pid;
+		}
+	}
+	return 0;
+}
+
+int guest_go(struct guest *g)
+{
+	struct guest_msg m = { .type = GM_GO };
+
+	return fdio_send(g->sock, &m, sizeof(m), NULL, 0);
+}
+
+int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e)
+{
+	struct guest_msg ack = { .type = GM_GO };
+	int pidfd = sys_pidfd_open(cmd, 0);
+
+	if (pidfd < 0)
+		return merr_sys(e, "pidfd_open of the guest");
+	g->listener = sys_pidfd_getfd(pidfd, fdnum, 0);
+	close(pidfd);
+	if (g->listener < 0)
+		return merr_sys(e, "take the guest's seccomp listener");
+	g->cmd = cmd;
+	return fdio_send(g->sock, &ack, sizeof(ack), NULL, 0);
+}

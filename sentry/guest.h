@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* guest.h - creating the guest's processes (see guest.c). */
+#ifndef MOAT_SENTRY_GUEST_H
+#define MOAT_SENTRY_GUEST_H
+
+#include <linux/filter.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "sentry/spec.h"
+
+/* Messages from the guest's processes to the sentry (one SOCK_SEQPACKET each). */
+enum guest_msg_type {
+	GM_GO = 1,		/* sentry -> guest: carry on */
+	GM_INIT,		/* setup -> sentry: value = host pid of init */
+	GM_LISTENER,		/* command -> sentry: value = fd number of the listener */
+	GM_EXEC_FAILED,		/* command -> sentry: value = errno, text = command */
+	GM_EXIT,		/* init -> sentry: value = wait status of the command */
+	GM_SETUP_FAILED,	/* any -> sentry: value = errno, text = message */
+};
+
+struct guest_msg {
+	uint32_t type;
+	int32_t value;
+	char text[480];
+};
+
+struct guest_ns {
+	int userns;
+	int mntns;
+	int proc;		/* the host's /proc: the gofer's tree has none */
+};
+
+struct guest {
+	pid_t setup;		/* the set-up process (exits once init is born) */
+	pid_t init;		/* host pid of the guest's pid 1 */
+	pid_t cmd;		/* host pid of the command */
+	int sock;		/* the sentry's end of the guest socket */
+	int listener;		/* seccomp notification fd */
+	int init_pidfd;
+};
+
+/**
+ * guest_start() - fork the guest's set-up process; it waits for guest_go()
+ * Return: 0 or -errno
+ */
+int guest_start(const struct moat_spec *spec, pid_t gofer_pid, const struct sock_fprog *prog,
+		struct guest *g, struct merr *e);
+
+/** guest_go() - let the set-up process go on (after it was put in its cgroups) */
+int guest_go(struct guest *g);
+
+/** guest_recv() - the next message from the guest, and its sender's host pid */
+int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender);
+
+/** guest_take_listener() - take the listener from @cmd and let it exec */
+int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e);
+
+#endif

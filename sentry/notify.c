@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/*
+ * notify.c - the seccomp user-notification platform: receiving, dispatching
+ * and answering the guest's served system calls.
+ *
+ * Theory of operation
+ * -------------------
+ * Worker threads block in SECCOMP_IOCTL_NOTIF_RECV on the guest's listener;
+ * the kernel hands each notification to exactly one of them.  A worker looks
+ * the syscall up in the table, runs its handler, and answers with one ioctl:
+ * SECCOMP_IOCTL_NOTIF_SEND for a value or an errno, or
+ * SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND when the answer is a
+ * new fd, which installs it in the guest and completes the call atomically.
+ *
+ * A handler may block (a FIFO, a connect to a busy socket).  So that a blocked
+ * worker never stalls the guest, the pool grows: whenever a worker takes a
+ * notification and none is left waiting, it starts another (up to
+ * SENTRY_MAX_WORKERS).  In the steady state two workers alternate.
+ *
+ * Only execve/execveat are ever continued (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+ * see exec.c for why that is safe.  Every handler reads guest memory into its
+ * own buffers first and checks call_still_valid() before acting on it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sentry/handlers.h"
+#include "sentry/sentry.h"
+#include "sentry/table.h"
+#include "sys.h"
+
+#define WORKER_STACK (512 * 1024)
+
+bool call_still_valid(struct call *c)
+{
+	uint64_t id = c->n->id;
+
+	return ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+void h_denied(struct call *c)
+{
+	const struct sc_entry *e = sc_lookup(c->n->data.nr);
+
+	if (!e)
+		call_fail(c, ENOSYS, true);
+	else if (e->cls == SC_DENY)
+		call_fail(c, e->deny_errno, true);
+	else if (e->nr == __NR_socketpair)
+		call_fail(c, EAFNOSUPPORT, true);
+	else
+		call_fail(c, EPERM, true);	/* a conditional rule denied it */
+}
+
+static void dispatch(struct call *c)
+{
+	const struct sc_entry *e = sc_lookup(c->n->data.nr);
+
+	if (c->n->data.arch != AUDIT_ARCH_X86_64 || !e || e->cls == SC_DENY || !e->fn) {
+		h_denied(c);
+		return;
+	}
+	e->fn(c);
+}
+
+static void answer(struct call *c, struct seccomp_notif_resp *resp)
+{
+	struct sentry *s = c->s;
+
+	if (c->inject >= 0 && !c->err) {
+		struct seccomp_notif_addfd add = {
+			.id = c->n->id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (uint32_t)c->inject,
+			.newfd_flags = c->inject_cloexec ? O_CLOEXEC : 0,
+		};
+		int r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+
+		close(c->inject);
+		c->inject = -1;
+		if (r >= 0 || errno == ENOENT)
+			return;	/* answered, or the thread is gone */
+		c->err = errno == EBUSY ? EINTR : errno;	/* e.g. EMFILE */
+	} else if (c->inject >= 0) {
+		close(c->inject);
+		c->inject = -1;
+	}
+	memset(resp, 0, s->sizes.seccomp_notif_resp);
+	resp->id = c->n->id;
+	if (c->cont) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else if (c->err) {
+		resp->error = -c->err;
+	} else {
+		resp->val = c->val;
+	}
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+		log_debug("answer %s: %s", sc_name(c->n->data.nr), strerror(errno));
+}
+
+static void *worker(void *arg);
+
+static void spawn_worker(struct sentry *s)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int n = atomic_fetch_add(&s->nworkers, 1);
+
+	if (n >= SENTRY_MAX_WORKERS) {
+		atomic_fetch_sub(&s->nworkers, 1);
+		return;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, worker, s) != 0) {
+		atomic_fetch_sub(&s->nworkers, 1);
+		log_warn("cannot start another worker thread");
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void *worker(void *arg)
+{
+	struct sentry *s = arg;
+	struct seccomp_notif *n = calloc(1, s->sizes.seccomp_notif);
+	struct seccomp_notif_resp *resp = calloc(1, s->sizes.seccomp_notif_resp);
+	struct call *c = malloc(sizeof(*c));
+	int ch = gofer_channel_open(s->gofer);
+
+	if (!n || !resp || !c) {
+		log_err("worker: out of memory");
+		goto out;
+	}
+	if (ch < 0)
+		log_warn("worker: no gofer channel: %s", strerror(-ch));
+	for (;;) {
+		int r;
+
+		memset(n, 0, s->sizes.seccomp_notif);
+		atomic_fetch_add(&s->idle, 1);
+		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n);
+		if (atomic_fetch_sub(&s->idle, 1) == 1 && r == 0)
+			spawn_worker(s);
+		if (r < 0) {
+			struct pollfd p = { .fd = s->listener, .events = POLLIN };
+
+			if (errno == EINTR)
+				continue;
+			/* ENOENT: the caller died, or no guest process is left. */
+			if (errno == ENOENT && poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP))
+				continue;
+			break;
+		}
+		memset(c, 0, offsetof(struct call, path));
+		c->path[0] = '\0';
+		c->s = s;
+		c->ch = ch;
+		c->n = n;
+		c->tid = (pid_t)n->pid;
+		c->inject = -1;
+		dispatch(c);
+		if (c->refused)
+			audit_call(c);
+		answer(c, resp);
+	}
+out:
+	if (ch >= 0)
+		close(ch);
+	free(n);
+	free(resp);
+	free(c);
+	atomic_fetch_sub(&s->nworkers, 1);
+	return NULL;
+}
+
+int sentry_serve(struct sentry *s)
+{
+	if (sys_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &s->sizes) < 0)
+		return -errno;
+	spawn_worker(s);
+	return atomic_load(&s->nworkers) > 0 ? 0 : -EAGAIN;
+}

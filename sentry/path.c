@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * path.c - turning a guest's (dirfd, path) into something the sentry can open.
+ *
+ * Theory of operation
+ * -------------------
+ * The sentry never resolves a guest path relative to anything but the guest's
+ * root.  A relative path is made absolute first: the guest's cwd or dirfd is
+ * read from the host's /proc/<tid>/cwd or /proc/<tid>/fd/<n>, whose link text
+ * the kernel computes relative to the root of the guest's mount namespace, so
+ * it is exactly the path the guest would see.  The absolute path is then opened
+ * with openat2(guest root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): "..",
+ * absolute symlinks and magic links cannot leave the sandbox.  The same string
+ * goes to the gofer for changes, which resolves it the same way in its own
+ * (writable) view of the same files.
+ *
+ * /proc needs care: the guest's procfs belongs to its pid namespace, where the
+ * sentry does not exist, so "self" and "thread-self" are rewritten to the
+ * caller's ids in that namespace.  The only magic links the sentry follows are
+ * the caller's own fds (/proc/<own pid>/fd/<n>, and /dev/fd/<n>, /dev/stdin...),
+ * which it reopens through the host's /proc: that is what the kernel would do
+ * for the guest, on an object the guest already holds.
+ */
+#include "sentry/path.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sentry/mem.h"
+#include "sys.h"
+#include "util.h"
+
+int path_read(struct call *c, uint64_t addr)
+{
+	ssize_t n = mem_read_str(c->tid, addr, c->path, sizeof(c->path));
+
+	if (n < 0) {
+		c->path[0] = '\0';
+		return (int)n;
+	}
+	return 0;
+}
+
+/* Read the link text of /proc/<tid>/<what> into @out; Return: length or -errno */
+static ssize_t proc_link(struct call *c, const char *what, char *out, size_t cap)
+{
+	char rel[64];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "%d/%s", c->tid, what);
+	n = readlinkat(c->s->hostproc, rel, out, cap - 1);
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	out[n] = '\0';
+	return n;
+}
+
+int path_abs(struct call *c, int dirfd, const char *rel, char *abs, size_t cap)
+{
+	char base[PATH_MAX];
+	size_t blen, rlen = strlen(rel);
+	ssize_t n;
+
+	if (rel[0] == '/') {
+		if (rlen >= cap)
+			return -ENAMETOOLONG;
+		memcpy(abs, rel, rlen + 1);
+		return 0;
+	}
+	if (dirfd == AT_FDCWD) {
+		n = proc_link(c, "cwd", base, sizeof(base));
+	} else {
+		char what[32];
+
+		if (dirfd < 0)
+			return -EBADF;
+		snprintf(what, sizeof(what), "fd/%d", dirfd);
+		n = proc_link(c, what, base, sizeof(base));
+	}
+	if (n < 0)
+		return (int)n;
+	if (base[0] != '/')
+		return -ENOTDIR;	/* a pipe, socket or other non-directory */
+	if ((size_t)n > 10 && !strcmp(base + n - 10, " (deleted)"))
+		return -ENOENT;
+	blen = (size_t)n;
+	if (rlen == 0) {
+		if (blen >= cap)
+			return -ENAMETOOLONG;
+		memcpy(abs, base, blen + 1);
+		return 0;
+	}
+	if (blen + 1 + rlen >= cap)
+		return -ENAMETOOLONG;
+	memcpy(abs, base, blen);
+	if (blen > 1)
+		abs[blen++] = '/';
+	else
+		blen = 1;
+	memcpy(abs + blen, rel, rlen + 1);
+	return 0;
+}
+
+int path_ns_ids(struct call *c, pid_t *nstgid, pid_t *nstid)
+{
+	char rel[64], buf[2048];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	const char *p;
+
+	snprintf(rel, sizeof(rel), "%d/status", c->tid);
+	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* "NStgid:\t<host>\t<ns>" and "NSpid:\t<host>\t<ns>": the last field. */
+	for (int i = 0; i < 2; i++) {
+		const char *key = i ? "\nNSpid:" : "\nNStgid:";
+		const char *end;
+		pid_t *out = i ? nstid : nstgid;
+
+		p = strstr(buf, key);
+		if (!p)
+			return -EIO;
+		end = strchr(p + 1, '\n');
+		if (!end)
+			return -EIO;
+		while (end > p && (end[-1] < '0' || end[-1] > '9'))
+			end--;
+		p = end;
+		while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		*out = (pid_t)atoi(p);
+	}
+	return 0;
+}
+
+/* Whether @s starts with directory @dir ("/proc" matches "/proc" and "/proc/x"). */
+static const char *under(const char *s, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strncmp(s, dir, n))
+		return NULL;
+	if (s[n] == '\0' || s[n] == '/')
+		return s + n;
+	return NULL;
+}
+
+int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
+{
+	static const struct { const char *from, *to; } aliases[] = {
+		{ "/dev/stdin", "/proc/self/fd/0" }, { "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" }, { "/dev/fd", "/proc/self/fd" },
+		{ "/proc/mounts", "/proc/self/mounts" }, { "/proc/net", "/proc/self/net" },
+	};
+	char out[PATH_MAX];
+	const char *rest;
+	pid_t nstgid, nstid;
+	bool self = false, thread = false;
+	int r;
+
+	*own_fd = -1;
+	if (strncmp(abs, "/proc", 5) && strncmp(abs, "/dev/", 5))
+		return 0;	/* the common case: nothing to do */
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++) {
+		rest = under(abs, aliases[i].from);
+		if (rest) {
+			if (snprintf(out, sizeof(out), "%s%s", aliases[i].to, rest) >= (int)sizeof(out))
+				return -ENAMETOOLONG;
+			if (strlen(out) >= cap)
+				return -ENAMETOOLONG;
+			strcpy(abs, out);
+			break;
+		}
+	}
+	if ((rest = under(abs, "/proc/self")))
+		self = true;
+	else if ((rest = under(abs, "/proc/thread-self")))
+		self = thread = true;
+	if (!self) {
+		/* /proc/<pid>/fd/<n> of the caller's own process is its own fd too. */
+		char pidpart[16];
+		const char *p = under(abs, "/proc");
+
+		if (!p || p[0] != '/' || p[1] < '1' || p[1] > '9')
+			return 0;
+		size_t k = strspn(p + 1, "0123456789");
+		if (k >= sizeof(pidpart) || (p[1 + k] != '/' && p[1 + k] != '\0'))
+			return 0;
+		memcpy(pidpart, p + 1, k);
+		pidpart[k] = '\0';
+		r = path_ns_ids(c, &nstgid, &nstid);
+		if (r < 0)
+			return r;
+		if (atoi(pidpart) == nstgid) {
+			const char *fd = p + 1 + k;
+			int n = -1;
+			char tail;
+
+			if (sscanf(fd, "/fd/%d%c", &n, &tail) == 1 && n >= 0)
+				*own_fd = n;
+		}
+		return 0;
+	}
+	r = path_ns_ids(c, &nstgid, &nstid);
+	if (r < 0)
+		return r;
+	if (thread)
+		r = snprintf(out, sizeof(out), "/proc/%d/task/%d%s", nstgid, nstid, rest);
+	else
+		r = snprintf(out, sizeof(out), "/proc/%d%s", nstgid, rest);
+	if (r >= (int)sizeof(out) || (size_t)r >= cap)
+		return -ENAMETOOLONG;
+	strcpy(abs, out);
+	{
+		int n = -1;
+		char tail;
+
+		if (sscanf(rest, "/fd/%d%c", &n, &tail) == 1 && n >= 0)
+			*own_fd = n;
+	}
+	return 0;
+}
+
+int path_open_own_fd(struct call *c, int fd, int flags)
+{
+	char rel[64];
+	int r;
+
+	snprintf(rel, sizeof(rel), "%d/fd/%d", c->tid, fd);
+	r = openat(c->s->hostproc, rel, flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY));
+	if (r < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	return r;
+}
+
+int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
+{
+	char path[PATH_MAX];
+	int own = -1, fd, r;
+
+	if (strlen(abs) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcpy(path, abs);
+	r = path_rewrite_proc(c, path, sizeof(path), &own);
+	if (r < 0)
+		return r;
+	if (own >= 0)
+		return path_open_own_fd(c, own, flags);
+	/* openat2() refuses O_PATH with flags that mean nothing to it. */
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY;
+	fd = sys_openat2(c->s->rootfd, path, (uint64_t)(flags | O_CLOEXEC), 0,
+			 MOAT_RESOLVE | resolve);
+	return fd < 0 ? -errno : fd;
+}
+
+int path_fd(struct call *c, int dirfd, uint64_t addr, int atflags, char *abs, size_t cap)
+{
+	int r = path_read(c, addr);
+
+	if (r < 0)
+		return r;
+	if (c->path[0] == '\0' && !(atflags & AT_EMPTY_PATH))
+		return -ENOENT;
+	return path_abs(c, dirfd, c->path, abs, cap);
+}

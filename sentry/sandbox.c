@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sandbox.c - one sandbox from start to end, in the foreground.
+ *
+ * Theory of operation
+ * -------------------
+ * sandbox_run() is the sentry's life: it builds the guest's seccomp program,
+ * starts the gofer (which builds the file system), creates the cgroups, starts
+ * the guest (guest.c), takes the guest's seccomp listener and starts serving
+ * (notify.c).  The main thread then waits for the end: the guest's init
+ * reports the command's status, a signal arrives (forwarded to the guest's
+ * process group; SIGTERM also starts a grace period), or --timeout expires.
+ * At the end it kills what is left (init's death takes the whole pid
+ * namespace), stops the gofer and removes the cgroups.
+ *
+ * Once the guest runs, the sentry holds no capabilities: it serves the guest
+ * with exactly the guest's user and permissions.  If the sentry is killed,
+ * init, the set-up process and the gofer get SIGKILL from the kernel
+ * (PR_SET_PDEATHSIG), and with init the whole pid namespace dies.
+ */
+#include "sentry/sandbox.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "log.h"
+#include "sentry/cgroup.h"
+#include "sentry/filter.h"
+#include "sentry/guest.h"
+#include "sentry/sentry.h"
+#include "sys.h"
+#include "util.h"
+
+#define TERM_GRACE_SEC 10
+
+static const int forwarded[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
+};
+
+struct run {
+	const struct moat_spec *spec;
+	struct sentry s;
+	struct gofer gofer;
+	struct guest guest;
+	struct cgroups cg;
+	struct sock_fprog prog;
+	int sigfd, timerfd;
+	int status;		/* exit status once known, else -1 */
+	bool terminating;	/* SIGTERM forwarded: the timer is the grace period */
+	bool timed_out;
+};
+
+static int exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return MOAT_EXIT_FAILURE;
+}
+
+static void report_exec_failure(const struct guest_msg *m)
+{
+	const char *what = m->text[0] ? m->text : "the command";
+
+	if (m->value == ENOENT)
+		fprintf(stderr, "moat: %s: command not found in the sandbox "
+			"(give a path, or check PATH and --env)\n", what);
+	else if (m->value == EACCES || m->value == ENOEXEC)
+		fprintf(stderr, "moat: %s: cannot execute: %s (is it an executable file?)\n",
+			what, strerror(m->value));
+	else
+		fprintf(stderr, "moat: %s: cannot execute: %s\n", what, strerror(m->value));
+}
+
+/* Wait for the guest to be born; Return: 0 once serving, or -errno. */
+static int birth(struct run *r, struct merr *e)
+{
+	bool have_init = false, have_listener = false;
+
+	while (!have_init || !have_listener) {
+		struct guest_msg m;
+		pid_t sender;
+		int rc = guest_recv(&r->guest, &m, &sender);
+
+		if (rc < 0)
+			return merr_set(e, EPROTO, "the guest died while starting");
+		switch (m.type) {
+		case GM_INIT:
+			r->guest.init = m.value;
+			r->guest.init_pidfd = sys_pidfd_open(m.value, 0);
+			while (waitpid(r->guest.setup, NULL, 0) < 0 && errno == EINTR)
+				;
+			r->guest.setup = 0;
+			have_init = true;
+			rc = gofer_seal(&r->gofer, e);
+			if (rc < 0)
+				return rc;
+			break;
+		case GM_LISTENER: {
+			char root[64];
+
+			/* The command still waits: open its root while it is ours to read. */
+			snprintf(root, sizeof(root), "%d/root", sender);
+			r->s.rootfd = openat(r->s.hostproc, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (r->s.rootfd < 0)
+				return merr_sys(e, "open the guest's root");
+			rc = guest_take_listener(&r->guest, sender, m.value, e);
+			if (rc < 0)
+				return rc;
+			r->s.listener = r->guest.listener;
+			rc = sentry_serve(&r->s);
+			if (rc < 0)
+				return merr_set(e, -rc, "start serving the guest: %s", strerror(-rc));
+			have_listener = true;
+			break;
+		}
+		case GM_SETUP_FAILED:
+			return merr_set(e, m.value > 0 ? m.value : EIO, "%s", m.text);
+		default:
+			return merr_set(e, EPROTO, "unexpected message %u from the guest", m.type);
+		}
+	}
+	return 0;
+}
+
+static void kill_guest(struct run *r)
+{
+	if (r->guest.init_pidfd >= 0)
+		sys_pidfd_send_signal(r->guest.init_pidfd, SIGKILL);
+	else if (r->guest.init > 0)
+		kill(r->guest.init, SIGKILL);
+	if (r->guest.setup > 0)
+		kill(r->guest.setup, SIGKILL);
+}
+
+static void forward(struct run *r, int sig)
+{
+	if (r->guest.cmd <= 0)
+		return;
+	if (kill(-r->guest.cmd, sig) < 0)
+		kill(r->guest.cmd, sig);
+	if (sig == SIGTERM && !r->terminating) {
+		struct itimerspec grace = { .it_value = { TERM_GRACE_SEC, 0 } };
+
+		r->terminating = true;
+		timerfd_settime(r->timerfd, 0, &grace, NULL);
+	}
+}
+
+/* Reap init if it has exited; Return: true when it has. */
+static bool reap_init(struct run *r)
+{
+	int ws;
+	pid_t p;
+
+	if (r->guest.init <= 0)
+		return true;
+	p = waitpid(r->guest.init, &ws, WNOHANG | __WALL);
+	if (p != r->guest.init)
+		return false;
+	r->guest.init = 0;
+	if (r->status < 0)
+		r->status = WIFSIGNALED(ws) ? exit_status(ws) : MOAT_EXIT_FAILURE;
+	return true;
+}
+
+static void on_message(struct run *r)
+{
+	struct guest_msg m;
+	pid_t sender;
+
+	if (guest_recv(&r->guest, &m, &sender) < 0) {
+		if (r->status < 0 && reap_init(r))
+			return;
+		r->guest.sock = -1;
+		return;
+	}
+	switch (m.type) {
+	case GM_EXEC_FAILED:
+		report_exec_failure(&m);
+		break;
+	case GM_EXIT:
+		r->status = exit_status(m.value);
+		break;
+	case GM_SETUP_FAILED:
+		fprintf(stderr, "moat: %s\n", m.text);
+		r->status = MOAT_EXIT_FAILURE;
+		break;
+	default:
+		log_warn("ignored message %u from the guest", m.type);
+	}
+}
+
+static void on_signal(struct run *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap_init(r);
+			/* Reap anything else: the set-up process, a dead gofer. */
+			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+				;
+			continue;
+		}
+		forward(r, (int)si.ssi_signo);
+	}
+}
+
+static void wait_end(struct run *r)
+{
+	while (r->status < 0) {
+		struct pollfd p[3] = {
+			{ .fd = r->sigfd, .events = POLLIN },
+			{ .fd = r->guest.sock, .events = POLLIN },
+			{ .fd = r->timerfd, .events = POLLIN },
+		};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			on_message(r);
+		if (p[0].revents)
+			on_signal(r);
+		if (p[2].revents & POLLIN) {
+			uint64_t n;
+
+			if (read(r->timerfd, &n, sizeof(n)) < 0) {
+				/* spurious */
+			}
+			if (!r->terminating)
+				r->timed_out = true;
+			kill_guest(r);
+		}
+		if (r->guest.sock < 0 && r->status < 0) {
+			/* init is gone without a word: wait for its exit status */
+			int ws;
+
+			if (r->guest.init > 0 && waitpid(r->guest.init, &ws, __WALL) == r->guest.init) {
+				r->guest.init = 0;
+				r->status = exit_status(ws);
+			} else {
+				r->status = MOAT_EXIT_FAILURE;
+			}
+		}
+	}
+}
+
+static int setup_signals(struct run *r, struct merr *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return merr_sys(e, "block signals");
+	signal(SIGPIPE, SIG_IGN);
+	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (r->sigfd < 0)
+		return merr_sys(e, "signalfd");
+	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->timerfd < 0)
+		return merr_sys(e, "timerfd");
+	if (r->spec->timeout_sec) {
+		struct itimerspec t = { .it_value = { (time_t)r->spec->timeout_sec, 0 } };
+
+		timerfd_settime(r->timerfd, 0, &t, NULL);
+	}
+	return 0;
+}
+
+static void cleanup(struct run *r)
+{
+	kill_guest(r);
+	if (r->guest.init > 0)
+		while (waitpid(r->guest.init, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	if (r->guest.setup > 0)
+		while (waitpid(r->guest.setup, NULL, 0) < 0 && errno == EINTR)
+			;
+	gofer_stop(&r->gofer);
+	cgroup_remove(&r->cg);
+	if (r->guest.init_pidfd >= 0)
+		close(r->guest.init_pidfd);
+	free(r->prog.filter);
+}
+
+int sandbox_run(const struct moat_spec *spec, struct merr *e)
+{
+	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1 };
+	int rc;
+
+	r.s.spec = spec;
+	r.s.gofer = &r.gofer;
+	r.s.listener = r.s.rootfd = -1;
+	r.s.audit_fd = spec->audit_fd;
+	pthread_mutex_init(&r.s.audit_lock, NULL);
+	pthread_mutex_init(&r.s.socks.lock, NULL);
+	r.gofer.pid = 0;
+	r.gofer.ctl = r.gofer.pidfd = -1;
+	r.guest.init_pidfd = r.guest.sock = -1;
+
+	rc = setup_signals(&r, e);
+	if (rc < 0)
+		return rc;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	r.s.hostproc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r.s.hostproc < 0)
+		return merr_sys(e, "open /proc");
+	rc = filter_build(spec->audit_fd >= 0, &r.prog, e);
+	if (rc < 0)
+		return rc;
+	rc = gofer_start(&r.gofer, &spec->tree, e);
+	if (rc < 0)
+		goto out;
+	rc = cgroup_setup(spec, &r.cg, e);
+	if (rc < 0)
+		goto out;
+	rc = guest_start(spec, r.gofer.pid, &r.prog, &r.guest, e);
+	if (rc < 0)
+		goto out;
+	rc = cgroup_add(&r.cg, r.guest.setup, e);
+	if (rc < 0)
+		goto out;
+	rc = guest_go(&r.guest);
+	if (rc < 0) {
+		merr_set(e, -rc, "start the guest: %s", strerror(-rc));
+		goto out;
+	}
+	rc = birth(&r, e);
+	if (rc < 0)
+		goto out;
+	/* Serving from here on: the sentry keeps no privilege of its own. */
+	rc = confine_drop_caps(0, e);
+	if (rc < 0)
+		goto out;
+	wait_end(&r);
+	if (r.timed_out) {
+		fprintf(stderr, "moat: the sandbox timed out after %llu s and was stopped\n",
+			(unsigned long long)spec->timeout_sec);
+		r.status = MOAT_EXIT_TIMEOUT;
+	} else if (r.status == 128 + SIGKILL && cgroup_oom_killed(&r.cg)) {
+		fprintf(stderr, "moat: the guest was killed: it reached the --memory limit\n");
+	}
+	rc = r.status;
+out:
+	cleanup(&r);
+	return rc;
+}

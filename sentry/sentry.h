@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sentry.h - the state of a running sentry and of one served system call.
+ *
+ * A struct sentry lives as long as its sandbox.  Worker threads (notify.c)
+ * each receive notifications from the guest's seccomp listener, wrap each one
+ * in a struct call, run the handler the syscall table names (table.c), and
+ * answer: a value, an errno, or an fd injected into the guest as the result.
+ */
+#ifndef MOAT_SENTRY_SENTRY_H
+#define MOAT_SENTRY_SENTRY_H
+
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gofer/gofer.h"
+#include "sentry/spec.h"
+
+#define SENTRY_MAX_WORKERS 64
+
+/* (device, inode) of unix sockets bound inside the sandbox. */
+struct sockset {
+	pthread_mutex_t lock;
+	struct sock_id { dev_t dev; ino_t ino; } *ids;
+	size_t n, cap;
+};
+
+struct sentry {
+	const struct moat_spec *spec;
+	struct gofer *gofer;
+	int listener;		/* seccomp user-notification fd */
+	int rootfd;		/* O_PATH: the guest's root, read-only view */
+	int hostproc;		/* O_PATH: the host's /proc */
+	int audit_fd;		/* -1 without --audit */
+	pthread_mutex_t audit_lock;
+	atomic_int idle;	/* workers waiting for a notification */
+	atomic_int nworkers;
+	struct sockset socks;
+	struct seccomp_notif_sizes sizes;
+};
+
+struct call {
+	struct sentry *s;
+	int ch;				/* this worker's gofer channel */
+	const struct seccomp_notif *n;
+	pid_t tid;			/* host tid of the calling guest thread */
+
+	/* the answer */
+	int64_t val;
+	int err;			/* positive errno, 0 to return val */
+	bool cont;			/* let the kernel run it (execve only) */
+	int inject;			/* fd to install in the guest as the result */
+	bool inject_cloexec;
+
+	/* for the audit log */
+	char path[4096];		/* the path the call named, if any */
+	bool refused;			/* denied by policy rather than failed */
+};
+
+typedef void (*sc_handler)(struct call *c);
+
+static inline uint64_t arg(const struct call *c, int i)
+{
+	return c->n->data.args[i];
+}
+
+/* An argument that the kernel treats as an int (fds, flags). */
+static inline int arg_int(const struct call *c, int i)
+{
+	return (int)(uint32_t)c->n->data.args[i];
+}
+
+/**
+ * call_fail() - answer with -@err; @refused marks a policy refusal for the audit
+ */
+static inline void call_fail(struct call *c, int err, bool refused)
+{
+	c->err = err;
+	c->refused = refused;
+}
+
+/**
+ * call_still_valid() - the notification is still pending (the thread did not die
+ * or get interrupted); checked after reading guest memory, before acting
+ */
+bool call_still_valid(struct call *c);
+
+/** sentry_serve() - start the worker threads; Return: 0 or -errno */
+int sentry_serve(struct sentry *s);
+
+/** audit_call() - one JSON line for a denied or refused call (audit.c) */
+void audit_call(struct call *c);
+
+/** sockset_add() / sockset_has() - unix sockets bound inside the sandbox */
+void sockset_add(struct sockset *set, dev_t dev, ino_t ino);
+bool sockset_has(struct sockset *set, dev_t dev, ino_t ino);
+
+#endif

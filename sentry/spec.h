@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spec.h - everything that defines one sandbox, whichever front end made it
+ * (`moat do` flags or an OCI config.json).  sandbox_run() takes it from here.
+ */
+#ifndef MOAT_SENTRY_SPEC_H
+#define MOAT_SENTRY_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "gofer/tree.h"
+
+struct spec_rlimit {
+	int resource;		/* RLIMIT_* */
+	struct rlimit lim;
+};
+
+struct moat_spec {
+	char *id;			/* sandbox id (names cgroups, audit records) */
+	struct gofer_tree tree;		/* the file system */
+
+	/* the process */
+	char **argv;
+	char **env;			/* "K=V", NULL-terminated */
+	char *cwd;			/* in the sandbox; "/" if NULL */
+	uid_t uid;			/* inside the sandbox */
+	gid_t gid;
+	struct spec_rlimit *rlimits;
+	size_t nrlimits;
+	char *hostname;
+
+	/* limits; 0 means none */
+	uint64_t memory_bytes;
+	uint64_t pids;
+	uint64_t cpu_seconds;
+	uint64_t timeout_sec;
+
+	/* /proc paths masked (empty) or made read-only in the guest (OCI
+	 * maskedPaths/readonlyPaths below /proc, and moat's defaults) */
+	char **proc_masked;
+	size_t nproc_masked;
+	char **proc_ro;
+	size_t nproc_ro;
+
+	/* observability */
+	int audit_fd;			/* -1: no audit log */
+};
+
+/** spec_init() - an empty spec with moat's defaults */
+void spec_init(struct moat_spec *s);
+
+/** spec_free() - free everything the spec owns */
+void spec_free(struct moat_spec *s);
+
+/**
+ * spec_strv_add() - append a copy of @str to a NULL-terminated or counted array
+ * Return: 0 or -ENOMEM
+ */
+int spec_strv_add(char ***v, size_t *n, const char *str);
+
+#endif

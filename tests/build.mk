@@ -1,0 +1,2 @@
+# tests: unit tests (cmocka), integration and escape tests (tests/run.sh).
+DEPS_TEST += libcmocka-dev busybox-static python3 git tar gcc

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * confine.h - the steps every moat helper process takes to shrink itself before
+ * it reads anything another process controls: close inherited fds, drop every
+ * capability (bounding set included), set no_new_privs, and load a seccomp
+ * allowlist built from the list of system calls its code declares it needs.
+ */
+#ifndef MOAT_CONFINE_H
+#define MOAT_CONFINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/**
+ * confine_close_fds() - close every fd except 0, 1, 2 and those in @keep
+ * Return: 0 or -errno
+ */
+int confine_close_fds(const int *keep, size_t nkeep);
+
+/**
+ * confine_drop_caps() - drop all capabilities but those in @keep (a bit mask
+ * of CAP_* numbers), from every set including the bounding set
+ * Return: 0 or -errno (with @e)
+ */
+int confine_drop_caps(uint64_t keep, struct merr *e);
+
+/**
+ * confine_seccomp() - set no_new_privs and load an allowlist: the system calls
+ * in @nrs run, every other fails with EPERM, other architectures are killed
+ * Return: 0 or -errno (with @e)
+ */
+int confine_seccomp(const int *nrs, size_t n, struct merr *e);
+
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/* log.c - see log.h.  One write(2) per line so that lines of processes sharing
+ * stderr do not interleave. */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum log_level log_level = LOG_WARN;
+static const char *component = "moat";
+
+void log_set_component(const char *name)
+{
+	component = name;
+}
+
+int log_parse_level(const char *name, enum log_level *out)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char line[1024];
+	int saved = errno, n;
+	va_list ap;
+
+	if (lvl > log_level)
+		return;
+	n = snprintf(line, sizeof(line), "moat[%s]: ", component);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* nowhere left to report it */
+	}
+	errno = saved;
+}

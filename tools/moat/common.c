@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/* common.c - helpers the verbs share. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "sentry/sandbox.h"
+#include "tools/moat/moat.h"
+
+void usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "moat %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see: moat %s --help)\n", verb);
+	exit(MOAT_EXIT_FAILURE);
+}
+
+void opt_log_level(const char *value)
+{
+	if (log_parse_level(value, &log_level) < 0)
+		die(MOAT_EXIT_FAILURE, "--log-level %s: use error, warn, info or debug", value);
+}
+
+int opt_audit(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		die(MOAT_EXIT_FAILURE, "--audit %s: %s", path, strerror(errno));
+	return fd;
+}
+
+char *new_sandbox_id(const char *prefix)
+{
+	unsigned char rnd[4] = { 0 };
+	char *id = NULL;
+
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+		/* the pid alone keeps ids of concurrent sandboxes apart */
+	}
+	if (asprintf(&id, "%s-%d-%02x%02x%02x%02x", prefix, getpid(), rnd[0], rnd[1], rnd[2],
+		     rnd[3]) < 0)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	return id;
+}
+
+int run_spec(struct moat_spec *spec)
+{
+	struct merr e = { 0 };
+	int status;
+
+	log_set_component("sentry");
+	status = sandbox_run(spec, &e);
+	if (status < 0) {
+		fprintf(stderr, "moat: %s\n", e.msg[0] ? e.msg : strerror(-status));
+		status = MOAT_EXIT_FAILURE;
+	}
+	return status;
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/*
+ * do.c - `moat do [OPTIONS] -- CMD [ARG...]`: run a command in a sandbox whose
+ * root is the host's /, read-only, under a copy-on-write overlay.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "parse.h"
+#include "tools/moat/moat.h"
+
+/* Secret stores hidden unless --no-default-hide; docs/cli.md lists them. */
+static const char *const default_hide[] = {
+	"/root",
+	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
+	"/etc/security/opasswd", "/etc/ssh/*_key", "/etc/ssl/private",
+	"/home/*/.ssh", "/home/*/.aws", "/home/*/.azure", "/home/*/.config/gcloud",
+	"/home/*/.config/gh", "/home/*/.kube", "/home/*/.docker/config.json",
+	"/home/*/.netrc", "/home/*/.git-credentials", "/home/*/.gnupg",
+	"/home/*/.npmrc", "/home/*/.pypirc", "/home/*/.cargo/credentials",
+	"/home/*/.cargo/credentials.toml", "/home/*/.password-store",
+	"/home/*/.local/share/keyrings",
+};
+
+static const char usage[] =
+"usage: moat do [OPTIONS] [--] CMD [ARG...]\n"
+"\n"
+"Run CMD in a fresh sandbox.  Its root is the host's /, read-only, under an\n"
+"in-memory copy-on-write overlay: the guest can write anywhere it can see, and\n"
+"nothing reaches the host; its changes vanish when it exits.  /tmp, /run and\n"
+"/dev are fresh, and the usual secret stores are hidden (docs/cli.md).\n"
+"\n"
+"options:\n"
+"  --network=none          no network but loopback (the only mode for now)\n"
+"  -v, --volume HOST:GUEST[:ro]\n"
+"                          bind host path HOST at GUEST; writable unless :ro\n"
+"  --hide PATH             make PATH (globs allowed) appear absent\n"
+"  --no-default-hide       do not hide the default secret stores\n"
+"  --ro PATH               make PATH read-only inside (writes fail: EROFS)\n"
+"  -e, --env K=V           set an environment variable (K alone: copy the host's)\n"
+"  -w, --cwd DIR           working directory inside (default: /)\n"
+"  --overlay=memory        keep changes in memory (default)\n"
+"  --overlay=dir:PATH      keep the upper layer in host directory PATH\n"
+"  --disk BYTES            size limit of the in-memory overlay (default 1G)\n"
+"  --memory BYTES          memory limit (cgroup); e.g. 512M\n"
+"  --pids N                limit on processes and threads (cgroup)\n"
+"  --cpu-seconds N         CPU time limit of each process (RLIMIT_CPU)\n"
+"  --timeout SECONDS       stop the sandbox after this long; exit status 124\n"
+"  --hostname NAME         host name inside (default: moat)\n"
+"  --log-level LEVEL       error, warn (default), info or debug\n"
+"  --audit FILE            append one JSON line per denied or refused syscall\n"
+"  -h, --help              show this help\n"
+"\n"
+"The environment is not inherited: the guest gets PATH, TERM, LANG, LC_*, TZ,\n"
+"HOME=/tmp and what --env adds.  Exit status: the guest's (128+N if killed by\n"
+"signal N); 124 timeout, 125 moat failed, 126 cannot execute, 127 not found.\n";
+
+enum {
+	OPT_NETWORK = 256, OPT_HIDE, OPT_NO_DEFAULT_HIDE, OPT_RO, OPT_OVERLAY, OPT_DISK,
+	OPT_MEMORY, OPT_PIDS, OPT_CPU, OPT_TIMEOUT, OPT_HOSTNAME, OPT_LOG, OPT_AUDIT,
+};
+
+static const struct option options[] = {
+	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "hide", required_argument, NULL, OPT_HIDE },
+	{ "no-default-hide", no_argument, NULL, OPT_NO_DEFAULT_HIDE },
+	{ "ro", required_argument, NULL, OPT_RO },
+	{ "env", required_argument, NULL, 'e' },
+	{ "cwd", required_argument, NULL, 'w' },
+	{ "overlay", required_argument, NULL, OPT_OVERLAY },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpu-seconds", required_argument, NULL, OPT_CPU },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void must(int r)
+{
+	if (r < 0)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+}
+
+static uint64_t size_arg(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (parse_size(v, &n) < 0 || n == 0)
+		usage_error("do", "%s %s: give a size in bytes, such as 512M or 2G", opt, v);
+	return n;
+}
+
+static uint64_t count_arg(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, &n) < 0 || n == 0)
+		usage_error("do", "%s %s: give a whole number greater than 0", opt, v);
+	return n;
+}
+
+static bool absolute(const char *p)
+{
+	return p[0] == '/';
+}
+
+static void add_volume(struct moat_spec *s, const char *arg)
+{
+	char *copy = strdup(arg), *host, *guest, *mode;
+	char real[PATH_MAX];
+	struct tree_mount *m;
+	struct stat st;
+
+	if (!copy)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	host = copy;
+	guest = strchr(copy, ':');
+	if (!guest || !guest[1])
+		usage_error("do", "--volume %s: expected HOST:GUEST[:ro]", arg);
+	*guest++ = '\0';
+	mode = strchr(guest, ':');
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
+			usage_error("do", "--volume %s: the mode is ro or rw, not '%s'", arg, mode);
+	}
+	if (!absolute(guest))
+		usage_error("do", "--volume %s: the guest path must be absolute", arg);
+	if (stat(host, &st) < 0 || !realpath(host, real))
+		die(MOAT_EXIT_FAILURE, "--volume %s: %s: %s", arg, host, strerror(errno));
+	m = realloc(s->tree.mounts, (s->tree.nmounts + 1) * sizeof(*m));
+	if (!m)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	s->tree.mounts = m;
+	m = &m[s->tree.nmounts++];
+	memset(m, 0, sizeof(*m));
+	m->type = TM_BIND;
+	m->src = strdup(real);
+	m->dst = strdup(guest);
+	m->ro = mode && !strcmp(mode, "ro");
+	if (!m->src || !m->dst)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	free(copy);
+}
+
+static void add_guest_mount(struct moat_spec *s, enum tree_mount_type type, const char *dst)
+{
+	struct tree_mount *m = realloc(s->tree.mounts, (s->tree.nmounts + 1) * sizeof(*m));
+
+	if (!m)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	s->tree.mounts = m;
+	m = &m[s->tree.nmounts++];
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->dst = strdup(dst);
+	if (!m->dst)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+}
+
+static void add_env(struct moat_spec *s, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char *entry = NULL;
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+
+	if (klen == 0)
+		usage_error("do", "--env %s: expected K=V or K", kv);
+	if (!eq) {
+		const char *v = getenv(kv);
+
+		if (!v)
+			return;	/* not set on the host: nothing to copy */
+		if (asprintf(&entry, "%s=%s", kv, v) < 0)
+			die(MOAT_EXIT_FAILURE, "out of memory");
+	} else {
+		entry = strdup(kv);
+	}
+	/* A later value for the same key replaces an earlier one. */
+	for (size_t i = 0; s->env && s->env[i]; i++) {
+		if (!strncmp(s->env[i], entry, klen + 1)) {
+			free(s->env[i]);
+			s->env[i] = entry;
+			return;
+		}
+	}
+	must(spec_strv_add(&s->env, NULL, entry));
+	free(entry);
+}
+
+static void default_env(struct moat_spec *s)
+{
+	extern char **environ;
+	const char *path = getenv("PATH");
+	char *entry = NULL;
+
+	if (asprintf(&entry, "PATH=%s", path ? path :
+		     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	must(spec_strv_add(&s->env, NULL, entry));
+	free(entry);
+	must(spec_strv_add(&s->env, NULL, "HOME=/tmp"));
+	for (char **e = environ; *e; e++) {
+		if (!strncmp(*e, "TERM=", 5) || !strncmp(*e, "LANG=", 5) ||
+		    !strncmp(*e, "LC_", 3) || !strncmp(*e, "TZ=", 3))
+			must(spec_strv_add(&s->env, NULL, *e));
+	}
+}
+
+int cmd_do(int argc, char **argv)
+{
+	struct moat_spec spec;
+	bool default_hides = true;
+	int opt, status;
+
+	spec_init(&spec);
+	spec.tree.rootfs = strdup("/");
+	spec.tree.host_root = true;
+	default_env(&spec);
+	while ((opt = getopt_long(argc, argv, "+v:e:w:h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_NETWORK:
+			if (strcmp(optarg, "none"))
+				usage_error("do", "--network=%s: only --network=none is available "
+					    "in this version (a user-space network is planned)", optarg);
+			break;
+		case 'v':
+			add_volume(&spec, optarg);
+			break;
+		case OPT_HIDE:
+			if (!absolute(optarg))
+				usage_error("do", "--hide %s: the path must be absolute", optarg);
+			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, optarg));
+			break;
+		case OPT_NO_DEFAULT_HIDE:
+			default_hides = false;
+			break;
+		case OPT_RO:
+			if (!absolute(optarg))
+				usage_error("do", "--ro %s: the path must be absolute", optarg);
+			must(spec_strv_add(&spec.tree.ro, &spec.tree.nro, optarg));
+			break;
+		case 'e':
+			add_env(&spec, optarg);
+			break;
+		case 'w':
+			if (!absolute(optarg))
+				usage_error("do", "--cwd %s: the directory must be absolute", optarg);
+			free(spec.cwd);
+			spec.cwd = strdup(optarg);
+			break;
+		case OPT_OVERLAY:
+			if (!strcmp(optarg, "memory")) {
+				spec.tree.layer = TREE_OVERLAY_MEMORY;
+			} else if (!strncmp(optarg, "dir:", 4) && optarg[4]) {
+				char real[PATH_MAX];
+
+				if (!realpath(optarg + 4, real))
+					die(MOAT_EXIT_FAILURE, "--overlay=%s: %s", optarg, strerror(errno));
+				spec.tree.layer = TREE_OVERLAY_DIR;
+				free((char *)spec.tree.upper_dir);
+				spec.tree.upper_dir = strdup(real);
+			} else {
+				usage_error("do", "--overlay=%s: use memory or dir:PATH", optarg);
+			}
+			break;
+		case OPT_DISK:
+			spec.tree.disk_bytes = size_arg("--disk", optarg);
+			break;
+		case OPT_MEMORY:
+			spec.memory_bytes = size_arg("--memory", optarg);
+			break;
+		case OPT_PIDS:
+			spec.pids = count_arg("--pids", optarg);
+			break;
+		case OPT_CPU:
+			spec.cpu_seconds = count_arg("--cpu-seconds", optarg);
+			break;
+		case OPT_TIMEOUT:
+			spec.timeout_sec = count_arg("--timeout", optarg);
+			break;
+		case OPT_HOSTNAME:
+			free(spec.hostname);
+			spec.hostname = strdup(optarg);
+			break;
+		case OPT_LOG:
+			opt_log_level(optarg);
+			break;
+		case OPT_AUDIT:
+			if (spec.audit_fd >= 0)
+				close(spec.audit_fd);
+			spec.audit_fd = opt_audit(optarg);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			spec_free(&spec);
+			return 0;
+		default:
+			usage_error("do", "unknown or incomplete option");
+		}
+	}
+	if (optind >= argc)
+		usage_error("do", "no command given");
+	if (spec.tree.layer == TREE_OVERLAY_DIR && spec.tree.disk_bytes)
+		usage_error("do", "--disk limits the in-memory overlay only; it cannot be "
+			    "combined with --overlay=dir:PATH");
+	for (int i = optind; i < argc; i++)
+		must(spec_strv_add(&spec.argv, NULL, argv[i]));
+	if (default_hides)
+		for (size_t i = 0; i < sizeof(default_hide) / sizeof(default_hide[0]); i++)
+			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, default_hide[i]));
+	add_guest_mount(&spec, TM_PROC, "/proc");
+	add_guest_mount(&spec, TM_DEVPTS, "/dev/pts");
+	add_guest_mount(&spec, TM_SYSFS, "/sys");
+	spec.id = new_sandbox_id("do");
+	status = run_spec(&spec);
+	if (spec.audit_fd >= 0)
+		close(spec.audit_fd);
+	spec_free(&spec);
+	return status;
+}

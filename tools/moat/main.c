@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+/* main.c - `moat VERB ...`: one table of verbs, one file per verb. */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "tools/moat/moat.h"
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("moat %s\n", MOAT_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} verbs[] = {
+	{ "do", cmd_do, "run a command in a sandbox of the host's root, read-only" },
+	{ "run", cmd_run, "run an OCI bundle in the foreground" },
+	{ "version", cmd_version, "print the version" },
+	{ "help", cmd_help, "show this help" },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("usage: moat VERB [OPTIONS] [ARGS]\n\n"
+	       "moat runs untrusted programs in a sandbox: a supervisor serves their\n"
+	       "file-system calls from a separate file broker, everything else is\n"
+	       "filtered by seccomp.\n\nverbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	printf("\n`moat VERB --help` describes each verb.  Exit status: the guest's own;\n"
+	       "124 timeout, 125 moat failed, 126 cannot execute, 127 not found.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_help(argc, argv);
+		return MOAT_EXIT_FAILURE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc, argv);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "moat: unknown verb '%s' (try: moat help)\n", argv[1]);
+	return MOAT_EXIT_FAILURE;
+}

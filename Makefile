@@ -44,12 +44,14 @@ LIBS :=
 BINS :=
 UNIT_TESTS :=
 
-.PHONY: all deps deps-test deps-bench test demo bench fuzz lint install clean
+.PHONY: all deps deps-test deps-bench test tests demo bench fuzz lint install clean
 all:
 
 include tools/lib/build.mk
 include gofer/build.mk
 include sentry/build.mk
+-include netstack/build.mk
+-include netstack/outbound/build.mk
 include tools/moat/build.mk
 include tests/build.mk
 

@@ -31,6 +31,9 @@
 #include "sentry/table.h"
 #include "util.h"
 
+/* Unknown system calls below this number are recorded with --audit. */
+#define AUDIT_NR_MAX 512
+
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
 		  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
 
@@ -46,7 +49,7 @@ static void add(struct rules *rl, uint32_t action, int nr, unsigned n, ...)
 	struct scmp_arg_cmp cmp[4];
 	va_list ap;
 
-	if (rl->r || nr < 0 || (action == rl->dflt && n == 0))
+	if (rl->r || nr < 0 || action == rl->dflt)
 		return;	/* libseccomp refuses a rule that repeats the default */
 	va_start(ap, n);
 	for (unsigned i = 0; i < n && i < 4; i++)
@@ -139,7 +142,12 @@ int filter_build(bool audit, struct sock_fprog *prog, struct merr *e)
 	off_t size;
 	void *buf;
 
-	rl.dflt = audit ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(ENOSYS);
+	/*
+	 * The default stays ENOSYS even with the audit log: a NOTIFY default would
+	 * make libseccomp drop NOTIFY rules that must take precedence over an
+	 * overlapping ALLOW (ioctl).  Unknown calls are listed explicitly instead.
+	 */
+	rl.dflt = SCMP_ACT_ERRNO(ENOSYS);
 	rl.ctx = seccomp_init(rl.dflt);
 	if (!rl.ctx)
 		return merr_set(e, ENOMEM, "seccomp_init: out of memory");
@@ -167,6 +175,16 @@ int filter_build(bool audit, struct sock_fprog *prog, struct merr *e)
 
 			seccomp_release(rl.ctx);
 			return merr_set(e, -r, "seccomp rule for %s: %s", s->name, strerror(-r));
+		}
+	}
+	if (audit) {
+		/* Syscalls the table does not know reach the sentry, to be recorded. */
+		for (int nr = 0; nr < AUDIT_NR_MAX; nr++) {
+			if (sc_lookup(nr))
+				continue;
+			if (seccomp_rule_add(rl.ctx, SCMP_ACT_NOTIFY, nr, 0) < 0) {
+				/* a number libseccomp does not know: ENOSYS, unrecorded */
+			}
 		}
 	}
 	mfd = memfd_create("moat-filter", MFD_CLOEXEC);

@@ -1,2 +1,26 @@
-# tests: unit tests (cmocka), integration and escape tests (tests/run.sh).
-DEPS_TEST += libcmocka-dev busybox-static python3 git tar gcc
+# tests: unit tests (cmocka), integration and escape tests, run by tests/run.sh.
+DEPS_TEST += libcmocka-dev busybox-static python3 git tar gcc libc6-dev
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+ESCAPE_SRCS := $(wildcard tests/escape/*.c)
+ESCAPE_BINS := $(ESCAPE_SRCS:tests/escape/%.c=$(BUILD)/tests/escape/%)
+# Libraries every unit test may use; components append their link flags.
+TEST_LDLIBS += -lcmocka -lseccomp -lcjson -lpthread
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(TEST_LDLIBS)
+
+# The attack programs run inside the sandbox: static, so that they need
+# nothing from the sandbox's file system but themselves.
+$(BUILD)/tests/escape/%: tests/escape/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -O1 -static -pthread -o $@ $<
+
+tests: $(UNIT_BINS) $(ESCAPE_BINS)
+
+test: deps-test
+	@$(MAKE) --no-print-directory all tests
+	@tests/run.sh

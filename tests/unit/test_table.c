@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests: the syscall table and the filter made from it.  The table must
+ * be consistent (one row per syscall, a handler for every served call), must
+ * deny what docs/security.md says is denied, and must compile into a filter.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentry/filter.h"
+#include "sentry/table.h"
+
+static const struct sc_entry *find(const char *name)
+{
+	for (size_t i = 0; i < sc_table_len; i++)
+		if (!strcmp(sc_table[i].name, name))
+			return &sc_table[i];
+	return NULL;
+}
+
+static void test_consistent(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sc_table_len; i++) {
+		const struct sc_entry *e = &sc_table[i];
+
+		assert_true(e->nr >= 0);	/* every row exists on x86-64 */
+		assert_ptr_equal(sc_lookup(e->nr), e);
+		if (e->cls == SC_SERVED)
+			assert_non_null(e->fn);
+		if (e->cls == SC_DENY)
+			assert_true(e->deny_errno > 0);
+		for (size_t k = i + 1; k < sc_table_len; k++)
+			assert_int_not_equal(e->nr, sc_table[k].nr);
+	}
+}
+
+static void test_denied(void **state)
+{
+	static const char *const must_deny[] = {
+		"mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "ptrace",
+		"bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+		"io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at",
+		"init_module", "finit_module", "delete_module", "kexec_load",
+		"kexec_file_load", "process_vm_readv", "process_vm_writev", "fsopen",
+		"fsmount", "move_mount", "open_tree", "clone3", "reboot", "pidfd_getfd",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(must_deny) / sizeof(must_deny[0]); i++) {
+		const struct sc_entry *e = find(must_deny[i]);
+
+		assert_non_null(e);
+		assert_int_equal(e->cls, SC_DENY);
+	}
+}
+
+static void test_served(void **state)
+{
+	static const char *const must_serve[] = {
+		"open", "openat", "openat2", "creat", "stat", "lstat", "access", "faccessat",
+		"faccessat2", "readlink", "readlinkat", "mkdir", "mkdirat", "unlink",
+		"unlinkat", "rmdir", "rename", "renameat", "renameat2", "link", "linkat",
+		"symlink", "symlinkat", "chmod", "fchmodat", "chown", "lchown", "fchownat",
+		"truncate", "utime", "utimes", "futimesat", "mknod", "mknodat", "statfs",
+		"getxattr", "lgetxattr", "setxattr", "lsetxattr", "listxattr", "llistxattr",
+		"removexattr", "lremovexattr", "execve", "execveat", "inotify_add_watch",
+		"bind", "connect",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(must_serve) / sizeof(must_serve[0]); i++) {
+		const struct sc_entry *e = find(must_serve[i]);
+
+		assert_non_null(e);
+		assert_int_equal(e->cls, SC_SERVED);
+	}
+	/* path-taking calls with a native fast path are conditional, with a handler */
+	assert_int_equal(find("newfstatat")->cls, SC_COND);
+	assert_non_null(find("newfstatat")->fn);
+	assert_int_equal(find("statx")->cls, SC_COND);
+	assert_int_equal(find("utimensat")->cls, SC_COND);
+}
+
+static void test_filter_builds(void **state)
+{
+	struct sock_fprog prog;
+	struct merr e = { 0 };
+
+	(void)state;
+	for (int audit = 0; audit < 2; audit++) {
+		assert_int_equal(filter_build(audit, &prog, &e), 0);
+		assert_true(prog.len > 10 && prog.len < 4096);
+		free(prog.filter);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_consistent),
+		cmocka_unit_test(test_denied),
+		cmocka_unit_test(test_served),
+		cmocka_unit_test(test_filter_builds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

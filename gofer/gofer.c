@@ -30,6 +30,10 @@
 #include "sys.h"
 #include "util.h"
 
+/* The allowlist compiled at build time (tools/genfilter), when linked in. */
+extern const struct sock_filter moat_filter_gofer[] __attribute__((weak));
+extern const unsigned short moat_filter_gofer_len __attribute__((weak));
+
 struct gofer_status {
 	int32_t result;
 	char msg[sizeof(((struct merr *)0)->msg)];
@@ -88,7 +92,17 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 			goto fail;
 		}
 	}
-	if (confine_drop_caps(0, &e) < 0 || confine_seccomp(gofer_syscalls, gofer_nsyscalls, &e) < 0)
+	if (confine_drop_caps(0, &e) < 0)
+		goto fail;
+	if (moat_filter_gofer && &moat_filter_gofer_len) {
+		struct sock_fprog prog = { moat_filter_gofer_len,
+					   (struct sock_filter *)moat_filter_gofer };
+
+		r = confine_load(&prog, &e);
+	} else {
+		r = confine_seccomp(gofer_syscalls, gofer_nsyscalls, &e);
+	}
+	if (r < 0)
 		goto fail;
 	if (report(ctl, 0, NULL) < 0)
 		return 1;
@@ -183,12 +197,18 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 		merr_set(e, -r, "start the gofer: %s", strerror(-r));
 		goto fail;
 	}
-	r = wait_status(g, e, "building the sandbox tree");
-	if (r < 0)
-		goto fail;
 	return 0;
 fail:
 	gofer_stop(g);
+	return r;
+}
+
+int gofer_wait_built(struct gofer *g, struct merr *e)
+{
+	int r = wait_status(g, e, "building the sandbox tree");
+
+	if (r < 0)
+		gofer_stop(g);
 	return r;
 }
 
@@ -198,7 +218,9 @@ int gofer_seal(struct gofer *g, struct merr *e)
 
 	if (r < 0)
 		return merr_set(e, -r, "seal the gofer: %s", strerror(-r));
-	return wait_status(g, e, "confining itself");
+	/* Its answer is read by the first request on the control channel. */
+	g->sealing = true;
+	return 0;
 }
 
 int gofer_channel_open(struct gofer *g)
@@ -209,7 +231,17 @@ int gofer_channel_open(struct gofer *g)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return -errno;
 	pthread_mutex_lock(&g->lock);
-	r = gofer_call(g->ctl, &req, "/", NULL, 0, sp[1], NULL);
+	r = 0;
+	if (g->sealing) {
+		struct merr e = { 0 };
+
+		r = wait_status(g, &e, "confining itself");
+		if (r < 0)
+			log_err("gofer: %s", e.msg);
+		g->sealing = r < 0;
+	}
+	if (r == 0)
+		r = gofer_call(g->ctl, &req, "/", NULL, 0, sp[1], NULL);
 	pthread_mutex_unlock(&g->lock);
 	close(sp[1]);
 	if (r < 0) {

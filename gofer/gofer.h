@@ -22,22 +22,30 @@ struct gofer {
 	pid_t pid;
 	int pidfd;
 	int ctl;		/* control channel; requests on it take @lock */
+	bool sealing;		/* gofer_seal() sent; its answer is yet to be read */
 	pthread_mutex_t lock;
 };
 
 /**
- * gofer_start() - fork the gofer and wait until its tree is ready
+ * gofer_start() - fork the gofer, map its ids, and let it build the tree
  * @g:		filled in
  * @t:		the tree to build
- * @e:		error: the gofer's own message when the tree could not be built
+ * @e:		error
  *
- * Return: 0, or -errno
+ * Return: 0, or -errno; the tree is being built when this returns
  */
 int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e);
 
 /**
+ * gofer_wait_built() - wait until the gofer has built the tree
+ * Return: 0, or -errno with the gofer's own message in @e (the gofer is stopped)
+ */
+int gofer_wait_built(struct gofer *g, struct merr *e);
+
+/**
  * gofer_seal() - tell the gofer that the guest's mounts are copied: it lets go
- * of what it held for them, confines itself and starts serving
+ * of what it held for them, confines itself and starts serving.  Does not
+ * wait: the first gofer_channel_open() collects the gofer's answer.
  * Return: 0 or -errno
  */
 int gofer_seal(struct gofer *g, struct merr *e);

@@ -49,6 +49,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "sys.h"
 #include "util.h"
 
@@ -58,6 +59,8 @@
 struct build {
 	const struct gofer_tree *t;
 	struct merr *e;
+	char submounted[32][NAME_MAX + 1];	/* top-level host dirs with mounts below */
+	int nsubmounted;
 	char src[PATH_MAX];	/* rootfs as seen from the staging root */
 	int rootfd;		/* /root */
 	char **hidden;		/* sandbox paths (no leading '/') found on the host */
@@ -430,6 +433,46 @@ static bool top_hidden(struct build *b, const char *name)
 	return false;
 }
 
+/* Note which top-level directories of the host have file systems mounted below. */
+static void find_submounts(struct build *b)
+{
+	_cleanup_fclose_ FILE *f = fopen(SRC_PREFIX "/proc/self/mountinfo", "re");
+	char line[4096];
+	size_t plen = strlen(b->src);
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char point[PATH_MAX], name[NAME_MAX + 1];
+		const char *rest;
+		size_t n;
+		bool dup = false;
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+			continue;
+		if (strncmp(point, b->src, plen) || point[plen] != '/')
+			continue;
+		rest = point + plen + 1;
+		n = strcspn(rest, "/");
+		if (rest[n] != '/' || n == 0 || n > NAME_MAX)
+			continue;	/* the top-level entry itself, not below it */
+		memcpy(name, rest, n);
+		name[n] = '\0';
+		for (int i = 0; i < b->nsubmounted && !dup; i++)
+			dup = !strcmp(b->submounted[i], name);
+		if (!dup && b->nsubmounted < (int)ARRAY_SIZE(b->submounted))
+			strcpy(b->submounted[b->nsubmounted++], name);
+	}
+}
+
+static bool has_submounts(const struct build *b, const char *name)
+{
+	for (int i = 0; i < b->nsubmounted; i++)
+		if (!strcmp(b->submounted[i], name))
+			return true;
+	return false;
+}
+
 /* One top-level entry of the host's root. */
 static int host_entry(struct build *b, int srcdir, const char *name)
 {
@@ -480,10 +523,16 @@ static int host_entry(struct build *b, int srcdir, const char *name)
 	target = tree_open(b, what, O_PATH | O_DIRECTORY);
 	if (target < 0)
 		return merr_sys(b->e, "open %s", what);
-	r = overlay(b, lower, name, target, what);
-	if (r != -EINVAL)
-		return r;
-	/* Submounts the kernel will not reveal: bind it all, read-only. */
+	if (!has_submounts(b, name)) {
+		r = overlay(b, lower, name, target, what);
+		if (r != -EINVAL)
+			return r;
+	}
+	/*
+	 * File systems mounted below it: an overlay would show only the top
+	 * one, and the kernel will not clone a mount with locked submounts.
+	 * Bind it all, read-only.
+	 */
 	return mount_bind(b, lower, target, what, true, true);
 }
 
@@ -503,6 +552,7 @@ static int build_host_root(struct build *b)
 	b->rootfd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (b->rootfd < 0)
 		return merr_sys(b->e, "open /root");
+	find_submounts(b);
 	d = opendir(b->src);
 	if (!d)
 		return merr_sys(b->e, "opendir %s", b->src);
@@ -762,13 +812,16 @@ static int finish(struct build *b)
 {
 	if (umount2(SRC_PREFIX, MNT_DETACH) < 0)
 		return merr_sys(b->e, "detach the host root");
+	log_phase("gofer: host root detached");
 	rmdir(SRC_PREFIX);
 	if (fchdir(b->rootfd) < 0)
 		return merr_sys(b->e, "chdir into the sandbox root");
 	if (sys_pivot_root(".", ".") < 0)
 		return merr_sys(b->e, "pivot_root into the sandbox root");
+	log_phase("gofer: pivoted");
 	if (umount2(".", MNT_DETACH) < 0)
 		return merr_sys(b->e, "detach the staging area");
+	log_phase("gofer: staging detached");
 	if (chdir("/") < 0)
 		return merr_sys(b->e, "chdir /");
 	return 0;
@@ -805,9 +858,12 @@ int tree_build(const struct gofer_tree *t, struct merr *e)
 		r = merr_sys(e, "rootfs %s", t->rootfs);
 		goto out;
 	}
+	log_phase("gofer: staged");
 	r = find_hidden(&b);
+	log_phase("gofer: hidden paths found");
 	if (!r)
 		r = t->host_root ? build_host_root(&b) : build_rootfs(&b);
+	log_phase("gofer: root built");
 	if (!r)
 		r = build_mounts(&b);
 	if (!r)
@@ -816,6 +872,7 @@ int tree_build(const struct gofer_tree *t, struct merr *e)
 		r = mask_rest(&b);
 	if (!r)
 		r = build_ro(&b);
+	log_phase("gofer: mounts built");
 	if (!r)
 		r = finish(&b);
 out:

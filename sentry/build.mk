@@ -7,3 +7,21 @@ DEPS_BUILD += libseccomp-dev libcjson-dev
 $(LIBSENTRY): $(LIBSENTRY_SRCS:%.c=$(OBJ)/%.o)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+
+# The guest's seccomp programs, compiled at build time (tools/genfilter).
+GENFILTER := $(BUILD)/tools/genfilter
+FILTER_BPF_OBJ := $(OBJ)/gen/filter_bpf.o
+
+$(GENFILTER): tools/genfilter/main.c $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT) -Wl,--end-group -lseccomp -lcjson -lpthread
+
+$(BUILD)/gen/filter_bpf.c: $(GENFILTER)
+	@mkdir -p $(dir $@)
+	@$(GENFILTER) > $@.tmp && mv $@.tmp $@
+
+$(FILTER_BPF_OBJ): $(BUILD)/gen/filter_bpf.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<

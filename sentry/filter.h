@@ -18,4 +18,10 @@
  */
 int filter_build(bool audit, struct sock_fprog *prog, struct merr *e);
 
+/**
+ * filter_get() - the guest's seccomp program: the one compiled at build time if
+ * the program was linked with it, else filter_build()
+ */
+int filter_get(bool audit, struct sock_fprog *prog, struct merr *e);
+
 #endif

@@ -120,9 +120,10 @@ static int gofer(struct call *c, struct gofer_req *req, const char *s1, const vo
 {
 	int r;
 
-	if (c->ch < 0)
+	r = sentry_gofer_channel(c);
+	if (r < 0)
 		return -EIO;
-	r = gofer_call(c->ch, req, s1, s2, len2, fd_in, fd_out);
+	r = gofer_call(r, req, s1, s2, len2, fd_in, fd_out);
 	if (r == -EPROTO || r == -ECONNRESET)
 		return -EIO;
 	return r;

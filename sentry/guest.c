@@ -51,6 +51,7 @@
 
 #include "confine.h"
 #include "fdio.h"
+#include "log.h"
 #include "sys.h"
 #include "util.h"
 
@@ -280,6 +281,7 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 			 "notification? Linux 5.9 or later is needed)");
 		fail(sock, &e);
 	}
+	log_phase("command: filter loaded");
 	/* From here on only native calls until the sentry holds the listener. */
 	send_msg(sock, GM_LISTENER, listener, NULL);
 	if (fdio_recv(sock, &ack, sizeof(ack), NULL, 0, &nfds) != sizeof(ack))
@@ -298,12 +300,7 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	guest_mounts(spec, sock);
-	if (sethostname(spec->hostname ? spec->hostname : "moat",
-			strlen(spec->hostname ? spec->hostname : "moat")) < 0) {
-		merr_sys(&e, "sethostname");
-		fail(sock, &e);
-	}
-	loopback_up();
+	log_phase("init: mounts made");
 	cmd = fork();
 	if (cmd < 0) {
 		merr_sys(&e, "fork the command");
@@ -349,15 +346,39 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 	pid_t pid;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* First go: the gofer's user namespace exists and has its id maps. */
 	if (fdio_recv(sock, &go, sizeof(go), NULL, 0, &nfds) != sizeof(go))
 		_exit(MOAT_EXIT_FAILURE);
 	if (geteuid() == 0)
 		setgroups(0, NULL);	/* no supplementary groups of the host's root */
-	if (setns(ns->userns, CLONE_NEWUSER) < 0 || setns(ns->mntns, CLONE_NEWNS) < 0) {
-		merr_sys(&e, "join the gofer's namespaces");
+	if (setns(ns->userns, CLONE_NEWUSER) < 0) {
+		merr_sys(&e, "join the gofer's user namespace");
 		fail(sock, &e);
 	}
 	close(ns->userns);
+	/*
+	 * While the gofer builds the tree: the network, IPC and UTS namespaces.
+	 * They belong to the gofer's user namespace, not the guest's, so the
+	 * guest holds no capability over them: it cannot reconfigure its network
+	 * or rename its host.
+	 */
+	if (unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
+		merr_sys(&e, "create the guest's network, IPC and UTS namespaces");
+		fail(sock, &e);
+	}
+	if (sethostname(spec->hostname ? spec->hostname : "moat",
+			strlen(spec->hostname ? spec->hostname : "moat")) < 0) {
+		merr_sys(&e, "sethostname");
+		fail(sock, &e);
+	}
+	loopback_up();
+	/* Second go: the tree is built and this process is in its cgroups. */
+	if (fdio_recv(sock, &go, sizeof(go), NULL, 0, &nfds) != sizeof(go))
+		_exit(MOAT_EXIT_FAILURE);
+	if (setns(ns->mntns, CLONE_NEWNS) < 0) {
+		merr_sys(&e, "join the gofer's mount namespace");
+		fail(sock, &e);
+	}
 	close(ns->mntns);
 	if (unshare(CLONE_NEWUSER) < 0) {
 		merr_sys(&e, "create the guest's user namespace");
@@ -375,11 +396,11 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		fail(sock, &e);
 	}
 	close(ns->proc);
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-		    CLONE_NEWCGROUP) < 0) {
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWCGROUP) < 0) {
 		merr_sys(&e, "create the guest's namespaces");
 		fail(sock, &e);
 	}
+	log_phase("setup: namespaces made");
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro)) < 0) {
 		merr_sys(&e, "make the guest's view read-only");
 		fail(sock, &e);

@@ -161,7 +161,9 @@ void h_bind(struct call *c)
 	if (r == 0) {
 		struct gofer_req req = { .op = GOFER_BIND };
 
-		r = c->ch < 0 ? -EIO : gofer_call(c->ch, &req, abs, NULL, 0, sock, NULL);
+		int ch = sentry_gofer_channel(c);
+
+		r = ch < 0 ? -EIO : gofer_call(ch, &req, abs, NULL, 0, sock, NULL);
 	}
 	if (r == 0) {
 		struct stat st;

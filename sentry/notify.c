@@ -47,6 +47,16 @@ bool call_still_valid(struct call *c)
 	return ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
+int sentry_gofer_channel(struct call *c)
+{
+	if (*c->chp < 0) {
+		*c->chp = gofer_channel_open(c->s->gofer);
+		if (*c->chp < 0)
+			log_warn("no channel to the gofer: %s", strerror(-*c->chp));
+	}
+	return *c->chp;
+}
+
 void h_denied(struct call *c)
 {
 	const struct sc_entry *e = sc_lookup(c->n->data.nr);
@@ -135,14 +145,12 @@ static void *worker(void *arg)
 	struct seccomp_notif *n = calloc(1, s->sizes.seccomp_notif);
 	struct seccomp_notif_resp *resp = calloc(1, s->sizes.seccomp_notif_resp);
 	struct call *c = malloc(sizeof(*c));
-	int ch = gofer_channel_open(s->gofer);
+	int ch = -1;	/* opened on first use: most served calls never need it */
 
 	if (!n || !resp || !c) {
 		log_err("worker: out of memory");
 		goto out;
 	}
-	if (ch < 0)
-		log_warn("worker: no gofer channel: %s", strerror(-ch));
 	for (;;) {
 		int r;
 
@@ -164,7 +172,7 @@ static void *worker(void *arg)
 		memset(c, 0, offsetof(struct call, path));
 		c->path[0] = '\0';
 		c->s = s;
-		c->ch = ch;
+		c->chp = &ch;
 		c->n = n;
 		c->tid = (pid_t)n->pid;
 		c->inject = -1;

@@ -103,9 +103,11 @@ static int birth(struct run *r, struct merr *e)
 				;
 			r->guest.setup = 0;
 			have_init = true;
+			log_phase("sentry: guest namespaces made");
 			rc = gofer_seal(&r->gofer, e);
 			if (rc < 0)
 				return rc;
+			log_phase("sentry: gofer sealed");
 			break;
 		case GM_LISTENER: {
 			char root[64];
@@ -323,16 +325,27 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	r.s.hostproc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r.s.hostproc < 0)
 		return merr_sys(e, "open /proc");
-	rc = filter_build(spec->audit_fd >= 0, &r.prog, e);
+	log_phase("sentry: start");
+	rc = filter_get(spec->audit_fd >= 0, &r.prog, e);
 	if (rc < 0)
 		return rc;
+	log_phase("sentry: filter built");
 	rc = gofer_start(&r.gofer, &spec->tree, e);
 	if (rc < 0)
 		goto out;
-	rc = cgroup_setup(spec, &r.cg, e);
+	rc = guest_start(spec, r.gofer.pid, &r.prog, &r.guest, e);
 	if (rc < 0)
 		goto out;
-	rc = guest_start(spec, r.gofer.pid, &r.prog, &r.guest, e);
+	rc = guest_go(&r.guest);	/* the guest's first namespaces, meanwhile */
+	if (rc < 0) {
+		merr_set(e, -rc, "start the guest: %s", strerror(-rc));
+		goto out;
+	}
+	rc = gofer_wait_built(&r.gofer, e);
+	log_phase("sentry: gofer ready");
+	if (rc < 0)
+		goto out;
+	rc = cgroup_setup(spec, &r.cg, e);
 	if (rc < 0)
 		goto out;
 	rc = cgroup_add(&r.cg, r.guest.setup, e);
@@ -346,11 +359,13 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = birth(&r, e);
 	if (rc < 0)
 		goto out;
+	log_phase("sentry: serving");
 	/* Serving from here on: the sentry keeps no privilege of its own. */
 	rc = confine_drop_caps(0, e);
 	if (rc < 0)
 		goto out;
 	wait_end(&r);
+	log_phase("sentry: guest exited");
 	if (r.timed_out) {
 		fprintf(stderr, "moat: the sandbox timed out after %llu s and was stopped\n",
 			(unsigned long long)spec->timeout_sec);
@@ -361,5 +376,6 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = r.status;
 out:
 	cleanup(&r);
+	log_phase("sentry: cleaned up");
 	return rc;
 }

@@ -45,7 +45,7 @@ struct sentry {
 
 struct call {
 	struct sentry *s;
-	int ch;				/* this worker's gofer channel */
+	int *chp;			/* this worker's gofer channel, -1 until used */
 	const struct seccomp_notif *n;
 	pid_t tid;			/* host tid of the calling guest thread */
 
@@ -88,6 +88,12 @@ static inline void call_fail(struct call *c, int err, bool refused)
  * or get interrupted); checked after reading guest memory, before acting
  */
 bool call_still_valid(struct call *c);
+
+/**
+ * sentry_gofer_channel() - this worker's channel to the gofer, opened on first use
+ * Return: the channel fd, or -errno
+ */
+int sentry_gofer_channel(struct call *c);
 
 /** sentry_serve() - start the worker threads; Return: 0 or -errno */
 int sentry_serve(struct sentry *s);

@@ -7,10 +7,10 @@ ESCAPE_BINS := $(ESCAPE_SRCS:tests/escape/%.c=$(BUILD)/tests/escape/%)
 # Libraries every unit test may use; components append their link flags.
 TEST_LDLIBS += -lcmocka -lseccomp -lcjson -lpthread
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBS) $(FILTER_BPF_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(TEST_LDLIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FILTER_BPF_OBJ) -Wl,--start-group $(LIBS) -Wl,--end-group $(TEST_LDLIBS)
 
 # The attack programs run inside the sandbox: static, so that they need
 # nothing from the sandbox's file system but themselves.

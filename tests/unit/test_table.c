@@ -98,6 +98,25 @@ static void test_filter_builds(void **state)
 	}
 }
 
+/* The program compiled at build time must be what the table gives now. */
+static void test_precompiled(void **state)
+{
+	extern const unsigned short moat_filter_plain_len;
+	struct sock_fprog built, got;
+	struct merr e = { 0 };
+
+	(void)state;
+	assert_true(moat_filter_plain_len > 0);	/* linked in */
+	for (int audit = 0; audit < 2; audit++) {
+		assert_int_equal(filter_build(audit, &built, &e), 0);
+		assert_int_equal(filter_get(audit, &got, &e), 0);
+		assert_int_equal(built.len, got.len);
+		assert_memory_equal(built.filter, got.filter, built.len * sizeof(*built.filter));
+		free(built.filter);
+		free(got.filter);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_denied),
 		cmocka_unit_test(test_served),
 		cmocka_unit_test(test_filter_builds),
+		cmocka_unit_test(test_precompiled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

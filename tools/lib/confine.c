@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /* confine.c - see confine.h */
 #include "confine.h"
+#include "util.h"
 
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/seccomp.h>
 #include "syscall_nr.h"
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,13 +63,13 @@ int confine_drop_caps(uint64_t keep, struct merr *e)
 	return 0;
 }
 
-int confine_seccomp(const int *nrs, size_t n, struct merr *e)
+int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct merr *e)
 {
 	scmp_filter_ctx ctx;
+	_cleanup_close_ int mfd = -1;
+	off_t size;
 	int r = 0;
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return merr_sys(e, "set no_new_privs");
 	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return merr_set(e, ENOMEM, "seccomp_init: out of memory");
@@ -76,10 +79,45 @@ int confine_seccomp(const int *nrs, size_t n, struct merr *e)
 			continue;	/* not on this architecture */
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nrs[i], 0);
 	}
+	mfd = memfd_create("moat-allowlist", MFD_CLOEXEC);
+	if (!r && mfd < 0)
+		r = -errno;
 	if (!r)
-		r = seccomp_load(ctx);
+		r = seccomp_export_bpf(ctx, mfd);
 	seccomp_release(ctx);
 	if (r)
-		return merr_set(e, -r, "load the seccomp allowlist: %s", strerror(-r));
+		return merr_set(e, -r, "build the seccomp allowlist: %s", strerror(-r));
+	size = lseek(mfd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter))
+		return merr_set(e, EINVAL, "seccomp allowlist of %lld bytes", (long long)size);
+	prog->filter = malloc((size_t)size);
+	if (!prog->filter)
+		return merr_set(e, ENOMEM, "seccomp allowlist: out of memory");
+	if (pread(mfd, prog->filter, (size_t)size, 0) != size) {
+		free(prog->filter);
+		return merr_sys(e, "read back the seccomp allowlist");
+	}
+	prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
 	return 0;
+}
+
+int confine_load(const struct sock_fprog *prog, struct merr *e)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return merr_sys(e, "set no_new_privs");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+		return merr_sys(e, "load the seccomp allowlist");
+	return 0;
+}
+
+int confine_seccomp(const int *nrs, size_t n, struct merr *e)
+{
+	struct sock_fprog prog;
+	int r = confine_allowlist(nrs, n, &prog, e);
+
+	if (r < 0)
+		return r;
+	r = confine_load(&prog, e);
+	free(prog.filter);
+	return r;
 }

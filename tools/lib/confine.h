@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/filter.h>
+
 #include "err.h"
 
 /**
@@ -32,5 +34,15 @@ int confine_drop_caps(uint64_t keep, struct merr *e);
  * Return: 0 or -errno (with @e)
  */
 int confine_seccomp(const int *nrs, size_t n, struct merr *e);
+
+/**
+ * confine_allowlist() - compile an allowlist (as confine_seccomp() loads it)
+ * @prog:	receives the program; prog->filter is malloc'd
+ * Return: 0 or -errno (with @e)
+ */
+int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct merr *e);
+
+/** confine_load() - set no_new_privs and load @prog; Return: 0 or -errno */
+int confine_load(const struct sock_fprog *prog, struct merr *e);
 
 #endif

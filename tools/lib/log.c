@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum log_level log_level = LOG_WARN;
@@ -49,4 +50,22 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		/* nowhere left to report it */
 	}
 	errno = saved;
+}
+
+static struct timespec log_start;
+
+static void __attribute__((constructor)) log_start_clock(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &log_start);
+}
+
+void log_phase(const char *what)
+{
+	struct timespec now;
+
+	if (log_level < LOG_DEBUG)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	log_msg(LOG_DEBUG, "%6ld us %s", (long)((now.tv_sec - log_start.tv_sec) * 1000000 +
+						 (now.tv_nsec - log_start.tv_nsec) / 1000), what);
 }

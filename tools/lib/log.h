@@ -24,6 +24,11 @@ int log_parse_level(const char *name, enum log_level *out);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * log_phase() - at debug level, "<us since start> <what>": where start-up time goes
+ */
+void log_phase(const char *what);
+
 #define log_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -4,6 +4,7 @@ MOAT := $(BUILD)/moat
 BINS += $(MOAT)
 MOAT_LDLIBS := -lseccomp -lcjson -lpthread
 
-$(MOAT): $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT)
+$(MOAT): $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(FILTER_BPF_OBJ) $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT) $(MOAT_LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(FILTER_BPF_OBJ) -Wl,--start-group $(LIBS) -Wl,--end-group $(MOAT_LDLIBS)

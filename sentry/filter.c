@@ -126,6 +126,22 @@ static void cond_rules(struct rules *rl, const struct sc_entry *e)
 		path.datum_b = 0;
 		add(rl, SCMP_ACT_ALLOW, nr, 1, empty);
 		add(rl, SCMP_ACT_NOTIFY, nr, 1, path);
+	} else if (nr == SCMP_SYS(open) || nr == SCMP_SYS(openat)) {
+		/*
+		 * O_PATH opens are native: the kernel cannot install an O_PATH fd
+		 * in another process (SECCOMP_IOCTL_NOTIF_ADDFD refuses them), and
+		 * such an fd reads and writes nothing; reopening it (/proc/self/fd)
+		 * is served.  The guest resolves the path in its own read-only view.
+		 */
+		struct scmp_arg_cmp opath = {
+			.arg = nr == SCMP_SYS(open) ? 1 : 2, .op = SCMP_CMP_MASKED_EQ,
+			.datum_a = O_PATH, .datum_b = O_PATH,
+		};
+		struct scmp_arg_cmp other = opath;
+
+		other.datum_b = 0;
+		add(rl, SCMP_ACT_ALLOW, nr, 1, opath);
+		add(rl, SCMP_ACT_NOTIFY, nr, 1, other);
 	} else if (nr == SCMP_SYS(utimensat)) {
 		/* utimensat(fd, NULL, ...) is futimens(): native. */
 		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, 0));

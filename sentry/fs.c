@@ -227,8 +227,15 @@ static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t 
 		     (flags & __O_TMPFILE) == __O_TMPFILE;
 	int r, fd;
 
-	if (flags & O_PATH)
+	if (flags & O_PATH) {
+		/*
+		 * Only openat2() gets here with O_PATH (open and openat run it
+		 * natively): an O_PATH fd cannot be installed in the guest, so a
+		 * read-only fd of the same object is given instead.
+		 */
+		flags = (flags & (O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)) | O_RDONLY | O_NONBLOCK;
 		write = false;
+	}
 	r = path_fd(c, dirfd, addr, 0, abs, sizeof(abs));
 	if (r < 0 || !call_still_valid(c)) {
 		finish(c, r < 0 ? r : -EINTR);
@@ -238,7 +245,7 @@ static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t 
 		fd = open_write(c, abs, flags, mode, resolve);
 	} else {
 		fd = view_open(c, abs, flags & ~O_CLOEXEC, resolve);
-		if (fd >= 0 && !(flags & O_PATH)) {
+		if (fd >= 0) {
 			struct stat st;
 
 			if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
@@ -627,6 +634,12 @@ static int change_path(struct call *c, int dirfd, uint64_t addr, int atflags, ch
 	r = path_rewrite_proc(c, abs, PATH_MAX, &own);
 	if (r < 0)
 		return r;
+	if (own >= 0) {
+		/* /proc/self/fd/N (glibc's fchmodat and friends): the file fd N names. */
+		r = path_abs(c, own, "", abs, PATH_MAX);
+		if (r < 0)
+			return r == -ENOTDIR ? -EOPNOTSUPP : r;
+	}
 	if (guest_mounted(c, abs))
 		return -EPERM;
 	return 0;

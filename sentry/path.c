@@ -213,13 +213,6 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
 	r = path_ns_ids(c, &nstgid, &nstid);
 	if (r < 0)
 		return r;
-	if (thread)
-		r = snprintf(out, sizeof(out), "/proc/%d/task/%d%s", nstgid, nstid, rest);
-	else
-		r = snprintf(out, sizeof(out), "/proc/%d%s", nstgid, rest);
-	if (r >= (int)sizeof(out) || (size_t)r >= cap)
-		return -ENAMETOOLONG;
-	strcpy(abs, out);
 	{
 		int n = -1;
 		char tail;
@@ -227,6 +220,13 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
 		if (sscanf(rest, "/fd/%d%c", &n, &tail) == 1 && n >= 0)
 			*own_fd = n;
 	}
+	if (thread)
+		r = snprintf(out, sizeof(out), "/proc/%d/task/%d%s", nstgid, nstid, rest);
+	else
+		r = snprintf(out, sizeof(out), "/proc/%d%s", nstgid, rest);
+	if (r >= (int)sizeof(out) || (size_t)r >= cap)
+		return -ENAMETOOLONG;
+	strcpy(abs, out);	/* @rest pointed into @abs: used up above */
 	return 0;
 }
 

@@ -98,7 +98,7 @@ const struct sc_entry sc_table[] = {
 	S(bind, h_bind), S(connect, h_connect),
 
 	/* path-based: served */
-	S(open, h_open), S(openat, h_openat), S(openat2, h_openat2), S(creat, h_creat),
+	C(open, h_open), C(openat, h_openat), S(openat2, h_openat2), S(creat, h_creat),
 	S(stat, h_stat), S(lstat, h_stat), C(newfstatat, h_stat), C(statx, h_statx),
 	S(access, h_access), S(faccessat, h_access), S(faccessat2, h_access),
 	S(readlink, h_readlink), S(readlinkat, h_readlink), S(statfs, h_statfs),

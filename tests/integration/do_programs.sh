@@ -1,0 +1,79 @@
+#!/bin/bash
+# Real programs inside `moat do`: busybox, shell pipelines, python3, gcc,
+# git, tar, and a multi-threaded guest.
+. tests/lib.sh
+
+out=$("$MOAT" do -- /bin/busybox echo hello from busybox 2>&1)
+is "busybox runs" "hello from busybox" "$out"
+
+out=$("$MOAT" do -- sh -c 'seq 1 1000 | grep 7 | sort -rn | head -2 | tr "\n" " "' 2>&1)
+is "sh -c pipeline" "997 987 " "$out"
+
+out=$("$MOAT" do -- /usr/bin/python3 -c '
+import os, subprocess, threading, json
+os.makedirs("/tmp/d/e")
+open("/tmp/d/e/f.txt", "w").write("data")
+names = sorted(os.listdir("/tmp/d/e"))
+sub = subprocess.run(["cat", "/tmp/d/e/f.txt"], capture_output=True, text=True).stdout
+box = []
+ts = [threading.Thread(target=lambda i=i: box.append(os.stat("/tmp/d/e/f.txt").st_size)) for i in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(json.dumps([names, sub, sum(box)]))' 2>&1)
+is "python3: files, listdir, subprocess, threads" '[["f.txt"], "data", 32]' "$out"
+
+cat >"$T_TMP/hello.c" <<'C'
+#include <stdio.h>
+int main(void) { printf("compiled %d\n", 6 * 7); return 0; }
+C
+out=$("$MOAT" do -v "$T_TMP/hello.c:/src/hello.c:ro" -w /tmp -- sh -c 'gcc -O1 /src/hello.c -o hello && ./hello' 2>&1)
+is "gcc compiles and runs a binary written inside" "compiled 42" "$out"
+
+out=$("$MOAT" do -w /tmp -- sh -c '
+	git init -q repo && cd repo &&
+	git config user.email t@example.com && git config user.name t &&
+	echo one > a && git add a && git commit -qm one &&
+	echo two >> a && git commit -qam two && git log --oneline | wc -l' 2>&1)
+is "git init, add, commit" "2" "$out"
+
+out=$("$MOAT" do -w /tmp -- sh -c '
+	mkdir -p t/x/y && echo 1 > t/x/y/f && ln -s x/y/f t/link &&
+	tar cf t.tar t && mkdir u && tar xf t.tar -C u --no-same-owner &&
+	echo $(cat u/t/link) $(tar tf t.tar | sort)' 2>&1)
+is "tar a tree and back" "1 t/ t/link t/x/ t/x/y/ t/x/y/f" "$out"
+
+# A threaded guest whose threads make served calls at once.
+cat >"$T_TMP/threads.c" <<'C'
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static int bad;
+static void *work(void *arg) {
+	long id = (long)arg;
+	char path[64];
+	for (int i = 0; i < 300; i++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "/tmp/t%ld-%d", id, i);
+		int fd = open(path, O_CREAT | O_WRONLY, 0600);
+		if (fd < 0 || write(fd, path, (size_t)id + 1) != id + 1) bad++;
+		close(fd);
+		if (stat(path, &st) < 0 || st.st_size != id + 1) bad++;
+		if (stat("/etc/passwd", &st) < 0) bad++;
+		if (unlink(path) < 0) bad++;
+	}
+	return NULL;
+}
+int main(void) {
+	pthread_t t[8];
+	for (long i = 0; i < 8; i++) pthread_create(&t[i], NULL, work, (void *)i);
+	for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+	printf("errors %d\n", bad);
+	return bad != 0;
+}
+C
+gcc -O1 -pthread -o "$T_TMP/threads" "$T_TMP/threads.c"
+out=$("$MOAT" do -v "$T_TMP/threads:/threads:ro" -- /threads 2>&1)
+is "8 threads x 300 served open/stat/unlink at once" "errors 0" "$out"
+
+finish

@@ -244,7 +244,15 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	int listener, err;
 
 	setsid();
-	signal(SIGPIPE, SIG_DFL);
+	/* The guest starts with every signal at its default and none blocked. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	for (size_t i = 0; i < spec->nrlimits; i++) {
 		if (setrlimit(spec->rlimits[i].resource, &spec->rlimits[i].lim) < 0) {
 			merr_sys(&e, "setrlimit %d", spec->rlimits[i].resource);

@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "log.h"
 #include "sentry/handlers.h"
 #include "sentry/sentry.h"
@@ -149,6 +150,11 @@ static void *worker(void *arg)
 
 	if (!n || !resp || !c) {
 		log_err("worker: out of memory");
+		goto out;
+	}
+	/* Capabilities are per thread: a worker serves with none at all. */
+	if (confine_drop_caps(0, NULL) < 0) {
+		log_err("worker: cannot drop capabilities");
 		goto out;
 	}
 	for (;;) {

@@ -21,6 +21,7 @@
 #include "sentry/sandbox.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -297,6 +298,12 @@ static void cleanup(struct run *r)
 		while (waitpid(r->guest.setup, NULL, 0) < 0 && errno == EINTR)
 			;
 	gofer_stop(&r->gofer);
+	/*
+	 * The guest's last processes, killed with its init, come to the sentry
+	 * (a subreaper) to be reaped; a zombie still holds its cgroup.
+	 */
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
 	cgroup_remove(&r->cg);
 	if (r->guest.init_pidfd >= 0)
 		close(r->guest.init_pidfd);
@@ -360,8 +367,12 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (rc < 0)
 		goto out;
 	log_phase("sentry: serving");
-	/* Serving from here on: the sentry keeps no privilege of its own. */
-	rc = confine_drop_caps(0, e);
+	/*
+	 * The workers dropped every capability as they started (notify.c): the
+	 * guest is served with its own permissions.  This thread keeps only
+	 * what removing the cgroups takes (their parents are mode 0555).
+	 */
+	rc = confine_drop_caps(r.cg.n ? 1ull << CAP_DAC_OVERRIDE : 0, e);
 	if (rc < 0)
 		goto out;
 	wait_end(&r);

@@ -1,0 +1,145 @@
+#!/bin/bash
+# `moat do` options and behaviour: the overlay, volumes, hiding, read-only
+# paths, environment, limits, exit statuses, signals, and what is left behind.
+. tests/lib.sh
+
+mark=moat-test-$$-$RANDOM
+
+# --- the overlay: writes land in the sandbox, never on the host ----------
+out=$("$MOAT" do -- sh -c "echo inside > /etc/$mark && cat /etc/$mark && rm /usr/bin/env && ls /usr/bin/env" 2>&1)
+like "writes anywhere inside" "^inside" "$out"
+like "deleting a host file inside works inside" "No such file" "$out"
+check "the host's /etc is untouched" test ! -e "/etc/$mark"
+check "the host's /usr/bin/env is still there" test -x /usr/bin/env
+out=$("$MOAT" do -- sh -c "cat /etc/$mark" 2>&1)
+like "changes vanish with the sandbox" "No such file" "$out"
+
+upper="$T_TMP/upper"
+mkdir -p "$upper"
+"$MOAT" do --overlay="dir:$upper" -- sh -c "echo kept > /etc/$mark" >/dev/null 2>&1
+check "--overlay=dir keeps the upper layer" test -f "$upper/upper/etc/$mark"
+out=$("$MOAT" do --overlay="dir:$upper" -- cat "/etc/$mark" 2>&1)
+is "a later sandbox on the same directory sees it" "kept" "$out"
+check "the host's /etc is still untouched" test ! -e "/etc/$mark"
+
+# --- volumes -----------------------------------------------------------
+vol="$T_TMP/vol"
+mkdir -p "$vol"
+echo host-data >"$vol/in"
+out=$("$MOAT" do -v "$vol:/data" -- sh -c 'cat /data/in && echo from-guest > /data/out' 2>&1)
+is "a volume is readable" "host-data" "$out"
+is "a writable volume reaches the host" "from-guest" "$(cat "$vol/out" 2>&1)"
+out=$("$MOAT" do -v "$vol:/data:ro" -- sh -c 'echo x > /data/nope' 2>&1)
+like "a :ro volume refuses writes" "Read-only file system" "$out"
+check "nothing was written through the :ro volume" test ! -e "$vol/nope"
+"$MOAT" do -v "/nonexistent-$mark:/data" -- true >"$T_TMP/err" 2>&1
+is "a missing volume source: exit 125" "125" "$?"
+like "a missing volume source: says which" "nonexistent-$mark: No such file" "$(cat "$T_TMP/err")"
+
+# --- hiding and read-only paths ----------------------------------------
+out=$("$MOAT" do -- sh -c 'ls -d /root; cat /etc/shadow; ls /etc/ssh/ | grep -c _key$' 2>&1)
+like "/root is absent by default" "ls: cannot access '/root': No such file" "$out"
+like "/etc/shadow is absent by default" "cat: /etc/shadow: No such file" "$out"
+mkdir -p "$T_TMP/h/sub"
+echo secret >"$T_TMP/h/sub/key"
+out=$("$MOAT" do -v "$T_TMP/h:/h" --hide /usr/share/doc --hide '/usr/lib/os-rel*' -- sh -c 'ls -d /usr/share/doc /usr/lib/os-release 2>&1; ls /usr/share | grep -c "^doc$"' 2>&1)
+like "--hide makes a path absent" "cannot access '/usr/share/doc'" "$out"
+like "--hide takes globs" "cannot access '/usr/lib/os-release'" "$out"
+like "--hidden names do not show in listings" "^0$" "$(printf '%s' "$out" | tail -1)"
+out=$("$MOAT" do --no-default-hide -- sh -c 'test -e /etc/shadow && echo visible' 2>&1)
+is "--no-default-hide shows them again" "visible" "$out"
+out=$("$MOAT" do --ro /etc -- sh -c 'echo x > /etc/x; mkdir /etc/d; echo y > /tmp/y && cat /tmp/y' 2>&1)
+like "--ro refuses writes below it" "Read-only file system" "$out"
+like "--ro leaves the rest writable" "^y$" "$(printf '%s' "$out" | tail -1)"
+
+# --- environment and working directory ----------------------------------
+out=$(MOAT_HOST_ONLY=leak FROMHOST=yes "$MOAT" do -e A=1 -e A=2 -e FROMHOST -w /usr/share -- sh -c 'echo "$A $FROMHOST ${MOAT_HOST_ONLY:-unset} $HOME $(pwd)"' 2>&1)
+is "env: set, override, copy; nothing else inherited; cwd" "2 yes unset /tmp /usr/share" "$out"
+"$MOAT" do -w /nonexistent-dir -- true >"$T_TMP/err" 2>&1
+is "a missing --cwd: exit 125" "125" "$?"
+like "a missing --cwd: says so" "working directory /nonexistent-dir" "$(cat "$T_TMP/err")"
+
+# --- exit statuses -------------------------------------------------------
+"$MOAT" do -- sh -c 'exit 7'
+is "the guest's exit status passes through" "7" "$?"
+"$MOAT" do -- sh -c 'kill -TERM $$'
+is "a guest killed by signal N gives 128+N" "143" "$?"
+"$MOAT" do -- "no-such-command-$mark" >"$T_TMP/err" 2>&1
+is "command not found: 127" "127" "$?"
+like "command not found: one clear line" "no-such-command-$mark: command not found in the sandbox" "$(cat "$T_TMP/err")"
+"$MOAT" do -- /etc/passwd >"$T_TMP/err" 2>&1
+is "not executable: 126" "126" "$?"
+like "not executable: says so" "/etc/passwd: cannot execute: Permission denied" "$(cat "$T_TMP/err")"
+"$MOAT" do --bogus-flag -- true >"$T_TMP/err" 2>&1
+is "an unknown flag: 125" "125" "$?"
+"$MOAT" do --memory 12Q -- true >"$T_TMP/err" 2>&1
+is "a bad size: 125" "125" "$?"
+like "a bad size: says what is expected" "such as 512M" "$(cat "$T_TMP/err")"
+"$MOAT" do >"$T_TMP/err" 2>&1
+is "no command: 125" "125" "$?"
+"$MOAT" do --network=sandbox -- true >"$T_TMP/err" 2>&1
+is "--network other than none: 125" "125" "$?"
+like "--network: says what is available" "only --network=none" "$(cat "$T_TMP/err")"
+out=$("$MOAT" do --help)
+is "--help exits 0" "0" "$?"
+like "--help lists the options" "--volume HOST:GUEST" "$out"
+
+# --- limits ---------------------------------------------------------------
+"$MOAT" do --memory 64M -- /usr/bin/python3 -c 'x = bytearray(256 << 20)' >"$T_TMP/err" 2>&1
+is "--memory: killed past the limit" "137" "$?"
+like "--memory: says why" "reached the --memory limit" "$(cat "$T_TMP/err")"
+out=$("$MOAT" do --pids 10 -- /usr/bin/python3 -c '
+import os, time
+made = failed = 0
+for i in range(30):
+    try:
+        if os.fork() == 0:
+            time.sleep(2)
+            os._exit(0)
+        made += 1
+    except BlockingIOError:
+        failed += 1
+print(made < 10, failed > 0)' 2>&1)
+is "--pids: forks fail past the limit" "True True" "$out"
+"$MOAT" do --cpu-seconds 1 -- sh -c 'while :; do :; done'
+is "--cpu-seconds: SIGXCPU at the limit" "152" "$?"
+start=$SECONDS
+"$MOAT" do --timeout 1 -- sleep 30 >"$T_TMP/err" 2>&1
+is "--timeout: exit 124" "124" "$?"
+check "--timeout: stops in time" test $((SECONDS - start)) -le 5
+out=$("$MOAT" do --disk 8M -- sh -c 'dd if=/dev/zero of=/tmp/big bs=1M count=20 2>&1 | grep -c "No space left"' 2>&1)
+is "--disk: the overlay fills up" "1" "$out"
+
+# --- signals ---------------------------------------------------------------
+"$MOAT" do -v "$vol:/data" -- sh -c 'trap "echo got-term > /data/sig; exit 3" TERM; echo ready > /data/ready; while :; do sleep 0.1; done' &
+pid=$!
+for i in $(seq 1 100); do [ -f "$vol/ready" ] && break; sleep 0.05; done
+kill -TERM $pid
+wait $pid
+is "SIGTERM to moat reaches the guest; its status comes back" "3" "$?"
+is "the guest's handler ran" "got-term" "$(cat "$vol/sig" 2>&1)"
+rm -f "$vol/ready"
+"$MOAT" do -v "$vol:/data" -- sh -c 'trap "exit 9" INT; echo ready > /data/ready; while :; do sleep 0.1; done' &
+pid=$!
+for i in $(seq 1 100); do [ -f "$vol/ready" ] && break; sleep 0.05; done
+kill -INT $pid
+wait $pid
+is "SIGINT (Ctrl-C) reaches the guest" "9" "$?"
+
+# --- orphans and leftovers ----------------------------------------------------
+mounts_before=$(wc -l </proc/self/mountinfo)
+"$MOAT" do -- sh -c "/usr/bin/python3 -c 'import time; time.sleep(300)' $mark-orphan & sleep 0.2; exit 0"
+sleep 0.2
+check "the guest's orphans do not outlive it" test -z "$(pgrep -f "$mark-orphan")"
+is "no mount is left on the host" "$mounts_before" "$(wc -l </proc/self/mountinfo)"
+check "no cgroup is left on the host" test -z "$(ls -d /sys/fs/cgroup/*/moat-* /sys/fs/cgroup/unified/moat-* 2>/dev/null)"
+
+# --- audit log -------------------------------------------------------------
+"$MOAT" do --audit "$T_TMP/audit.jsonl" -- sh -c 'unshare -r true; mkdir /proc/x' >/dev/null 2>&1
+out=$(python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(sorted("%s:%s:%s" % (r["syscall"], r["decision"], r["errno"]) for r in recs)))' "$T_TMP/audit.jsonl" 2>&1)
+is "--audit: one JSON line per denied or refused call" "mkdir:refused:EPERM unshare:denied:EPERM" "$out"
+
+finish

@@ -71,6 +71,9 @@ deps-test:
 deps-bench:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
+demo: $(BUILD)/moat
+	@tools/demo/demo.sh $(BUILD)/moat $(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/moat $(DESTDIR)$(PREFIX)/bin/moat

@@ -71,7 +71,8 @@ deps-test:
 deps-bench:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
-demo: $(BUILD)/moat
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/moat
 	@tools/demo/demo.sh $(BUILD)/moat $(BUILD)
 
 install: all

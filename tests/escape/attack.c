@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * attack.c - attacks on moat's invariants, run inside a sandbox.
+ *
+ * `attack NAME [ARGS]` performs one attack and prints one line per probe:
+ * "<probe> <outcome>", where the outcome is the errno name of the failure
+ * ("ENOENT"), "ok" when a step that is allowed worked, or "ESCAPED ..." when
+ * the attack got something it must not.  tests/escape/escape.sh compares the
+ * lines with the exact outcomes expected.  Static, so that it depends on
+ * nothing in the sandbox.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static const char *ename(int e)
+{
+	static const struct { int e; const char *n; } names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EACCES, "EACCES" },
+		{ EROFS, "EROFS" }, { ENOSYS, "ENOSYS" }, { ELOOP, "ELOOP" },
+		{ EBADF, "EBADF" }, { EINVAL, "EINVAL" }, { EXDEV, "EXDEV" },
+		{ ENOTDIR, "ENOTDIR" }, { ECONNREFUSED, "ECONNREFUSED" },
+		{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { ENETUNREACH, "ENETUNREACH" },
+		{ EEXIST, "EEXIST" }, { ESRCH, "ESRCH" }, { EFAULT, "EFAULT" },
+		{ ENXIO, "ENXIO" }, { ENOTTY, "ENOTTY" }, { EIO, "EIO" },
+	};
+	static char buf[32];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == e)
+			return names[i].n;
+	snprintf(buf, sizeof(buf), "errno%d", e);
+	return buf;
+}
+
+/* Open and read @path; print what happened.  @secret is what must not be seen. */
+static void try_read(const char *probe, int dirfd, const char *path, const char *secret)
+{
+	char buf[256] = "";
+	int fd = openat(dirfd, path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		printf("%s %s\n", probe, ename(errno));
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (secret && strstr(buf, secret))
+		printf("%s ESCAPED read the secret\n", probe);
+	else
+		printf("%s read-other\n", probe);
+}
+
+/* `paths SECRET_PATH SECRET_TEXT`: reach a hidden file by every path trick. */
+static int paths(const char *secret, const char *text)
+{
+	char p[4096];
+	int fd;
+
+	try_read("direct", AT_FDCWD, secret, text);
+	snprintf(p, sizeof(p), "/tmp/../../../..%s", secret);
+	try_read("dotdot-absolute", AT_FDCWD, p, text);
+	if (chdir("/usr/share") == 0) {
+		snprintf(p, sizeof(p), "../../../../../..%s", secret);
+		try_read("dotdot-relative", AT_FDCWD, p, text);
+	}
+	symlink(secret, "/tmp/abs-link");
+	try_read("symlink-absolute", AT_FDCWD, "/tmp/abs-link", text);
+	mkdir("/tmp/s", 0755);
+	mkdir("/tmp/s/t", 0755);
+	snprintf(p, sizeof(p), "../../../../../../..%s", secret);
+	symlink(p, "/tmp/s/t/rel-link");
+	try_read("symlink-relative", AT_FDCWD, "/tmp/s/t/rel-link", text);
+	symlink("/", "/tmp/root-link");
+	snprintf(p, sizeof(p), "/tmp/root-link%s", secret);
+	try_read("symlink-to-root", AT_FDCWD, p, text);
+	snprintf(p, sizeof(p), "/proc/self/root%s", secret);
+	try_read("proc-self-root", AT_FDCWD, p, text);
+	snprintf(p, sizeof(p), "/proc/1/root%s", secret);
+	try_read("proc-1-root", AT_FDCWD, p, text);
+	snprintf(p, sizeof(p), "/proc/self/cwd/../../../..%s", secret);
+	try_read("proc-self-cwd", AT_FDCWD, p, text);
+	/* A directory fd taken before its directory moves. */
+	mkdir("/tmp/a", 0755);
+	mkdir("/tmp/a/b", 0755);
+	mkdir("/tmp/a/b/c", 0755);
+	fd = open("/tmp/a/b/c", O_RDONLY | O_DIRECTORY);
+	if (rename("/tmp/a", "/tmp/moved") < 0)
+		printf("rename %s\n", ename(errno));
+	snprintf(p, sizeof(p), "../../../../../../../..%s", secret);
+	try_read("dirfd-after-rename", fd, p, text);
+	close(fd);
+	/* An O_PATH fd of / reopened through /proc. */
+	fd = open("/", O_PATH);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d%s", fd, secret);
+	try_read("opath-root-via-proc", AT_FDCWD, p, text);
+	close(fd);
+	return 0;
+}
+
+/* `writes LIST...`: try to create each path; the driver checks the host. */
+static int writes(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		int fd = open(argv[i], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0) {
+			printf("write %s %s\n", argv[i], ename(errno));
+			continue;
+		}
+		printf("write %s %s\n", argv[i], write(fd, "moat-escape\n", 12) == 12 ? "ok" : ename(errno));
+		close(fd);
+	}
+	return 0;
+}
+
+/* `reopen FILE`: write access from a read-only fd, through every back door. */
+static int reopen(const char *file)
+{
+	char p[64];
+	int fd = open(file, O_RDONLY), w;
+
+	if (fd < 0) {
+		printf("open %s\n", ename(errno));
+		return 1;
+	}
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	w = open(p, O_RDWR);
+	printf("reopen-rdwr %s\n", w < 0 ? ename(errno) : "ok");
+	printf("write-rdonly-fd %s\n", write(fd, "x", 1) < 0 ? ename(errno) : "ok");
+	printf("ftruncate-rdonly-fd %s\n", ftruncate(fd, 0) < 0 ? ename(errno) : "ok");
+	printf("fchmod-rdonly-fd %s\n", fchmod(fd, 0777) < 0 ? ename(errno) : "ok");
+	snprintf(p, sizeof(p), "/dev/fd/%d", fd);
+	w = open(p, O_WRONLY | O_APPEND);
+	printf("reopen-devfd-wronly %s\n", w < 0 ? ename(errno) : "ok");
+	return 0;
+}
+
+/* The TOCTOU attacks: a second thread flips the path while the call is served. */
+static char race_buf[4096];
+static const char *race_a, *race_b;
+static volatile int race_stop;
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	while (!race_stop) {
+		strcpy(race_buf, race_a);
+		strcpy(race_buf, race_b);
+	}
+	return NULL;
+}
+
+/* `toctou-open BENIGN SECRET TEXT N` */
+static int toctou_open(const char *benign, const char *secret, const char *text, int n)
+{
+	pthread_t t;
+	int escaped = 0, benign_reads = 0;
+
+	race_a = benign;
+	race_b = secret;
+	strcpy(race_buf, benign);
+	pthread_create(&t, NULL, flipper, NULL);
+	for (int i = 0; i < n; i++) {
+		char buf[256];
+		int fd = open(race_buf, O_RDONLY);
+		ssize_t r;
+
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[r > 0 ? r : 0] = '\0';
+		if (strstr(buf, text))
+			escaped++;
+		else
+			benign_reads++;
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	printf("toctou-open %s\n", escaped ? "ESCAPED" : benign_reads ? "held" : "no-reads");
+	return 0;
+}
+
+/* `toctou-exec BENIGN SECRET N`: each try forks; the child races execve. */
+static int toctou_exec(const char *benign, const char *secret, int n)
+{
+	race_a = benign;
+	race_b = secret;
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			pthread_t t;
+			char *argv[] = { race_buf, NULL };
+
+			strcpy(race_buf, benign);
+			pthread_create(&t, NULL, flipper, NULL);
+			for (int k = 0; k < 50; k++)
+				execve(race_buf, argv, NULL);
+			_exit(99);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	return 0;
+}
+
+struct denied {
+	const char *name;
+	long nr;
+	long a0, a1, a2, a3, a4;
+};
+
+/* `denied`: every system call the sandbox must refuse, with its errno. */
+static int denied(void)
+{
+	static char buf[64];
+	const struct denied rows[] = {
+		{ "mount", SYS_mount, (long)"none", (long)"/mnt", (long)"tmpfs", 0, 0 },
+		{ "umount2", SYS_umount2, (long)"/proc", MNT_DETACH, 0, 0, 0 },
+		{ "pivot_root", SYS_pivot_root, (long)"/tmp", (long)"/tmp", 0, 0, 0 },
+		{ "chroot", SYS_chroot, (long)"/tmp", 0, 0, 0, 0 },
+		{ "unshare-user", SYS_unshare, CLONE_NEWUSER, 0, 0, 0, 0 },
+		{ "unshare-mnt", SYS_unshare, CLONE_NEWNS, 0, 0, 0, 0 },
+		{ "setns", SYS_setns, 0, 0, 0, 0, 0 },
+		{ "clone-newuser", SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0 },
+		{ "clone-newns", SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0 },
+		{ "clone-newnet", SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0 },
+		{ "clone3", SYS_clone3, (long)buf, 64, 0, 0, 0 },
+		{ "ptrace", SYS_ptrace, PTRACE_TRACEME, 0, 0, 0, 0 },
+		{ "process_vm_readv", SYS_process_vm_readv, 1, 0, 0, 0, 0 },
+		{ "bpf", SYS_bpf, 0, (long)buf, 64, 0, 0 },
+		{ "perf_event_open", SYS_perf_event_open, (long)buf, 0, -1, -1, 0 },
+		{ "userfaultfd", SYS_userfaultfd, 0, 0, 0, 0, 0 },
+		{ "io_uring_setup", SYS_io_uring_setup, 8, (long)buf, 0, 0, 0 },
+		{ "io_uring_enter", SYS_io_uring_enter, 0, 0, 0, 0, 0 },
+		{ "io_uring_register", SYS_io_uring_register, 0, 0, 0, 0, 0 },
+		{ "keyctl", SYS_keyctl, 0, 0, 0, 0, 0 },
+		{ "add_key", SYS_add_key, (long)"user", (long)"k", (long)buf, 1, -3 },
+		{ "request_key", SYS_request_key, (long)"user", (long)"k", 0, 0, 0 },
+		{ "init_module", SYS_init_module, (long)buf, 1, (long)"", 0, 0 },
+		{ "finit_module", SYS_finit_module, 0, (long)"", 0, 0, 0 },
+		{ "delete_module", SYS_delete_module, (long)"loop", 0, 0, 0, 0 },
+		{ "kexec_load", SYS_kexec_load, 0, 0, 0, 0, 0 },
+		{ "open_by_handle_at", SYS_open_by_handle_at, AT_FDCWD, (long)buf, 0, 0, 0 },
+		{ "name_to_handle_at", SYS_name_to_handle_at, AT_FDCWD, (long)"/", (long)buf, (long)buf, 0 },
+		{ "fsopen", SYS_fsopen, (long)"tmpfs", 0, 0, 0, 0 },
+		{ "open_tree", SYS_open_tree, AT_FDCWD, (long)"/", 1, 0, 0 },
+		{ "move_mount", SYS_move_mount, 0, 0, 0, 0, 0 },
+		{ "pidfd_getfd", SYS_pidfd_getfd, 0, 0, 0, 0, 0 },
+		{ "reboot", SYS_reboot, 0xfee1dead, 672274793, 0x1234567, 0, 0 },
+		{ "syslog", SYS_syslog, 3, (long)buf, 64, 0, 0 },
+		{ "socket-packet", SYS_socket, AF_PACKET, SOCK_RAW, 0, 0, 0 },
+		{ "socket-raw", SYS_socket, AF_INET, SOCK_RAW, IPPROTO_RAW, 0, 0 },
+		{ "socket-raw6", SYS_socket, AF_INET6, SOCK_RAW, IPPROTO_RAW, 0, 0 },
+		{ "socket-netlink-audit", SYS_socket, AF_NETLINK, SOCK_RAW, 9, 0, 0 },
+		{ "ioctl-tiocsti", SYS_ioctl, 0, TIOCSTI, (long)"x", 0, 0 },
+		{ "ioctl-tiocsti-high", SYS_ioctl, 0, TIOCSTI | (1L << 32), (long)"x", 0, 0 },
+		{ "unknown-1000", 1000, 0, 0, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		long r;
+
+		errno = 0;
+		r = syscall(rows[i].nr, rows[i].a0, rows[i].a1, rows[i].a2, rows[i].a3, rows[i].a4);
+		if (r == 0 && (rows[i].nr == SYS_clone))
+			_exit(0);	/* a child: must never happen */
+		printf("%s %s\n", rows[i].name, r < 0 ? ename(errno) : "ESCAPED allowed");
+	}
+	return 0;
+}
+
+/* `abi`: other system call entry points must kill the process. */
+static int abi(void)
+{
+	static const struct { const char *name; int kind; } rows[] = {
+		{ "x32-getpid", 0 }, { "int80-getpid", 1 },
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			if (rows[i].kind == 0) {
+				syscall(0x40000000L | SYS_getpid);
+			} else {
+				long ret;
+
+				__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20) : "memory");
+			}
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		if (WIFSIGNALED(st))
+			printf("%s killed-%s\n", rows[i].name, WTERMSIG(st) == SIGSYS ? "SIGSYS" : "other");
+		else
+			printf("%s ESCAPED exited %d\n", rows[i].name, WEXITSTATUS(st));
+	}
+	return 0;
+}
+
+/* `fds`: the fds the guest starts with. */
+static int fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int self = d ? dirfd(d) : -1, seen[64], n = 0;
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) != self && n < 64)
+			seen[n++] = atoi(de->d_name);
+	for (int i = 0; i < n; i++)	/* sort */
+		for (int k = i + 1; k < n; k++)
+			if (seen[k] < seen[i]) {
+				int t = seen[i];
+
+				seen[i] = seen[k];
+				seen[k] = t;
+			}
+	printf("fds");
+	for (int i = 0; i < n; i++)
+		printf(" %d", seen[i]);
+	printf("\n");
+	return 0;
+}
+
+/* `unix PATH`: connect to a unix socket the host listens on. */
+static int unix_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	printf("unix-connect %s\n", connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0 ?
+	       ename(errno) : "ESCAPED connected");
+	return 0;
+}
+
+/* `kernel`: kernel interfaces a root user could misuse. */
+static int kernel(void)
+{
+	int fd;
+	struct stat st;
+
+	fd = open("/proc/sys/kernel/hostname", O_WRONLY);
+	printf("proc-sys-write %s\n", fd < 0 ? ename(errno) : "ESCAPED opened");
+	fd = open("/proc/1/mem", O_RDWR);
+	printf("proc-1-mem %s\n", fd < 0 ? ename(errno) : "ESCAPED opened");
+	/* Absent (this kernel hides them from user namespaces) or masked with
+	 * /dev/null: either way, not the kernel's file. */
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? "/proc/sysrq-trigger" : "/proc/kcore";
+
+		if (stat(path, &st) < 0)
+			printf("%s %s\n", path, errno == ENOENT ? "unreachable" : ename(errno));
+		else if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)
+			printf("%s unreachable\n", path);
+		else
+			printf("%s ESCAPED visible\n", path);
+	}
+	fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY);
+	printf("sysfs-write %s\n", fd < 0 ? ename(errno) : "ESCAPED opened");
+	fd = open("/dev/tty", O_RDWR);
+	printf("dev-tty %s\n", fd < 0 ? ename(errno) : "ESCAPED opened");
+	printf("mknod-char %s\n", mknod("/tmp/mem", S_IFCHR | 0600, makedev(1, 1)) < 0 ?
+	       ename(errno) : "ESCAPED made");
+	kill(1, SIGKILL);
+	usleep(100000);
+	printf("kill-init %s\n", kill(1, 0) == 0 ? "survived" : "ESCAPED killed");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 4 && !strcmp(argv[1], "paths"))
+		return paths(argv[2], argv[3]);
+	if (argc >= 2 && !strcmp(argv[1], "writes"))
+		return writes(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "reopen"))
+		return reopen(argv[2]);
+	if (argc >= 6 && !strcmp(argv[1], "toctou-open"))
+		return toctou_open(argv[2], argv[3], argv[4], atoi(argv[5]));
+	if (argc >= 5 && !strcmp(argv[1], "toctou-exec"))
+		return toctou_exec(argv[2], argv[3], atoi(argv[4]));
+	if (argc >= 2 && !strcmp(argv[1], "denied"))
+		return denied();
+	if (argc >= 2 && !strcmp(argv[1], "abi"))
+		return abi();
+	if (argc >= 2 && !strcmp(argv[1], "fds"))
+		return fds();
+	if (argc >= 3 && !strcmp(argv[1], "unix"))
+		return unix_connect(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "kernel"))
+		return kernel();
+	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel ...\n");
+	return 2;
+}

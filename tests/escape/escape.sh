@@ -1,0 +1,131 @@
+#!/bin/bash
+# tests/escape/escape.sh - attacks on every invariant of docs/security.md, each
+# of which must fail, with the exact outcome asserted.  The attack program
+# (tests/escape/attack.c, static) runs inside `moat do`; the secrets it goes
+# after exist on the host and are hidden from the sandbox.
+. tests/lib.sh
+
+ATTACK=${BUILD:-build}/tests/escape/attack
+[ -x "$ATTACK" ] || { echo "not ok 1 - $ATTACK is not built"; echo "1..1"; exit 1; }
+
+# Secrets on the host, in a place the sandbox would see if they were not hidden.
+sec=/var/tmp/moat-escape-$$
+mkdir -p "$sec"
+text="TOPSECRET-$$-$RANDOM"
+echo "$text" >"$sec/secret.txt"
+printf '#!/bin/sh\necho ESCAPED-EXEC\n' >"$sec/secret.sh"
+chmod 755 "$sec/secret.sh"
+cleanup() { rm -rf "$sec"; [ -n "${listener:-}" ] && kill "$listener" 2>/dev/null; }
+trap 'cleanup; rm -rf "$T_TMP"' EXIT
+cp "$ATTACK" "$T_TMP/attack"
+run() { "$MOAT" do --hide "$sec" -v "$T_TMP/attack:/attack:ro" "$@"; }
+
+expect() {	# expect NAME "probe outcome" ... < output
+	local name=$1 out line
+	shift
+	out=$(cat)
+	for line in "$@"; do
+		if printf '%s\n' "$out" | grep -qxF -- "$line"; then
+			_t_result 0 "$name: $line"
+		else
+			_t_result 1 "$name: $line"
+			_t_diag "got:" "$out"
+		fi
+	done
+	if printf '%s\n' "$out" | grep -q ESCAPED; then
+		_t_result 1 "$name: nothing escaped"
+		_t_diag "$(printf '%s\n' "$out" | grep ESCAPED)"
+	fi
+}
+
+# Invariant 2: no path resolution leaves the sandbox's view.
+out=$(run -- /attack paths "$sec/secret.txt" "$text" 2>&1)
+expect "paths" \
+	"direct ENOENT" "dotdot-absolute ENOENT" "dotdot-relative ENOENT" \
+	"symlink-absolute ENOENT" "symlink-relative ENOENT" "symlink-to-root ENOENT" \
+	"proc-self-root ELOOP" "proc-1-root EACCES" "proc-self-cwd ELOOP" \
+	"dirfd-after-rename ENOENT" "opath-root-via-proc ELOOP" <<<"$out"
+
+# Writing to the host: every attempt lands in the sandbox's overlay, or fails.
+targets="/etc/moat-escape-$$ /usr/moat-escape-$$ /moat-escape-$$ /var/moat-escape-$$ /home/moat-escape-$$ $sec/planted"
+out=$(run -- /attack writes $targets 2>&1)
+expect "writes" \
+	"write /etc/moat-escape-$$ ok" "write /usr/moat-escape-$$ ok" "write /moat-escape-$$ ok" \
+	"write /var/moat-escape-$$ ok" "write /home/moat-escape-$$ ok" "write $sec/planted ENOENT" <<<"$out"
+for t in $targets; do
+	check "the host did not get $t" test ! -e "$t"
+done
+out=$(run -- /attack reopen /etc/hostname 2>&1)
+expect "reopen" \
+	"reopen-rdwr EROFS" "write-rdonly-fd EBADF" "ftruncate-rdonly-fd EINVAL" \
+	"fchmod-rdonly-fd EROFS" "reopen-devfd-wronly EROFS" <<<"$out"
+
+# Invariant 1: a thread rewriting the path while the call is served.
+echo benign >"$T_TMP/benign.txt"
+out=$(run -v "$T_TMP/benign.txt:/benign.txt:ro" -- /attack toctou-open /benign.txt "$sec/secret.txt" "$text" 3000 2>&1)
+expect "toctou" "toctou-open held" <<<"$out"
+printf '#!/bin/sh\necho benign-exec\n' >"$T_TMP/benign.sh"
+chmod 755 "$T_TMP/benign.sh"
+out=$(run -v "$T_TMP/benign.sh:/benign.sh:ro" -- /attack toctou-exec /benign.sh "$sec/secret.sh" 200 2>&1)
+like "toctou-exec: the benign program ran" "benign-exec" "$out"
+check_fails "toctou-exec: the hidden program never ran" grep -q ESCAPED-EXEC <<<"$out"
+
+# Denied system calls, with the errno each gets.
+out=$(run -- /attack denied </dev/null 2>&1)
+expect "denied" \
+	"mount EPERM" "umount2 EPERM" "pivot_root EPERM" "chroot EPERM" "unshare-user EPERM" \
+	"unshare-mnt EPERM" "setns EPERM" "clone-newuser EPERM" "clone-newns EPERM" \
+	"clone-newnet EPERM" "clone3 ENOSYS" "ptrace EPERM" "process_vm_readv EPERM" "bpf EPERM" \
+	"perf_event_open EPERM" "userfaultfd EPERM" "io_uring_setup EPERM" "io_uring_enter EPERM" \
+	"io_uring_register EPERM" "keyctl EPERM" "add_key EPERM" "request_key EPERM" \
+	"init_module EPERM" "finit_module EPERM" "delete_module EPERM" "kexec_load EPERM" \
+	"open_by_handle_at EPERM" "name_to_handle_at EPERM" "fsopen EPERM" "open_tree EPERM" \
+	"move_mount EPERM" "pidfd_getfd EPERM" "reboot EPERM" "syslog EPERM" \
+	"socket-packet EPERM" "socket-raw EPERM" "socket-raw6 EPERM" "socket-netlink-audit EPERM" \
+	"ioctl-tiocsti EPERM" "ioctl-tiocsti-high EPERM" "unknown-1000 ENOSYS" <<<"$out"
+out=$(run -- /attack abi 2>&1)
+expect "abi" "x32-getpid killed-SIGSYS" "int80-getpid killed-SIGSYS" <<<"$out"
+
+# Kernel interfaces that trust uid 0 more than they should.
+out=$(run -- /attack kernel 2>&1)
+expect "kernel" \
+	"proc-sys-write EACCES" "proc-1-mem EACCES" "/proc/kcore unreachable" \
+	"/proc/sysrq-trigger unreachable" "sysfs-write EROFS" "dev-tty ENXIO" "mknod-char EPERM" \
+	"kill-init survived" <<<"$out"
+
+# Inherited fds: only stdio reaches the guest.
+exec 7</etc/hostname 8>"$T_TMP/fd8"
+out=$(run -- /attack fds 2>&1)
+expect "fds" "fds 0 1 2" <<<"$out"
+exec 7<&- 8>&-
+
+# A unix socket of the host, visible in the view: connecting is refused.
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+while True: c, _ = s.accept(); c.send(b"host daemon\n"); c.close()' "/var/tmp/moat-sock-$$" &
+listener=$!
+for i in $(seq 50); do [ -S "/var/tmp/moat-sock-$$" ] && break; sleep 0.05; done
+out=$("$MOAT" do -v "$T_TMP/attack:/attack:ro" -- /attack unix "/var/tmp/moat-sock-$$" 2>&1)
+expect "host socket" "unix-connect ECONNREFUSED" <<<"$out"
+out=$("$MOAT" do -- sh -c 'cd /tmp && /usr/bin/python3 -c "
+import socket, os
+s = socket.socket(socket.AF_UNIX); s.bind(\"own.sock\"); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(\"/tmp/own.sock\"); print(\"own socket connects\")"' 2>&1)
+is "a socket bound inside the sandbox still connects" "own socket connects" "$out"
+kill "$listener" 2>/dev/null
+rm -f "/var/tmp/moat-sock-$$"
+
+# Invariant 4: when the sentry dies, the guest dies, and nothing is left.
+mounts_before=$(wc -l </proc/self/mountinfo)
+"$MOAT" do -- /usr/bin/python3 -c 'import time; time.sleep(600)' "moat-orphan-$$" &
+moat_pid=$!
+for i in $(seq 100); do pgrep -f "moat-orphan-$$" | grep -vqx "$moat_pid" && break; sleep 0.05; done
+check "the guest is running" pgrep -f "time.sleep\(600\)"
+kill -KILL "$moat_pid"
+wait "$moat_pid" 2>/dev/null
+for i in $(seq 100); do [ -z "$(pgrep -f "moat-orphan-$$")" ] && break; sleep 0.05; done
+is "SIGKILL of the sentry leaves no process of the sandbox" "" "$(pgrep -f "moat-orphan-$$")"
+is "and no mount" "$mounts_before" "$(wc -l </proc/self/mountinfo)"
+
+finish

@@ -137,11 +137,8 @@ static int reopen_special(struct call *c, const char *abs, int opath, const stru
 			  int flags)
 {
 	struct statfs sfs;
-	char rel[64];
-	int fd;
 
-	if (S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 && minor(st->st_rdev) == 0)
-		return -ENXIO;	/* /dev/tty: the guest has no controlling terminal */
+	(void)st;
 	if (fstatfs(opath, &sfs) == 0) {
 		if (sfs.f_type == SYSFS_MAGIC && (flags & O_ACCMODE) != O_RDONLY)
 			return -EROFS;
@@ -158,10 +155,7 @@ static int reopen_special(struct call *c, const char *abs, int opath, const stru
 				return -EACCES;
 		}
 	}
-	snprintf(rel, sizeof(rel), "self/fd/%d", opath);
-	fd = openat(c->s->hostproc, rel, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC |
-		    O_NOCTTY);
-	return fd < 0 ? -errno : fd;
+	return path_reopen(c, opath, flags);
 }
 
 static bool is_special(int fd, const struct stat *st)
@@ -245,15 +239,6 @@ static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t 
 		fd = open_write(c, abs, flags, mode, resolve);
 	} else {
 		fd = view_open(c, abs, flags & ~O_CLOEXEC, resolve);
-		if (fd >= 0) {
-			struct stat st;
-
-			if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
-			    major(st.st_rdev) == 5 && minor(st.st_rdev) == 0) {
-				close(fd);
-				fd = -ENXIO;
-			}
-		}
 	}
 	give_fd(c, fd, flags & O_CLOEXEC);
 }

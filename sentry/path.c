@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "sentry/mem.h"
@@ -230,22 +231,108 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
 	return 0;
 }
 
+/*
+ * Open something for the guest without ever blocking unawares.  Opening a FIFO
+ * waits for its other end, which may be a guest thread that needs serving; so
+ * the first try is non-blocking, and only a FIFO is reopened blocking, after
+ * sentry_may_block().  @op opens with the flags it is given.
+ */
+static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int flags),
+		      const void *ctx)
+{
+	struct stat st;
+	int fd;
+
+	if (flags & (O_PATH | O_NONBLOCK))
+		return op(ctx, flags);
+	fd = op(ctx, flags | O_NONBLOCK);
+	if (fd == -ENXIO && (flags & O_ACCMODE) != O_RDONLY) {
+		/* A FIFO without a reader, or a device that says so itself. */
+		int probe = op(ctx, O_PATH);
+
+		if (probe < 0)
+			return fd;
+		if (fstat(probe, &st) == 0 && S_ISFIFO(st.st_mode)) {
+			close(probe);
+			sentry_may_block(c);
+			return op(ctx, flags);
+		}
+		close(probe);
+		return fd;
+	}
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -errno;
+	}
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 5 && minor(st.st_rdev) == 0) {
+		close(fd);
+		return -ENXIO;	/* /dev/tty: the guest has no controlling terminal */
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		close(fd);
+		sentry_may_block(c);
+		return op(ctx, flags);
+	}
+	/* F_SETFL changes only these bits: the guest's own, without O_NONBLOCK. */
+	if (fcntl(fd, F_SETFL, flags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+struct at_ctx {
+	int dirfd;
+	const char *path;
+	uint64_t resolve;
+};
+
+static int op_openat(const void *ctx, int flags)
+{
+	const struct at_ctx *a = ctx;
+	int fd = openat(a->dirfd, a->path, flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int op_openat2(const void *ctx, int flags)
+{
+	const struct at_ctx *a = ctx;
+	/* openat2() refuses O_PATH with flags that mean nothing to it. */
+	int fd = sys_openat2(a->dirfd, a->path,
+			     (uint64_t)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)), 0,
+			     MOAT_RESOLVE | a->resolve);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int path_open_own_fd(struct call *c, int fd, int flags)
 {
 	char rel[64];
+	struct at_ctx a = { c->s->hostproc, rel, 0 };
 	int r;
 
 	snprintf(rel, sizeof(rel), "%d/fd/%d", c->tid, fd);
-	r = openat(c->s->hostproc, rel, flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY));
-	if (r < 0)
-		return errno == ENOENT ? -EBADF : -errno;
-	return r;
+	r = open_guest(c, flags, op_openat, &a);
+	return r == -ENOENT ? -EBADF : r;
+}
+
+int path_reopen(struct call *c, int opath, int flags)
+{
+	char rel[64];
+	struct at_ctx a = { c->s->hostproc, rel, 0 };
+
+	snprintf(rel, sizeof(rel), "self/fd/%d", opath);
+	return open_guest(c, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), op_openat, &a);
 }
 
 int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 {
 	char path[PATH_MAX];
-	int own = -1, fd, r;
+	struct at_ctx a = { c->s->rootfd, path, resolve };
+	int own = -1, r;
 
 	if (strlen(abs) >= sizeof(path))
 		return -ENAMETOOLONG;
@@ -255,12 +342,7 @@ int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 		return r;
 	if (own >= 0)
 		return path_open_own_fd(c, own, flags);
-	/* openat2() refuses O_PATH with flags that mean nothing to it. */
-	if (!(flags & O_PATH))
-		flags |= O_NOCTTY;
-	fd = sys_openat2(c->s->rootfd, path, (uint64_t)(flags | O_CLOEXEC), 0,
-			 MOAT_RESOLVE | resolve);
-	return fd < 0 ? -errno : fd;
+	return open_guest(c, flags, op_openat2, &a);
 }
 
 int path_fd(struct call *c, int dirfd, uint64_t addr, int atflags, char *abs, size_t cap)

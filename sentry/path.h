@@ -39,9 +39,17 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd);
 int path_open_own_fd(struct call *c, int fd, int flags);
 
 /**
+ * path_reopen() - reopen the sentry's O_PATH fd @opath with the guest's @flags
+ * (devices, FIFOs, procfs files)
+ */
+int path_reopen(struct call *c, int opath, int flags);
+
+/**
  * view_open() - open absolute sandbox path @abs in the read-only view
  * @flags:	open flags (O_PATH, O_NOFOLLOW, ...); O_CLOEXEC is added
  * @resolve:	RESOLVE_* on top of RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+ *
+ * Never blocks unawares (FIFOs: see open_guest()); /dev/tty is refused.
  * Return: fd or -errno
  */
 int view_open(struct call *c, const char *abs, int flags, uint64_t resolve);

@@ -95,6 +95,12 @@ bool call_still_valid(struct call *c);
  */
 int sentry_gofer_channel(struct call *c);
 
+/**
+ * sentry_may_block() - call before anything that may wait on the guest (a FIFO
+ * open, a connect): makes sure another worker is listening meanwhile
+ */
+void sentry_may_block(struct call *c);
+
 /** sentry_serve() - start the worker threads; Return: 0 or -errno */
 int sentry_serve(struct sentry *s);
 

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/*
+ * served - time served system calls from inside a sandbox (or natively).
+ *
+ * usage: served stat|open|native-call N [PATH]
+ *   stat         stat(PATH)                      (served in moat)
+ *   open         open(PATH, O_RDONLY) + close    (served in moat)
+ * Prints the mean nanoseconds per call.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "stat";
+	long n = argc > 2 ? atol(argv[2]) : 100000;
+	const char *path = argc > 3 ? argv[3] : "/etc/hostname";
+	struct stat st;
+	double t0, t1;
+	int fd;
+
+	for (int warm = 0; warm < 2; warm++) {
+		long m = warm ? n : 1000;
+
+		t0 = now();
+		for (long i = 0; i < m; i++) {
+			if (!strcmp(what, "stat")) {
+				if (stat(path, &st) < 0)
+					return 1;
+			} else if (!strcmp(what, "open")) {
+				fd = open(path, O_RDONLY);
+				if (fd < 0)
+					return 1;
+				close(fd);
+			} else {
+				syscall(SYS_getppid);	/* a native call, for reference */
+			}
+		}
+		t1 = now();
+	}
+	printf("%.0f\n", (t1 - t0) / n);
+	return 0;
+}

@@ -213,8 +213,34 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	return r < 0 ? r : fd;
 }
 
+/* Copy the path a call names and check the call is still pending. */
+static int read_path(struct call *c, uint64_t addr, int atflags)
+{
+	int r = path_read(c, addr);
+
+	if (r < 0)
+		return r;
+	if (c->path[0] == '\0' && !(atflags & AT_EMPTY_PATH))
+		return -ENOENT;
+	return call_still_valid(c) ? 0 : -EINTR;
+}
+
+static void do_open_path(struct call *c, int dirfd, int flags, mode_t mode, uint64_t resolve);
+
 static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t mode,
 		    uint64_t resolve)
+{
+	int r = read_path(c, addr, 0);
+
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	do_open_path(c, dirfd, flags, mode, resolve);
+}
+
+/* The open of c->path (already read), by absolute path string. */
+static void do_open_path(struct call *c, int dirfd, int flags, mode_t mode, uint64_t resolve)
 {
 	char abs[PATH_MAX];
 	bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
@@ -230,9 +256,9 @@ static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t 
 		flags = (flags & (O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)) | O_RDONLY | O_NONBLOCK;
 		write = false;
 	}
-	r = path_fd(c, dirfd, addr, 0, abs, sizeof(abs));
-	if (r < 0 || !call_still_valid(c)) {
-		finish(c, r < 0 ? r : -EINTR);
+	r = path_abs(c, dirfd, c->path, abs, sizeof(abs));
+	if (r < 0) {
+		finish(c, r);
 		return;
 	}
 	if (write) {
@@ -243,14 +269,51 @@ static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t 
 	give_fd(c, fd, flags & O_CLOEXEC);
 }
 
+/* Reads: relative to the caller's own base when the worker is chrooted. */
+static void do_open_fast(struct call *c, int dirfd, uint64_t addr, int flags, mode_t mode,
+			 uint64_t resolve)
+{
+	bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
+		     (flags & __O_TMPFILE) == __O_TMPFILE || (flags & O_PATH);
+	int base, fd, r;
+
+	if (write || !c->s->chrooted) {
+		do_open(c, dirfd, addr, flags, mode, resolve);
+		return;
+	}
+	r = read_path(c, addr, 0);
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	base = path_base(c, dirfd);
+	if (base == PATH_SLOW) {
+		do_open_path(c, dirfd, flags, mode, resolve);
+		return;
+	}
+	if (base < 0 && base != AT_FDCWD) {
+		finish(c, base);
+		return;
+	}
+	fd = view_open_at(c, base, c->path, flags & ~O_CLOEXEC, resolve);
+	if (fd < 0 && path_retry_slow(base, -fd)) {
+		close(base);
+		do_open_path(c, dirfd, flags, mode, resolve);
+		return;
+	}
+	if (base >= 0)
+		close(base);
+	give_fd(c, fd, flags & O_CLOEXEC);
+}
+
 void h_open(struct call *c)
 {
-	do_open(c, AT_FDCWD, arg(c, 0), arg_int(c, 1), (mode_t)arg(c, 2), 0);
+	do_open_fast(c, AT_FDCWD, arg(c, 0), arg_int(c, 1), (mode_t)arg(c, 2), 0);
 }
 
 void h_openat(struct call *c)
 {
-	do_open(c, arg_int(c, 0), arg(c, 1), arg_int(c, 2), (mode_t)arg(c, 3), 0);
+	do_open_fast(c, arg_int(c, 0), arg(c, 1), arg_int(c, 2), (mode_t)arg(c, 3), 0);
 }
 
 void h_creat(struct call *c)
@@ -325,19 +388,14 @@ void h_openat2(struct call *c)
 		how.resolve & PASS_RESOLVE);
 }
 
-/*
- * Resolve the object a lookup call names, in the read-only view.
- * Return: O_PATH fd, or -errno.
- */
-static int lookup(struct call *c, int dirfd, uint64_t addr, int atflags)
+/* The object c->path names, by absolute path string.  Return: O_PATH fd or -errno. */
+static int lookup_slow(struct call *c, int dirfd, int atflags)
 {
 	char abs[PATH_MAX];
-	int r = path_fd(c, dirfd, addr, atflags, abs, sizeof(abs));
+	int r = path_abs(c, dirfd, c->path, abs, sizeof(abs));
 
 	if (r < 0)
 		return r;
-	if (!call_still_valid(c))
-		return -EINTR;
 	if (c->path[0] == '\0') {
 		if (dirfd == AT_FDCWD)
 			return view_open(c, abs, O_PATH, 0);
@@ -346,9 +404,34 @@ static int lookup(struct call *c, int dirfd, uint64_t addr, int atflags)
 	return view_open(c, abs, O_PATH | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
 }
 
+/*
+ * Resolve the object a lookup call names, in the read-only view: relative to
+ * the caller's own dirfd in a chrooted worker, else by absolute path string.
+ * Return: O_PATH fd, or -errno.
+ */
+static int lookup(struct call *c, int dirfd, uint64_t addr, int atflags)
+{
+	int r = read_path(c, addr, atflags), base, fd;
+	int nofollow = (atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0;
+
+	if (r < 0)
+		return r;
+	base = path_base(c, dirfd);
+	if (base == PATH_SLOW)
+		return lookup_slow(c, dirfd, atflags);
+	if (base < 0 && base != AT_FDCWD)
+		return base;
+	fd = view_open_at(c, base, c->path, O_PATH | nofollow, 0);
+	if (fd < 0 && path_retry_slow(base, -fd))
+		fd = lookup_slow(c, dirfd, atflags);
+	if (base >= 0)
+		close(base);
+	return fd;
+}
+
 void h_stat(struct call *c)
 {
-	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0;
+	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0, base, r;
 	uint64_t path = arg(c, 0), buf = arg(c, 1);
 	_cleanup_close_ int fd = -1;
 	struct stat st;
@@ -365,7 +448,29 @@ void h_stat(struct call *c)
 			return;
 		}
 	}
-	fd = lookup(c, dirfd, path, atflags);
+	/* The hottest call of all: one fstatat() from the caller's own base. */
+	r = read_path(c, path, atflags);
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	base = path_base(c, dirfd);
+	if (base != PATH_SLOW && (base >= 0 || base == AT_FDCWD)) {
+		r = fstatat(base, c->path, &st, atflags & AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		if (r == 0 || !path_retry_slow(base, -r)) {
+			if (base >= 0)
+				close(base);
+			finish(c, r < 0 ? r : mem_write(c->tid, buf, &st, sizeof(st)));
+			return;
+		}
+	}
+	if (base >= 0)
+		close(base);
+	if (base < 0 && base != AT_FDCWD && base != PATH_SLOW) {
+		finish(c, base);
+		return;
+	}
+	fd = lookup_slow(c, dirfd, atflags);
 	if (fd < 0) {
 		finish(c, fd);
 		return;
@@ -491,12 +596,6 @@ void h_statfs(struct call *c)
 	finish(c, mem_write(c->tid, arg(c, 1), &sfs, sizeof(sfs)));
 }
 
-/* The host path of one of the sentry's own fds, for the calls that want paths. */
-static void self_fd_path(int fd, char *buf, size_t cap)
-{
-	snprintf(buf, cap, "/proc/self/fd/%d", fd);
-}
-
 void h_getxattr(struct call *c)
 {
 	bool nofollow = c->n->data.nr == __NR_lgetxattr;
@@ -521,7 +620,10 @@ void h_getxattr(struct call *c)
 		finish(c, -ENOMEM);
 		return;
 	}
-	self_fd_path(fd, p, sizeof(p));
+	if (path_self_fd(c, fd, p, sizeof(p)) < 0) {
+		finish(c, -EIO);
+		return;
+	}
 	n = getxattr(p, name, value, size);
 	if (n < 0) {
 		finish(c, -errno);
@@ -553,7 +655,10 @@ void h_listxattr(struct call *c)
 		finish(c, -ENOMEM);
 		return;
 	}
-	self_fd_path(fd, p, sizeof(p));
+	if (path_self_fd(c, fd, p, sizeof(p)) < 0) {
+		finish(c, -EIO);
+		return;
+	}
 	n = listxattr(p, list, size);
 	if (n < 0) {
 		finish(c, -errno);
@@ -564,20 +669,6 @@ void h_listxattr(struct call *c)
 		return;
 	}
 	c->val = n;
-}
-
-/* A dup of the caller's fd @fd, taken with pidfd_getfd. */
-static int take_fd(struct call *c, int fd)
-{
-	int pidfd = sys_pidfd_open(c->tid, PIDFD_THREAD_FLAG);
-	int r;
-
-	if (pidfd < 0)
-		return -ESRCH;
-	r = sys_pidfd_getfd(pidfd, fd, 0);
-	r = r < 0 ? (errno == EBADF ? -EBADF : -errno) : r;
-	close(pidfd);
-	return r;
 }
 
 void h_inotify_add_watch(struct call *c)
@@ -593,12 +684,15 @@ void h_inotify_add_watch(struct call *c)
 		finish(c, fd);
 		return;
 	}
-	in = take_fd(c, arg_int(c, 0));
+	in = path_take_fd(c, arg_int(c, 0));
 	if (in < 0) {
 		finish(c, in);
 		return;
 	}
-	self_fd_path(fd, p, sizeof(p));
+	if (path_self_fd(c, fd, p, sizeof(p)) < 0) {
+		finish(c, -EIO);
+		return;
+	}
 	wd = inotify_add_watch(in, p, mask & ~IN_DONT_FOLLOW);
 	finish(c, wd < 0 ? -errno : wd);
 }

@@ -68,14 +68,9 @@ bool sockset_has(struct sockset *set, dev_t dev, ino_t ino)
 /* A duplicate of the caller's socket @fd. */
 static int take_socket(struct call *c, int fd)
 {
-	int pidfd = sys_pidfd_open(c->tid, PIDFD_THREAD_FLAG), r;
 	struct stat st;
+	int r = path_take_fd(c, fd);
 
-	if (pidfd < 0)
-		return -ESRCH;
-	r = sys_pidfd_getfd(pidfd, fd, 0);
-	r = r < 0 ? -errno : r;
-	close(pidfd);
 	if (r >= 0 && (fstat(r, &st) < 0 || !S_ISSOCK(st.st_mode))) {
 		close(r);
 		return -ENOTSOCK;
@@ -219,7 +214,10 @@ void h_connect(struct call *c)
 		call_fail(c, ECONNREFUSED, true);	/* a socket of the host */
 		return;
 	}
-	snprintf(via.sun_path, sizeof(via.sun_path), "/proc/self/fd/%d", target);
+	if (path_self_fd(c, target, via.sun_path, sizeof(via.sun_path)) < 0) {
+		call_fail(c, EIO, false);
+		return;
+	}
 	r = connect(sock, (struct sockaddr *)&via, sizeof(via));
 	call_fail(c, r < 0 ? errno : 0, false);
 }

@@ -27,6 +27,7 @@
 #include <linux/audit.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,12 +60,12 @@ void sentry_may_block(struct call *c)
 
 int sentry_gofer_channel(struct call *c)
 {
-	if (*c->chp < 0) {
-		*c->chp = gofer_channel_open(c->s->gofer);
-		if (*c->chp < 0)
-			log_warn("no channel to the gofer: %s", strerror(-*c->chp));
+	if (c->w->ch < 0) {
+		c->w->ch = gofer_channel_open(c->s->gofer);
+		if (c->w->ch < 0)
+			log_warn("no channel to the gofer: %s", strerror(-c->w->ch));
 	}
-	return *c->chp;
+	return c->w->ch;
 }
 
 void h_denied(struct call *c)
@@ -149,18 +150,43 @@ static void spawn_worker(struct sentry *s)
 	pthread_attr_destroy(&attr);
 }
 
+/*
+ * Give this worker a file-system context of its own (cwd and root are per
+ * process otherwise) and make the guest's root its root.  Lookups can then
+ * resolve relative to a duplicate of the guest's own dirfd: ".." stops at the
+ * guest's root, absolute symlinks start there, and no path string is needed.
+ * The first worker does the chroot (it still has CAP_SYS_CHROOT); the workers
+ * it starts inherit it.  Without the capability (moat run by a user), lookups
+ * go through absolute path strings instead (path.c).
+ */
+static void worker_root(struct sentry *s)
+{
+	static atomic_int decided;
+
+	if (unshare(CLONE_FS) < 0)
+		return;
+	if (atomic_exchange(&decided, 1))
+		return;	/* started by a worker: its root came along */
+	s->chrooted = fchdir(s->rootfd) == 0 && chroot(".") == 0 && chdir("/") == 0;
+	if (!s->chrooted)
+		log_info("workers resolve through path strings: chroot: %s", strerror(errno));
+}
+
 static void *worker(void *arg)
 {
 	struct sentry *s = arg;
 	struct seccomp_notif *n = calloc(1, s->sizes.seccomp_notif);
 	struct seccomp_notif_resp *resp = calloc(1, s->sizes.seccomp_notif_resp);
 	struct call *c = malloc(sizeof(*c));
-	int ch = -1;	/* opened on first use: most served calls never need it */
+	struct worker w = { .ch = -1 };	/* the channel opens on first use */
 
 	if (!n || !resp || !c) {
 		log_err("worker: out of memory");
 		goto out;
 	}
+	for (int i = 0; i < WORKER_PIDFDS; i++)
+		w.pidfds[i] = -1;
+	worker_root(s);
 	/* Capabilities are per thread: a worker serves with none at all. */
 	if (confine_drop_caps(0, NULL) < 0) {
 		log_err("worker: cannot drop capabilities");
@@ -186,7 +212,7 @@ static void *worker(void *arg)
 		memset(c, 0, offsetof(struct call, path));
 		c->path[0] = '\0';
 		c->s = s;
-		c->chp = &ch;
+		c->w = &w;
 		c->n = n;
 		c->tid = (pid_t)n->pid;
 		c->inject = -1;
@@ -196,8 +222,11 @@ static void *worker(void *arg)
 		answer(c, resp);
 	}
 out:
-	if (ch >= 0)
-		close(ch);
+	if (w.ch >= 0)
+		close(w.ch);
+	for (int i = 0; i < WORKER_PIDFDS; i++)
+		if (w.pidfds[i] >= 0)
+			close(w.pidfds[i]);
 	free(n);
 	free(resp);
 	free(c);

@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -343,6 +345,100 @@ int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 	if (own >= 0)
 		return path_open_own_fd(c, own, flags);
 	return open_guest(c, flags, op_openat2, &a);
+}
+
+/* openat2() relative to a base in a chrooted worker: the chroot is the root. */
+static int op_openat2_chrooted(const void *ctx, int flags)
+{
+	const struct at_ctx *a = ctx;
+	int fd = sys_openat2(a->dirfd, a->path,
+			     (uint64_t)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)), 0,
+			     RESOLVE_NO_MAGICLINKS | a->resolve);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int view_open_at(struct call *c, int base, const char *path, int flags, uint64_t resolve)
+{
+	struct at_ctx a = { base, path, resolve };
+
+	return open_guest(c, flags, op_openat2_chrooted, &a);
+}
+
+int path_take_fd(struct call *c, int fd)
+{
+	struct worker *w = c->w;
+	int r, slot = -1;
+
+	for (int i = 0; i < WORKER_PIDFDS; i++)
+		if (w->pidfds[i] >= 0 && w->tids[i] == c->tid)
+			slot = i;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (slot < 0) {
+			int pidfd = sys_pidfd_open(c->tid, PIDFD_THREAD_FLAG);
+
+			if (pidfd < 0 && errno == EINVAL)
+				pidfd = sys_pidfd_open(c->tid, 0);	/* before Linux 6.9 */
+			if (pidfd < 0)
+				return -ESRCH;
+			slot = (int)(w->next++ % WORKER_PIDFDS);
+			if (w->pidfds[slot] >= 0)
+				close(w->pidfds[slot]);
+			w->pidfds[slot] = pidfd;
+			w->tids[slot] = c->tid;
+		}
+		r = sys_pidfd_getfd(w->pidfds[slot], fd, 0);
+		if (r >= 0)
+			return r;
+		if (errno != ESRCH || attempt)
+			return -errno;
+		/* The cached pidfd was of an earlier thread with this id. */
+		close(w->pidfds[slot]);
+		w->pidfds[slot] = -1;
+		slot = -1;
+	}
+	return -ESRCH;
+}
+
+int path_base(struct call *c, int dirfd)
+{
+	const char *p = c->path;
+
+	if (!c->s->chrooted || !p[0])
+		return PATH_SLOW;
+	/* /proc/self, /dev/fd and friends need the caller's ids: the slow path. */
+	if (strstr(p, "proc") || !strncmp(p, "/dev/", 5))
+		return PATH_SLOW;
+	if (p[0] == '/')
+		return AT_FDCWD;
+	if (dirfd == AT_FDCWD) {
+		char rel[64];
+		int fd;
+
+		snprintf(rel, sizeof(rel), "%d/cwd", c->tid);
+		fd = openat(c->s->hostproc, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return dirfd < 0 ? -EBADF : path_take_fd(c, dirfd);
+}
+
+int path_self_fd(struct call *c, int fd, char *buf, size_t cap)
+{
+	/* A worker's cwd is its own (CLONE_FS unshared): park it in our fd table. */
+	if (fchdir(c->s->selffd) < 0)
+		return -errno;
+	snprintf(buf, cap, "%d", fd);
+	return 0;
+}
+
+bool path_retry_slow(int base, int err)
+{
+	struct statfs sfs;
+
+	if (base < 0 || (err != ENOENT && err != ELOOP && err != ENOTDIR))
+		return false;
+	/* A directory of the guest's procfs: "self" there means the caller. */
+	return fstatfs(base, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
 int path_fd(struct call *c, int dirfd, uint64_t addr, int atflags, char *abs, size_t cap)

@@ -4,6 +4,7 @@
 #define MOAT_SENTRY_PATH_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,40 @@ int path_reopen(struct call *c, int opath, int flags);
  * Return: fd or -errno
  */
 int view_open(struct call *c, const char *abs, int flags, uint64_t resolve);
+
+/**
+ * view_open_at() - open @path relative to @base in a chrooted worker (the
+ * worker's root is the guest's, so ".." and absolute symlinks stay inside)
+ */
+int view_open_at(struct call *c, int base, const char *path, int flags, uint64_t resolve);
+
+/** path_take_fd() - a duplicate of the caller's fd @fd (pidfd_getfd); Return: fd or -errno */
+int path_take_fd(struct call *c, int fd);
+
+#define PATH_SLOW (-4096)	/* path_base(): use absolute path strings */
+
+/**
+ * path_base() - where c->path resolves from, in a chrooted worker
+ *
+ * Return: AT_FDCWD for an absolute path (the worker's root is the guest's),
+ * a duplicate of the caller's dirfd or cwd for a relative one (the caller
+ * closes it), PATH_SLOW where the string path must be taken (not chrooted,
+ * empty paths, /proc and /dev aliases), or another -errno
+ */
+int path_base(struct call *c, int dirfd);
+
+/**
+ * path_self_fd() - a path that names the sentry's own fd @fd, for the calls
+ * that take only paths (getxattr, inotify_add_watch, connect): the worker's
+ * cwd moves to its /proc/self/fd and @buf gets "N"
+ * Return: 0 or -errno
+ */
+int path_self_fd(struct call *c, int fd, char *buf, size_t cap);
+
+/**
+ * path_retry_slow() - after a failure @err relative to @base: was @base a
+ * procfs directory, where the string path (which rewrites "self") is needed?
+ */
+bool path_retry_slow(int base, int err);
 
 #endif

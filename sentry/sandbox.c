@@ -332,6 +332,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	r.s.hostproc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r.s.hostproc < 0)
 		return merr_sys(e, "open /proc");
+	r.s.selffd = openat(r.s.hostproc, "self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r.s.selffd < 0)
+		return merr_sys(e, "open /proc/self/fd");
 	log_phase("sentry: start");
 	rc = filter_get(spec->audit_fd >= 0, &r.prog, e);
 	if (rc < 0)

@@ -35,7 +35,9 @@ struct sentry {
 	int listener;		/* seccomp user-notification fd */
 	int rootfd;		/* O_PATH: the guest's root, read-only view */
 	int hostproc;		/* O_PATH: the host's /proc */
+	int selffd;		/* O_PATH: the sentry's own /proc/self/fd */
 	int audit_fd;		/* -1 without --audit */
+	bool chrooted;		/* workers run with the guest's root as theirs */
 	pthread_mutex_t audit_lock;
 	atomic_int idle;	/* workers waiting for a notification */
 	atomic_int nworkers;
@@ -43,9 +45,18 @@ struct sentry {
 	struct seccomp_notif_sizes sizes;
 };
 
+/* What one worker thread keeps between calls. */
+#define WORKER_PIDFDS 8
+struct worker {
+	int ch;				/* gofer channel, -1 until first used */
+	pid_t tids[WORKER_PIDFDS];	/* pidfds of recent callers, for pidfd_getfd */
+	int pidfds[WORKER_PIDFDS];
+	unsigned next;
+};
+
 struct call {
 	struct sentry *s;
-	int *chp;			/* this worker's gofer channel, -1 until used */
+	struct worker *w;
 	const struct seccomp_notif *n;
 	pid_t tid;			/* host tid of the calling guest thread */
 

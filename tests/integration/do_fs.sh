@@ -1,0 +1,104 @@
+#!/bin/bash
+# File-system calls served inside `moat do`, one behaviour each: what the guest
+# sees must be what the same calls give natively.
+. tests/lib.sh
+
+py() { "$MOAT" do -w /tmp -- /usr/bin/python3 -c "$1" 2>&1; }
+
+out=$(py '
+import os
+os.mkdir("d"); open("d/f", "w").write("x")
+os.symlink("d/f", "l"); os.link("d/f", "h")
+print(os.readlink("l"), open("l").read(), os.stat("h").st_nlink)')
+is "mkdir, symlink, readlink, hard link" "d/f x 2" "$out"
+
+out=$(py '
+import os
+open("a", "w").write("1"); os.rename("a", "b")
+os.makedirs("x/y"); os.rename("x", "z")
+print(sorted(os.listdir(".")), os.listdir("z"))
+os.unlink("b"); os.rmdir("z/y"); os.rmdir("z"); print(sorted(os.listdir(".")))')
+is "rename, unlink, rmdir" "['b', 'z'] ['y']
+[]" "$out"
+
+out=$(py '
+import os, stat
+open("f", "w").write("data")
+os.chmod("f", 0o640); os.truncate("f", 2); os.utime("f", (1000000000, 1000000000))
+st = os.stat("f")
+print(oct(stat.S_IMODE(st.st_mode)), int(st.st_mtime), st.st_size, open("f").read())
+os.chown("f", 0, 0); print(os.access("f", os.W_OK), os.access("/usr/bin/ls", os.X_OK), os.access("/etc", os.W_OK))')
+is "chmod, utime, truncate, chown, access" "0o640 1000000000 2 da
+True True True" "$out"
+
+out=$(py '
+import os
+open("f", "w").write("x")
+os.setxattr("f", "user.k", b"value"); print(os.getxattr("f", "user.k"), os.listxattr("f"))
+os.removexattr("f", "user.k"); print(os.listxattr("f"))')
+is "xattrs" "b'value' ['user.k']
+[]" "$out"
+
+out=$(py '
+import os, threading
+os.mkfifo("p")
+def writer(): open("p", "w").write("through the fifo")
+t = threading.Thread(target=writer); t.start()
+print(open("p").read()); t.join()')
+is "a FIFO: a blocking open waits for the other end" "through the fifo" "$out"
+
+out=$("$MOAT" do -- bash -c 'cat <(echo from-process-substitution); echo via-stdin | cat /dev/stdin' 2>&1)
+is "/dev/fd and /dev/stdin" "from-process-substitution
+via-stdin" "$out"
+
+out=$(py '
+import os, select
+fd = os.inotify_init() if hasattr(os, "inotify_init") else None
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(0)
+wd = libc.inotify_add_watch(fd, b"/tmp", 0x100)  # IN_CREATE
+open("/tmp/new", "w").close()
+r, _, _ = select.select([fd], [], [], 2)
+print(wd > 0, bool(r))')
+is "inotify_add_watch sees a file created through the gofer" "True True" "$out"
+
+out=$("$MOAT" do -- sh -c 'df -P / | tail -1 | wc -w; stat -f -c %T /proc' 2>&1)
+is "statfs" "6
+proc" "$out"
+
+out=$("$MOAT" do -- sh -c 'ls -l /etc/passwd | cut -c1-10; readlink /proc/self/exe; readlink /proc/self/cwd' 2>&1)
+is "ls -l, /proc/self links" "$(ls -l /etc/passwd | cut -c1-10)
+/usr/bin/readlink
+/" "$out"
+
+out=$("$MOAT" do -w /usr/share -- sh -c 'cd doc && pwd && ls -d ../doc && cd /proc/self && cat comm' 2>&1)
+is "relative paths follow the cwd (/proc/self is the shell)" "/usr/share/doc
+../doc
+sh" "$out"
+
+out=$(py '
+import os
+os.mkdir("/tmp/base")
+fd = os.open("/tmp/base", os.O_RDONLY | os.O_DIRECTORY)
+os.mkdir("sub", dir_fd=fd); open(os.open("sub/f", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w").write("at")
+print(os.stat("sub/f", dir_fd=fd).st_size, os.listdir("/tmp/base/sub"))')
+is "*at calls relative to a directory fd" "2 ['f']" "$out"
+
+out=$(py '
+import os
+try:
+    os.mknod("/tmp/dev", 0o600 | 0o020000, os.makedev(1, 3))
+except PermissionError as e:
+    print("refused", e.errno)')
+is "mknod of a device is refused" "refused 1" "$out"
+
+out=$(py '
+import os, tempfile
+with tempfile.NamedTemporaryFile(dir="/tmp") as f:
+    f.write(b"tmp"); f.flush(); print(os.path.getsize(f.name))
+fd = os.open("/tmp", os.O_TMPFILE | os.O_RDWR, 0o600); print(os.write(fd, b"anon"))')
+is "temporary files, O_TMPFILE" "3
+4" "$out"
+
+finish

@@ -75,6 +75,10 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/moat
 	@tools/demo/demo.sh $(BUILD)/moat $(BUILD)
 
+bench: deps-bench
+	@$(MAKE) --no-print-directory $(BUILD)/moat
+	@BUILD=$(BUILD) tests/bench/run.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/moat $(DESTDIR)$(PREFIX)/bin/moat

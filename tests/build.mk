@@ -1,5 +1,6 @@
 # tests: unit tests (cmocka), integration and escape tests, run by tests/run.sh.
 DEPS_TEST += libcmocka-dev busybox-static python3 git tar gcc libc6-dev
+DEPS_BENCH += hyperfine bubblewrap runc proot
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 ESCAPE_SRCS := $(wildcard tests/escape/*.c)

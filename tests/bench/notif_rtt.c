@@ -4,9 +4,10 @@
  * user-notification round trip.  A child installs a filter that sends getppid()
  * to a listener; the parent (another process, as the sentry is) answers each
  * notification at once with SECCOMP_IOCTL_NOTIF_SEND and does nothing else.
- * Prints the mean nanoseconds per call the child measured.
+ * Prints the mean nanoseconds per call the child measured.  With "sync", the
+ * listener asks for synchronous wake-ups (Linux 6.6), as the sentry does.
  *
- * usage: notif_rtt [N]
+ * usage: notif_rtt [N [sync]]
  */
 #define _GNU_SOURCE
 #include <linux/filter.h>
@@ -74,6 +75,10 @@ int main(int argc, char **argv)
 		struct seccomp_notif_resp *resp;
 
 		lfd = (int)syscall(SYS_pidfd_getfd, pidfd, lfd, 0);
+		/* SECCOMP_IOCTL_NOTIF_SET_FLAGS(SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) */
+		if (argc > 2 && !strcmp(argv[2], "sync") &&
+		    ioctl(lfd, SECCOMP_IOW(4, __u64), 1UL) < 0)
+			perror("notif_rtt: synchronous wake-ups");
 		syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz);
 		req = calloc(1, sz.seccomp_notif);
 		resp = calloc(1, sz.seccomp_notif_resp);

@@ -87,3 +87,12 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# make lint: cppcheck and clang-tidy over every component's sources.
+LINT_SRCS = $(sort $(wildcard sentry/*.c gofer/*.c tools/lib/*.c tools/moat/*.c tools/genfilter/*.c netstack/*.c netstack/outbound/*.c))
+lint:
+	@cppcheck --quiet --enable=warning,portability --std=c11 --error-exitcode=1 \
+		-D_GNU_SOURCE -D__x86_64__ -I. -Itools/lib --library=tools/lint/moat.cfg \
+		--inline-suppr --suppressions-list=tools/lint/suppressions.txt $(LINT_SRCS)
+	@clang-tidy --quiet $(LINT_SRCS) -- -std=c17 -D_GNU_SOURCE -I. -Itools/lib
+	@echo "lint: clean"

@@ -58,6 +58,8 @@ const int gofer_syscalls[] = {
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
 	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
 	SCMP_SYS(getrandom),
+	/* what a sanitizer build's run-time calls on its way out */
+	SCMP_SYS(sigaltstack), SCMP_SYS(futex), SCMP_SYS(sched_yield), SCMP_SYS(prlimit64),
 };
 const size_t gofer_nsyscalls = ARRAY_SIZE(gofer_syscalls);
 

@@ -122,8 +122,8 @@ static int group_for(const struct moat_spec *spec, struct cgroups *cg, const cha
 int cgroup_setup(const struct moat_spec *spec, struct cgroups *cg, struct merr *e)
 {
 	char num[32];
-	const char *dir;
-	bool v2;
+	const char *dir = NULL;
+	bool v2 = false;
 	int r;
 
 	memset(cg, 0, sizeof(*cg));

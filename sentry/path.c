@@ -166,7 +166,7 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
 	};
 	char out[PATH_MAX];
 	const char *rest;
-	pid_t nstgid, nstid;
+	pid_t nstgid = 0, nstid = 0;
 	bool self = false, thread = false;
 	int r;
 

@@ -308,6 +308,12 @@ static void cleanup(struct run *r)
 	if (r->guest.init_pidfd >= 0)
 		close(r->guest.init_pidfd);
 	free(r->prog.filter);
+	/* No guest process is left to be served: the workers are idle for good. */
+	pthread_mutex_lock(&r->s.socks.lock);
+	free(r->s.socks.ids);
+	r->s.socks.ids = NULL;
+	r->s.socks.n = r->s.socks.cap = 0;
+	pthread_mutex_unlock(&r->s.socks.lock);
 }
 
 int sandbox_run(const struct moat_spec *spec, struct merr *e)

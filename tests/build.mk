@@ -24,4 +24,17 @@ tests: $(UNIT_BINS) $(ESCAPE_BINS)
 
 test: deps-test
 	@$(MAKE) --no-print-directory all tests
-	@tests/run.sh
+	@BUILD=$(BUILD) tests/run.sh
+
+# libFuzzer targets (make fuzz, with clang): each tests/fuzz/fuzz_*.c is linked
+# with the sources it exercises, listed per target.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Itools/lib
+FUZZ_gofer_proto := gofer/proto.c
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_$*)
+
+fuzz: $(BUILD)/fuzz/fuzz_gofer_proto

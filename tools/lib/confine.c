@@ -95,6 +95,7 @@ int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct 
 		return merr_set(e, ENOMEM, "seccomp allowlist: out of memory");
 	if (pread(mfd, prog->filter, (size_t)size, 0) != size) {
 		free(prog->filter);
+		prog->filter = NULL;
 		return merr_sys(e, "read back the seccomp allowlist");
 	}
 	prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
@@ -112,7 +113,7 @@ int confine_load(const struct sock_fprog *prog, struct merr *e)
 
 int confine_seccomp(const int *nrs, size_t n, struct merr *e)
 {
-	struct sock_fprog prog;
+	struct sock_fprog prog = { 0 };
 	int r = confine_allowlist(nrs, n, &prog, e);
 
 	if (r < 0)

@@ -54,7 +54,7 @@ void merr_prefix(struct merr *e, const char *fmt, ...)
 /**
  * die() - print "moat: <message>" and exit with @status; set-up code only
  */
-_Noreturn void die(int status, const char *fmt, ...)
+_Noreturn __attribute__((noreturn)) void die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Exit statuses moat uses for its own failures (the guest's own status otherwise). */

@@ -19,7 +19,7 @@ void opt_log_level(const char *value);
 int opt_audit(const char *path);
 
 /** usage_error() - "moat VERB: message" and a hint, exit 125 */
-_Noreturn void usage_error(const char *verb, const char *fmt, ...)
+_Noreturn __attribute__((noreturn)) void usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /** new_sandbox_id() - a fresh id for a foreground sandbox */

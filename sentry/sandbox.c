@@ -38,6 +38,7 @@
 #include "sentry/cgroup.h"
 #include "sentry/filter.h"
 #include "sentry/guest.h"
+#include "sentry/self.h"
 #include "sentry/sentry.h"
 #include "sys.h"
 #include "util.h"
@@ -382,6 +383,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	 * what removing the cgroups takes (their parents are mode 0555).
 	 */
 	rc = confine_drop_caps(r.cg.n ? 1ull << CAP_DAC_OVERRIDE : 0, e);
+	if (rc < 0)
+		goto out;
+	rc = sentry_confine_self(e);
 	if (rc < 0)
 		goto out;
 	wait_end(&r);

@@ -111,6 +111,15 @@ int confine_load(const struct sock_fprog *prog, struct merr *e)
 	return 0;
 }
 
+int confine_load_all_threads(const struct sock_fprog *prog, struct merr *e)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return merr_sys(e, "set no_new_privs");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, prog) != 0)
+		return merr_sys(e, "load the seccomp allowlist into every thread");
+	return 0;
+}
+
 int confine_seccomp(const int *nrs, size_t n, struct merr *e)
 {
 	struct sock_fprog prog = { 0 };

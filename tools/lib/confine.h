@@ -45,4 +45,9 @@ int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct 
 /** confine_load() - set no_new_privs and load @prog; Return: 0 or -errno */
 int confine_load(const struct sock_fprog *prog, struct merr *e);
 
+/** confine_load_all_threads() - the same for every thread of the process (TSYNC) */
+int confine_load_all_threads(const struct sock_fprog *prog, struct merr *e);
+
+
+
 #endif

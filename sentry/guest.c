@@ -49,6 +49,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscall_nr.h"
+#include <seccomp.h>
+
 #include "confine.h"
 #include "fdio.h"
 #include "log.h"
@@ -300,6 +303,13 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	_exit(err == ENOENT ? MOAT_EXIT_NOTFOUND : MOAT_EXIT_NOEXEC);
 }
 
+/* All that init does once the command runs: its allowlist. */
+static const int init_syscalls[] = {
+	SCMP_SYS(wait4), SCMP_SYS(sendmsg), SCMP_SYS(write), SCMP_SYS(exit_group),
+	SCMP_SYS(exit), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
+	SCMP_SYS(sigaltstack), SCMP_SYS(munmap), SCMP_SYS(futex),
+};
+
 static _Noreturn void init(const struct moat_spec *spec, int sock, const struct sock_fprog *prog)
 {
 	struct merr e = { 0 };
@@ -325,9 +335,10 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 		confine_close_fds(keep, 1);
 	}
 	confine_drop_caps(0, &e);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	if (confine_seccomp(init_syscalls, ARRAY_SIZE(init_syscalls), &e) < 0)
+		_exit(MOAT_EXIT_FAILURE);
 	for (;;) {
 		int status;
 		pid_t p = waitpid(-1, &status, __WALL);

@@ -142,6 +142,11 @@ static void cond_rules(struct rules *rl, const struct sc_entry *e)
 		other.datum_b = 0;
 		add(rl, SCMP_ACT_ALLOW, nr, 1, opath);
 		add(rl, SCMP_ACT_NOTIFY, nr, 1, other);
+	} else if (nr == SCMP_SYS(sendto)) {
+		/* Without an address, sendto() is send(): native.  An address may
+		 * name a socket file, like connect(): served (net.c). */
+		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_EQ, 0));
+		add(rl, SCMP_ACT_NOTIFY, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
 	} else if (nr == SCMP_SYS(utimensat)) {
 		/* utimensat(fd, NULL, ...) is futimens(): native. */
 		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, 0));

@@ -39,6 +39,9 @@ void h_execve(struct call *c);		/* execve, execveat */
 /* net.c */
 void h_bind(struct call *c);
 void h_connect(struct call *c);
+void h_sendto(struct call *c);		/* with an address */
+void h_sendmsg(struct call *c);
+void h_sendmmsg(struct call *c);
 
 /* table.c: a denied call that reached the sentry because the audit log is on */
 void h_denied(struct call *c);

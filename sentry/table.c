@@ -94,7 +94,8 @@ const struct sc_entry sc_table[] = {
 	/* sockets: the sandbox has its own network namespace */
 	C(socket, NULL), C(socketpair, NULL), N(listen), N(accept), N(accept4),
 	N(getsockname), N(getpeername), N(setsockopt), N(getsockopt), N(shutdown),
-	N(sendto), N(recvfrom), N(sendmsg), N(recvmsg), N(sendmmsg), N(recvmmsg),
+	C(sendto, h_sendto), N(recvfrom), S(sendmsg, h_sendmsg), N(recvmsg),
+	S(sendmmsg, h_sendmmsg), N(recvmmsg),
 	S(bind, h_bind), S(connect, h_connect),
 
 	/* path-based: served */

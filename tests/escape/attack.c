@@ -360,6 +360,24 @@ static int unix_connect(const char *path)
 	return 0;
 }
 
+/* `dgram PATH`: send datagrams to a unix socket the host has bound. */
+static int dgram(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct iovec iov = { (void *)"from the guest", 14 };
+	struct msghdr mh = { .msg_name = &sun, .msg_namelen = sizeof(sun),
+			     .msg_iov = &iov, .msg_iovlen = 1 };
+	struct mmsghdr mm = { .msg_hdr = mh };
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	printf("dgram-sendto %s\n", sendto(s, "x", 1, 0, (struct sockaddr *)&sun, sizeof(sun)) < 0 ?
+	       ename(errno) : "ESCAPED sent");
+	printf("dgram-sendmsg %s\n", sendmsg(s, &mh, 0) < 0 ? ename(errno) : "ESCAPED sent");
+	printf("dgram-sendmmsg %s\n", sendmmsg(s, &mm, 1, 0) < 0 ? ename(errno) : "ESCAPED sent");
+	return 0;
+}
+
 /* `kernel`: kernel interfaces a root user could misuse. */
 static int kernel(void)
 {
@@ -417,6 +435,8 @@ int main(int argc, char **argv)
 		return unix_connect(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "kernel"))
 		return kernel();
+	if (argc >= 3 && !strcmp(argv[1], "dgram"))
+		return dgram(argv[2]);
 	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel ...\n");
 	return 2;
 }

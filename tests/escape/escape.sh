@@ -116,6 +116,22 @@ is "a socket bound inside the sandbox still connects" "own socket connects" "$ou
 kill "$listener" 2>/dev/null
 rm -f "/var/tmp/moat-sock-$$"
 
+# The same for a datagram socket of the host: sendto, sendmsg and sendmmsg.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+while True: print(s.recv(100), flush=True)' "/var/tmp/moat-dgram-$$" "$T_TMP/dgram-ready" >"$T_TMP/dgram-got" &
+listener=$!
+for i in $(seq 50); do [ -f "$T_TMP/dgram-ready" ] && break; sleep 0.05; done
+out=$("$MOAT" do -v "$T_TMP/attack:/attack:ro" -- /attack dgram "/var/tmp/moat-dgram-$$" 2>&1)
+expect "host datagram socket" "dgram-sendto ECONNREFUSED" "dgram-sendmsg ECONNREFUSED" \
+	"dgram-sendmmsg ECONNREFUSED" <<<"$out"
+sleep 0.2
+is "the host socket received nothing" "" "$(cat "$T_TMP/dgram-got")"
+kill "$listener" 2>/dev/null
+rm -f "/var/tmp/moat-dgram-$$"
+
 # Invariant 4: when the sentry dies, the guest dies, and nothing is left.
 mounts_before=$(wc -l </proc/self/mountinfo)
 "$MOAT" do -- /usr/bin/python3 -c 'import time; time.sleep(600)' "moat-orphan-$$" &

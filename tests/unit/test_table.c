@@ -69,7 +69,7 @@ static void test_served(void **state)
 		"truncate", "utime", "utimes", "futimesat", "mknod", "mknodat", "statfs",
 		"getxattr", "lgetxattr", "setxattr", "lsetxattr", "listxattr", "llistxattr",
 		"removexattr", "lremovexattr", "execve", "execveat", "inotify_add_watch",
-		"bind", "connect",
+		"bind", "connect", "sendmsg", "sendmmsg",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(must_serve) / sizeof(must_serve[0]); i++) {
@@ -86,6 +86,7 @@ static void test_served(void **state)
 	assert_int_equal(find("open")->cls, SC_COND);
 	assert_non_null(find("open")->fn);
 	assert_int_equal(find("openat")->cls, SC_COND);
+	assert_int_equal(find("sendto")->cls, SC_COND);
 }
 
 static void test_filter_builds(void **state)

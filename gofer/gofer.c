@@ -47,12 +47,21 @@ static int report(int ctl, int result, const char *msg)
 	return fdio_send(ctl, &st, sizeof(st), NULL, 0);
 }
 
+static int write_at(int dirfd, const char *path, const char *text)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return write_full(fd, text, strlen(text));
+}
+
 int gofer_child(const struct gofer_tree *t, int ctl)
 {
 	struct merr e = { 0 };
 	char go;
 	unsigned nfds;
-	int rootfd, null, r;
+	int rootfd, null, r, procself = -1;
 
 	log_set_component("gofer");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -67,11 +76,26 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 	if (r < 0)
 		goto fail;
 	/* Built: the sentry copies our mounts for the guest, then says go on. */
+	procself = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (report(ctl, 0, NULL) < 0 || fdio_recv(ctl, &go, 1, NULL, 0, &nfds) != 1)
 		return 1;
 	r = tree_unveil(t, &e);
 	if (r < 0)
 		goto fail;
+	if (t->privileged) {
+		/* Root of a user namespace of our own, owning nothing. */
+		char umap[32], gmap[32];
+
+		snprintf(umap, sizeof(umap), "0 %u 1\n", geteuid());
+		snprintf(gmap, sizeof(gmap), "0 %u 1\n", getegid());
+		if (unshare(CLONE_NEWUSER) < 0 || write_at(procself, "setgroups", "deny") < 0 ||
+		    write_at(procself, "uid_map", umap) < 0 || write_at(procself, "gid_map", gmap) < 0) {
+			merr_sys(&e, "enter the gofer's user namespace");
+			goto fail;
+		}
+	}
+	if (procself >= 0)
+		close(procself);
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (rootfd < 0) {
@@ -173,7 +197,10 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 	pthread_mutex_init(&g->lock, NULL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return merr_sys(e, "socketpair for the gofer");
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, 0);
+	/* Real root builds outside a user namespace (one overlay will do), and
+	 * enters one of its own before it serves (gofer_child()). */
+	pid = (pid_t)syscall(SYS_clone, (t->privileged ? 0 : CLONE_NEWUSER) | CLONE_NEWNS | SIGCHLD,
+			     NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		r = merr_sys(e, "create the gofer's namespaces (are unprivileged user "
 			     "namespaces allowed? sysctl user.max_user_namespaces)");
@@ -189,7 +216,7 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 	g->pid = pid;
 	g->ctl = sp[0];
 	g->pidfd = sys_pidfd_open(pid, 0);
-	r = write_maps(pid, e);
+	r = t->privileged ? 0 : write_maps(pid, e);
 	if (r < 0)
 		goto fail;
 	r = fdio_send(g->ctl, "G", 1, NULL, 0);

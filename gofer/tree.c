@@ -47,6 +47,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -388,11 +389,10 @@ static int escape_lower(const char *in, char *out, size_t cap)
  * Return: 0, -EINVAL if the kernel refused this lower directory (the caller
  * may fall back), or another -errno
  */
-static int overlay(struct build *b, const char *lower, const char *name, int target,
-		   const char *what)
+static int overlay_at(struct build *b, const char *lower, const char *name, int target,
+		      const char *what, const char *top)
 {
 	char upper[PATH_MAX], work[PATH_MAX], escaped[PATH_MAX * 2];
-	const char *top = b->t->host_root ? name : "";
 	const char *opts[] = { "lowerdir+", lower, "upperdir", upper, "workdir", work,
 			       "userxattr", NULL, NULL };
 	_cleanup_close_ int mnt = -1;
@@ -404,7 +404,7 @@ static int overlay(struct build *b, const char *lower, const char *name, int tar
 	    (mkdir(work, 0700) < 0 && errno != EEXIST))
 		return merr_sys(b->e, "mkdir %s", upper);
 	copy_dir_attrs(AT_FDCWD, lower, AT_FDCWD, upper);
-	r = whiteouts_for(b, top, lower, upper);
+	r = top ? whiteouts_for(b, top, lower, upper) : 0;	/* NULL: placed by the caller */
 	if (r < 0)
 		return r;
 	mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
@@ -418,8 +418,15 @@ static int overlay(struct build *b, const char *lower, const char *name, int tar
 		return mnt;
 	if (attach(mnt, target) < 0)
 		return merr_sys(b->e, "overlay on %s", what);
-	whiteouts_done(b, top);
+	if (top)
+		whiteouts_done(b, top);
 	return 0;
+}
+
+static int overlay(struct build *b, const char *lower, const char *name, int target,
+		   const char *what)
+{
+	return overlay_at(b, lower, name, target, what, b->t->host_root ? name : "");
 }
 
 static bool top_hidden(struct build *b, const char *name)
@@ -564,6 +571,153 @@ static int build_host_root(struct build *b)
 			break;
 	}
 	closedir(d);
+	return r;
+}
+
+/* Virtual file systems: never overlaid, and what is below them is replaced. */
+static bool is_virtual_fs(const char *type)
+{
+	static const char *const names[] = {
+		"proc", "sysfs", "cgroup", "cgroup2", "devpts", "devtmpfs", "mqueue", "debugfs",
+		"tracefs", "securityfs", "pstore", "bpf", "autofs", "fusectl", "configfs",
+		"binfmt_misc", "hugetlbfs", "efivarfs", "nsfs", "rpc_pipefs", "nfsd",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(type, names[i]))
+			return true;
+	return false;
+}
+
+/* Top-level directories that the sandbox replaces with its own. */
+static bool replaced_top(const char *rel)
+{
+	static const char *const tops[] = { "proc", "sys", "dev", "tmp", "run" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(tops); i++) {
+		size_t n = strlen(tops[i]);
+
+		if (!strncmp(rel, tops[i], n) && (rel[n] == '\0' || rel[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Make upper-layer directory @rel opaque: it shows nothing of the lower layer. */
+static int opaque_dir(struct build *b, const char *upper, const char *rel, mode_t mode)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", upper, rel);
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir %s", path);
+	if (chmod(path, mode) < 0 || setxattr(path, "user.overlay.opaque", "y", 1, 0) < 0)
+		return merr_sys(b->e, "make /%s fresh", rel);
+	return 0;
+}
+
+/*
+ * The host's root, built by real root: one overlay of the root file system
+ * (the kernel allows it outside a user namespace), and one more for each other
+ * file system mounted below it.  /tmp, /run, /dev, /proc and /sys are opaque
+ * directories in the upper layer: empty, the sandbox's own.
+ */
+static int build_host_root_priv(struct build *b)
+{
+	struct { char path[PATH_MAX]; } *subs = NULL;
+	size_t nsubs = 0;
+	_cleanup_fclose_ FILE *f = fopen(SRC_PREFIX "/proc/self/mountinfo", "re");
+	_cleanup_close_ int target = -1;
+	char line[4096];
+	size_t plen = strlen(b->src);
+	int r = 0;
+
+	if (mkdir("/root", 0755) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /root");
+	if (mkdir("/upper/_", 0755) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /upper/_");
+	copy_dir_attrs(AT_FDCWD, b->src, AT_FDCWD, "/upper/_");
+	r = opaque_dir(b, "/upper/_", "tmp", 01777);
+	if (!r)
+		r = opaque_dir(b, "/upper/_", "run", 0755);
+	if (!r)
+		r = opaque_dir(b, "/upper/_", "dev", 0755);
+	if (!r)
+		r = opaque_dir(b, "/upper/_", "proc", 0555);
+	if (!r)
+		r = opaque_dir(b, "/upper/_", "sys", 0555);
+	if (r < 0)
+		return r;
+
+	/* The other file systems below /, parents before children. */
+	while (f && fgets(line, sizeof(line), f)) {
+		char point[PATH_MAX], type[64];
+		char *sep = strstr(line, " - ");
+		void *n;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
+		    sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		if (strncmp(point, b->src, plen) || point[plen] != '/' || is_virtual_fs(type) ||
+		    replaced_top(point + plen + 1))
+			continue;
+		n = realloc(subs, (nsubs + 1) * sizeof(*subs));
+		if (!n) {
+			free(subs);
+			return merr_set(b->e, ENOMEM, "out of memory");
+		}
+		subs = n;
+		snprintf(subs[nsubs++].path, sizeof(subs->path), "%s", point + plen);
+	}
+	/* Whiteouts of paths below a submount go to that submount's overlay:
+	 * leave them for it, the root overlay's would be hidden under it. */
+	target = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (target < 0) {
+		free(subs);
+		return merr_sys(b->e, "open /root");
+	}
+	bool done[b->nhidden + 1];
+
+	for (size_t i = 0; i < b->nhidden && !r; i++) {
+		bool below_sub = false;
+
+		for (size_t k = 0; k < nsubs && !below_sub; k++)
+			below_sub = below(b->hidden[i], subs[k].path + 1) != NULL;
+		done[i] = false;
+		if (!below_sub && b->hidden[i][0]) {
+			int w = whiteout(b->src, "/upper/_", b->hidden[i]);
+
+			if (w < 0 && w != -ENOTDIR)
+				r = merr_set(b->e, -w, "hide /%s: %s", b->hidden[i], strerror(-w));
+			done[i] = w == 0;
+		}
+	}
+	if (!r)
+		r = overlay_at(b, b->src, "_", target, "/", NULL);
+	for (size_t i = 0; i < b->nhidden && !r; i++)
+		if (done[i])
+			b->hidden[i][0] = '\0';
+	if (!r)
+		b->rootfd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!r && b->rootfd < 0)
+		r = merr_sys(b->e, "open /root");
+	/* In mountinfo order: a mount comes after the one it is mounted on. */
+	for (size_t i = 0; i < nsubs && !r; i++) {
+		char lower[PATH_MAX], name[PATH_MAX];
+		_cleanup_close_ int at = tree_open(b, subs[i].path, O_PATH | O_DIRECTORY);
+
+		if (at < 0)
+			continue;	/* a file mount point, or gone: leave it */
+		snprintf(lower, sizeof(lower), "%s%s", b->src, subs[i].path);
+		snprintf(name, sizeof(name), "%s", subs[i].path + 1);
+		for (char *p = name; *p; p++)
+			if (*p == '/')
+				*p = '!';
+		r = overlay_at(b, lower, name, at, subs[i].path, subs[i].path + 1);
+		if (r == -EINVAL)
+			r = mount_bind(b, lower, at, subs[i].path, true, true);
+	}
+	free(subs);
 	return r;
 }
 
@@ -862,7 +1016,8 @@ int tree_build(const struct gofer_tree *t, struct merr *e)
 	r = find_hidden(&b);
 	log_phase("gofer: hidden paths found");
 	if (!r)
-		r = t->host_root ? build_host_root(&b) : build_rootfs(&b);
+		r = !t->host_root ? build_rootfs(&b) :
+		    t->privileged ? build_host_root_priv(&b) : build_host_root(&b);
 	log_phase("gofer: root built");
 	if (!r)
 		r = build_mounts(&b);

@@ -44,6 +44,7 @@ struct tree_mount {
 struct gofer_tree {
 	const char *rootfs;	/* host path of the sandbox root ("/" for moat do) */
 	bool host_root;		/* rootfs is the host's /: fresh /tmp, /run, /dev */
+	bool privileged;	/* built by real root, outside a user namespace */
 	enum tree_layer layer;
 	const char *upper_dir;	/* TREE_OVERLAY_DIR: host directory kept after exit */
 	bool readonly;		/* the root is read-only (writes fail with EROFS) */

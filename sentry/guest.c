@@ -376,7 +376,8 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		_exit(MOAT_EXIT_FAILURE);
 	if (geteuid() == 0)
 		setgroups(0, NULL);	/* no supplementary groups of the host's root */
-	if (setns(ns->userns, CLONE_NEWUSER) < 0) {
+	/* A gofer built by real root has no user namespace of interest: stay. */
+	if (!spec->tree.privileged && setns(ns->userns, CLONE_NEWUSER) < 0) {
 		merr_sys(&e, "join the gofer's user namespace");
 		fail(sock, &e);
 	}

@@ -17,7 +17,7 @@ like "changes vanish with the sandbox" "No such file" "$out"
 upper="$T_TMP/upper"
 mkdir -p "$upper"
 "$MOAT" do --overlay="dir:$upper" -- sh -c "echo kept > /etc/$mark" >/dev/null 2>&1
-check "--overlay=dir keeps the upper layer" test -f "$upper/upper/etc/$mark"
+like "--overlay=dir keeps the upper layer" "/etc/$mark$" "$(find "$upper" -name "$mark")"
 out=$("$MOAT" do --overlay="dir:$upper" -- cat "/etc/$mark" 2>&1)
 is "a later sandbox on the same directory sees it" "kept" "$out"
 check "the host's /etc is still untouched" test ! -e "/etc/$mark"

@@ -228,6 +228,7 @@ int cmd_do(int argc, char **argv)
 	spec_init(&spec);
 	spec.tree.rootfs = strdup("/");
 	spec.tree.host_root = true;
+	spec.tree.privileged = geteuid() == 0;
 	default_env(&spec);
 	while ((opt = getopt_long(argc, argv, "+v:e:w:h", options, NULL)) != -1) {
 		switch (opt) {

@@ -193,7 +193,7 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 	pid_t pid;
 
 	memset(g, 0, sizeof(*g));
-	g->pidfd = g->ctl = -1;
+	g->pidfd = g->ctl = g->userns = g->mntns = -1;
 	pthread_mutex_init(&g->lock, NULL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return merr_sys(e, "socketpair for the gofer");
@@ -219,6 +219,19 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 	r = t->privileged ? 0 : write_maps(pid, e);
 	if (r < 0)
 		goto fail;
+	/* Before "go": from then on the gofer is not dumpable, /proc/PID/ns closed. */
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+		g->userns = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+		g->mntns = open(path, O_RDONLY | O_CLOEXEC);
+		if (g->userns < 0 || g->mntns < 0) {
+			r = merr_sys(e, "open the gofer's namespaces");
+			goto fail;
+		}
+	}
 	r = fdio_send(g->ctl, "G", 1, NULL, 0);
 	if (r < 0) {
 		merr_set(e, -r, "start the gofer: %s", strerror(-r));
@@ -332,4 +345,9 @@ void gofer_stop(struct gofer *g)
 	if (g->pidfd >= 0)
 		close(g->pidfd);
 	g->pidfd = -1;
+	if (g->userns >= 0)
+		close(g->userns);
+	if (g->mntns >= 0)
+		close(g->mntns);
+	g->userns = g->mntns = -1;
 }

@@ -22,6 +22,7 @@ struct gofer {
 	pid_t pid;
 	int pidfd;
 	int ctl;		/* control channel; requests on it take @lock */
+	int userns, mntns;	/* its namespaces, for the guest to start from */
 	bool sealing;		/* gofer_seal() sent; its answer is yet to be read */
 	pthread_mutex_t lock;
 };

@@ -446,11 +446,10 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 	_exit(0);
 }
 
-int guest_start(const struct moat_spec *spec, pid_t gofer_pid, const struct sock_fprog *prog,
-		struct guest *g, struct merr *e)
+int guest_start(const struct moat_spec *spec, const struct gofer *gofer,
+		const struct sock_fprog *prog, struct guest *g, struct merr *e)
 {
 	struct guest_ns ns = { -1, -1, -1 };
-	char path[64];
 	int sp[2], one = 1;
 	pid_t pid;
 
@@ -459,10 +458,8 @@ int guest_start(const struct moat_spec *spec, pid_t gofer_pid, const struct sock
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return merr_sys(e, "socketpair for the guest");
 	setsockopt(sp[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", gofer_pid);
-	ns.userns = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", gofer_pid);
-	ns.mntns = open(path, O_RDONLY | O_CLOEXEC);
+	ns.userns = fcntl(gofer->userns, F_DUPFD_CLOEXEC, 3);
+	ns.mntns = fcntl(gofer->mntns, F_DUPFD_CLOEXEC, 3);
 	ns.proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ns.userns < 0 || ns.mntns < 0 || ns.proc < 0) {
 		int r = merr_sys(e, "open the gofer's namespaces");

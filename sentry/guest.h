@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "gofer/gofer.h"
 #include "sentry/spec.h"
 
 /* Messages from the guest's processes to the sentry (one SOCK_SEQPACKET each). */
@@ -45,8 +46,8 @@ struct guest {
  * guest_start() - fork the guest's set-up process; it waits for guest_go()
  * Return: 0 or -errno
  */
-int guest_start(const struct moat_spec *spec, pid_t gofer_pid, const struct sock_fprog *prog,
-		struct guest *g, struct merr *e);
+int guest_start(const struct moat_spec *spec, const struct gofer *gofer,
+		const struct sock_fprog *prog, struct guest *g, struct merr *e);
 
 /** guest_go() - let the set-up process go on (after it was put in its cgroups) */
 int guest_go(struct guest *g);

@@ -350,7 +350,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = gofer_start(&r.gofer, &spec->tree, e);
 	if (rc < 0)
 		goto out;
-	rc = guest_start(spec, r.gofer.pid, &r.prog, &r.guest, e);
+	rc = guest_start(spec, &r.gofer, &r.prog, &r.guest, e);
 	if (rc < 0)
 		goto out;
 	rc = guest_go(&r.guest);	/* the guest's first namespaces, meanwhile */

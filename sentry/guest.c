@@ -309,12 +309,17 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	_exit(err == ENOENT ? MOAT_EXIT_NOTFOUND : MOAT_EXIT_NOEXEC);
 }
 
-/* All that init does once the command runs: its allowlist. */
-static const int init_syscalls[] = {
+/* All that init does once the command runs: its allowlist (also compiled at
+ * build time by tools/genfilter, as moat_filter_init). */
+const int init_syscalls[] = {
 	SCMP_SYS(wait4), SCMP_SYS(sendmsg), SCMP_SYS(write), SCMP_SYS(exit_group),
 	SCMP_SYS(exit), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
 	SCMP_SYS(sigaltstack), SCMP_SYS(munmap), SCMP_SYS(futex),
 };
+const size_t init_nsyscalls = ARRAY_SIZE(init_syscalls);
+
+extern const struct sock_filter moat_filter_init[] __attribute__((weak));
+extern const unsigned short moat_filter_init_len __attribute__((weak));
 
 static _Noreturn void init(const struct moat_spec *spec, int sock, const struct sock_fprog *prog)
 {
@@ -343,8 +348,14 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 	confine_drop_caps(0, &e);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	if (confine_seccomp(init_syscalls, ARRAY_SIZE(init_syscalls), &e) < 0)
+	if (moat_filter_init && &moat_filter_init_len) {
+		struct sock_fprog own = { moat_filter_init_len, (struct sock_filter *)moat_filter_init };
+
+		if (confine_load(&own, &e) < 0)
+			_exit(MOAT_EXIT_FAILURE);
+	} else if (confine_seccomp(init_syscalls, init_nsyscalls, &e) < 0) {
 		_exit(MOAT_EXIT_FAILURE);
+	}
 	for (;;) {
 		int status;
 		pid_t p = waitpid(-1, &status, __WALL);

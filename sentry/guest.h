@@ -42,6 +42,10 @@ struct guest {
 	int init_pidfd;
 };
 
+/* The guest's init's allowlist, once the command runs. */
+extern const int init_syscalls[];
+extern const size_t init_nsyscalls;
+
 /**
  * guest_start() - fork the guest's set-up process; it waits for guest_go()
  * Return: 0 or -errno

@@ -122,7 +122,7 @@ struct ns_host {
 /* -p HOSTPORT:GUESTPORT: a listener on host_addr:host_port whose connections
  * are opened into the guest's guest_port. */
 struct ns_forward {
-	uint32_t host_addr;		/* default 127.0.0.1 */
+	uint32_t host_addr;		/* as is: 127.0.0.1 unless the -p string named one */
 	uint16_t host_port;
 	uint16_t guest_port;
 };
@@ -174,10 +174,16 @@ struct netstack_config {
 	unsigned max_udp_flows;
 
 	/* netstack_run() only */
+	int ctl_fd;			/* -1, or an fd whose hang-up (or input) ends the loop */
+	int stats_fd;			/* -1, or where "name value" lines go at the end */
 	bool no_confine;		/* tests: skip the seccomp/capability steps */
 	const int *keep_fds;		/* fds netstack_run() must not close (audit log) */
 	size_t nkeep_fds;
 };
+
+/* The system calls netstack_run() allows once confined. */
+extern const int netstack_syscalls[];
+extern const size_t netstack_nsyscalls;
 
 /** netstack_config_init() - the defaults above, deny-all egress */
 void netstack_config_init(struct netstack_config *cfg);
@@ -188,9 +194,14 @@ void netstack_config_init(struct netstack_config *cfg);
  * @tapfd:	an open TAP fd (IFF_TAP | IFF_NO_PI)
  * @e:		error to fill
  *
- * Confines the process before reading the first frame.  Returns when the TAP
- * fd reports hang-up or end of file, or on SIGTERM/SIGINT delivered through
- * the loop.
+ * Raises RLIMIT_NOFILE for the flow table, then confines the process (closes
+ * every fd but @tapfd, the stack's own and cfg->keep_fds; drops every
+ * capability; loads the seccomp allowlist netstack_syscalls[]) before it
+ * reads the first frame.  Returns when the TAP fd fails or hangs up, or when
+ * cfg->ctl_fd becomes readable or hangs up (the sentry keeps the other end of
+ * a socket pair: its death ends the netstack).  SIGPIPE is ignored; other
+ * signals keep their default actions (SIGTERM ends the process).  At most 16
+ * fds are kept in all (TAP, epoll, ctl, stats, -p listeners, keep_fds).
  *
  * Return: 0, or -errno (with @e) if set-up failed.
  */

@@ -19,7 +19,7 @@ run_one() {
 	local name=$1
 	shift
 	local start=$SECONDS rc p f
-	CMOCKA_MESSAGE_OUTPUT=TAP timeout 900 "$@" >"$log" 2>&1
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$@" >"$log" 2>&1
 	rc=$?
 	p=$(grep -cE '^ok ' "$log")
 	f=$(grep -cE '^not ok ' "$log")

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/* handoff.c - see handoff.h. */
+#include "handoff.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+int ob_flow_msg_decode(const void *buf, size_t len, struct ob_flow_dest *d)
+{
+	struct ob_flow_msg m;
+	size_t hl;
+
+	memset(d, 0, sizeof(*d));
+	if (len != sizeof(m))
+		return -EINVAL;
+	memcpy(&m, buf, sizeof(m));
+	if (m.magic != OB_FLOW_MAGIC || m.version != OB_FLOW_VERSION || m.port == 0 ||
+	    m.reserved[0] || m.reserved[1] || m.reserved[2])
+		return -EINVAL;
+	hl = strnlen(m.host, sizeof(m.host));
+	if (hl == sizeof(m.host))
+		return -EINVAL;
+	if (hl && (policy_normalize_host(m.host, hl, d->host) < 0 || policy_host_is_ip(d->host)))
+		return -EINVAL;
+	d->port = m.port;
+	if (m.family == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&d->addr;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(m.port);
+		memcpy(&in->sin_addr, m.addr, 4);
+		d->addrlen = sizeof(*in);
+	} else if (m.family == 6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&d->addr;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(m.port);
+		memcpy(&in6->sin6_addr, m.addr, 16);
+		d->addrlen = sizeof(*in6);
+	} else if (m.family != 0) {
+		return -EINVAL;
+	}
+	if (!hl && !d->addrlen)
+		return -EINVAL;	/* nowhere to go */
+	return 0;
+}
+
+int ob_flow_msg_encode(const struct ob_flow_dest *d, struct ob_flow_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->magic = OB_FLOW_MAGIC;
+	m->version = OB_FLOW_VERSION;
+	m->port = d->port;
+	if (strlen(d->host) >= sizeof(m->host) || d->port == 0)
+		return -EINVAL;
+	strcpy(m->host, d->host);
+	if (d->addrlen && d->addr.ss_family == AF_INET) {
+		m->family = 4;
+		memcpy(m->addr, &((const struct sockaddr_in *)&d->addr)->sin_addr, 4);
+	} else if (d->addrlen && d->addr.ss_family == AF_INET6) {
+		m->family = 6;
+		memcpy(m->addr, &((const struct sockaddr_in6 *)&d->addr)->sin6_addr, 16);
+	} else if (d->addrlen) {
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handoff.h - how a flow reaches outbound from another process: one message
+ * on a SOCK_SEQPACKET unix socket, carrying the flow's socket as SCM_RIGHTS
+ * and a fixed-size header that says where the guest meant to go.
+ *
+ * netstack terminates a guest TCP connection, makes a socketpair (or any
+ * stream socket) whose other end carries the guest's bytes, and sends one end
+ * with a struct ob_flow_msg.  outbound checks every field (invariant: a
+ * helper never trusts the other side of its socket): a message of the wrong
+ * size, magic or version, a port of 0, an unknown address family, a host that
+ * is not NUL-terminated or not a valid name, or anything but exactly one fd
+ * is refused, and its fd closed.  Integers are in the host's byte order: both
+ * ends run on one machine.
+ */
+#ifndef MOAT_OUTBOUND_HANDOFF_H
+#define MOAT_OUTBOUND_HANDOFF_H
+
+#include <assert.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "policy.h"
+
+#define OB_FLOW_MAGIC 0x6d6f6174u	/* "moat" */
+#define OB_FLOW_VERSION 1
+
+struct ob_flow_msg {
+	uint32_t magic;		/* OB_FLOW_MAGIC */
+	uint16_t version;	/* OB_FLOW_VERSION */
+	uint16_t port;		/* the destination port the guest connected to */
+	uint8_t family;		/* 4 or 6: @addr holds the address; 0: none */
+	uint8_t reserved[3];	/* zero */
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes, network order */
+	char host[256];		/* the name the guest resolved, NUL-terminated; "" if unknown */
+};
+
+static_assert(sizeof(struct ob_flow_msg) == 284, "the hand-off message has a fixed layout");
+
+/* Where a handed-off flow goes. */
+struct ob_flow_dest {
+	char host[POLICY_HOST_MAX + 1];	/* normalized name, or "" */
+	uint16_t port;
+	struct sockaddr_storage addr;	/* addrlen 0: resolve @host */
+	socklen_t addrlen;
+};
+
+/**
+ * ob_flow_msg_decode() - check a received message and turn it into a dest
+ * Return: 0 or -EINVAL
+ */
+int ob_flow_msg_decode(const void *buf, size_t len, struct ob_flow_dest *d);
+
+/**
+ * ob_flow_msg_encode() - the message for @d (for netstack and tests)
+ * Return: 0 or -EINVAL
+ */
+int ob_flow_msg_encode(const struct ob_flow_dest *d, struct ob_flow_msg *m);
+
+#endif

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -116,6 +117,9 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 			goto fail;
 		}
 	}
+	/* Modes in requests are already masked by the guest's umask (sentry/fs.c):
+	 * ours must not mask them again. */
+	umask(0);
 	if (confine_drop_caps(0, &e) < 0)
 		goto fail;
 	if (moat_filter_gofer && &moat_filter_gofer_len) {

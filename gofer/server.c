@@ -50,7 +50,7 @@ const int gofer_syscalls[] = {
 	SCMP_SYS(unlinkat), SCMP_SYS(renameat2), SCMP_SYS(linkat), SCMP_SYS(symlinkat),
 	SCMP_SYS(fchmodat), SCMP_SYS(fchmodat2), SCMP_SYS(fchownat), SCMP_SYS(utimensat),
 	SCMP_SYS(ftruncate), SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
-	SCMP_SYS(lremovexattr), SCMP_SYS(bind), SCMP_SYS(fchdir), SCMP_SYS(faccessat2),
+	SCMP_SYS(lremovexattr), SCMP_SYS(bind), SCMP_SYS(umask), SCMP_SYS(fchdir), SCMP_SYS(faccessat2),
 	SCMP_SYS(fcntl), SCMP_SYS(close), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	SCMP_SYS(ppoll), SCMP_SYS(poll), SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
@@ -159,9 +159,12 @@ static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
 	strcpy(sun.sun_path, name);
 	if (fchdir(parent) < 0)
 		return -errno;
+	/* bind() takes the socket file's mode from the umask only (ours is 0). */
+	umask(~m->req->mode & 0777);
 	r = bind(sock, (struct sockaddr *)&sun,
 		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1));
 	r = r < 0 ? -errno : 0;
+	umask(0);
 	if (fchdir(s->rootfd) < 0 && !r)
 		r = -errno;
 	return r;

@@ -50,6 +50,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "sys.h"
 #include "util.h"
@@ -616,6 +617,45 @@ static int opaque_dir(struct build *b, const char *upper, const char *rel, mode_
 	return 0;
 }
 
+struct submount {
+	char path[PATH_MAX];
+};
+
+/* The other file systems below the host's root, parents before children. */
+static int read_submounts(struct build *b, struct submount **out, size_t *nout)
+{
+	FILE *f = fopen(SRC_PREFIX "/proc/self/mountinfo", "re");
+	struct submount *subs = NULL;
+	size_t nsubs = 0, plen = strlen(b->src);
+	char line[4096];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char point[PATH_MAX], type[64];
+		char *sep = strstr(line, " - ");
+		void *n;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
+		    sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		if (strncmp(point, b->src, plen) || point[plen] != '/' || is_virtual_fs(type) ||
+		    replaced_top(point + plen + 1))
+			continue;
+		n = realloc(subs, (nsubs + 1) * sizeof(*subs));
+		if (!n) {
+			free(subs);
+			fclose(f);
+			return merr_set(b->e, ENOMEM, "out of memory");
+		}
+		subs = n;
+		snprintf(subs[nsubs++].path, sizeof(subs->path), "%s", point + plen);
+	}
+	if (f)
+		fclose(f);
+	*out = subs;
+	*nout = nsubs;
+	return 0;
+}
+
 /*
  * The host's root, built by real root: one overlay of the root file system
  * (the kernel allows it outside a user namespace), and one more for each other
@@ -624,12 +664,9 @@ static int opaque_dir(struct build *b, const char *upper, const char *rel, mode_
  */
 static int build_host_root_priv(struct build *b)
 {
-	struct { char path[PATH_MAX]; } *subs = NULL;
+	struct submount *subs = NULL;
 	size_t nsubs = 0;
-	_cleanup_fclose_ FILE *f = fopen(SRC_PREFIX "/proc/self/mountinfo", "re");
 	_cleanup_close_ int target = -1;
-	char line[4096];
-	size_t plen = strlen(b->src);
 	int r = 0;
 
 	if (mkdir("/root", 0755) < 0 && errno != EEXIST)
@@ -646,29 +683,10 @@ static int build_host_root_priv(struct build *b)
 		r = opaque_dir(b, "/upper/_", "proc", 0555);
 	if (!r)
 		r = opaque_dir(b, "/upper/_", "sys", 0555);
+	if (!r)
+		r = read_submounts(b, &subs, &nsubs);
 	if (r < 0)
 		return r;
-
-	/* The other file systems below /, parents before children. */
-	while (f && fgets(line, sizeof(line), f)) {
-		char point[PATH_MAX], type[64];
-		char *sep = strstr(line, " - ");
-		void *n;
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
-		    sscanf(sep + 3, "%63s", type) != 1)
-			continue;
-		if (strncmp(point, b->src, plen) || point[plen] != '/' || is_virtual_fs(type) ||
-		    replaced_top(point + plen + 1))
-			continue;
-		n = realloc(subs, (nsubs + 1) * sizeof(*subs));
-		if (!n) {
-			free(subs);
-			return merr_set(b->e, ENOMEM, "out of memory");
-		}
-		subs = n;
-		snprintf(subs[nsubs++].path, sizeof(subs->path), "%s", point + plen);
-	}
 	/* Whiteouts of paths below a submount go to that submount's overlay:
 	 * leave them for it, the root overlay's would be hidden under it. */
 	target = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -678,6 +696,7 @@ static int build_host_root_priv(struct build *b)
 	}
 	bool done[b->nhidden + 1];
 
+	memset(done, 0, sizeof(done));
 	for (size_t i = 0; i < b->nhidden && !r; i++) {
 		bool below_sub = false;
 
@@ -828,6 +847,51 @@ static int build_mounts(struct build *b)
 				r = mount_bind(b, m->type == TM_PROC ? SRC_PREFIX "/proc"
 						: SRC_PREFIX "/sys", target, m->dst, false, true);
 		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Files the sandbox presents (/etc/resolv.conf, /etc/hosts, a CA bundle): the
+ * content goes to the staging area and is bound read-only over the path.  A
+ * path that is a symlink is followed inside the tree; a missing file (or its
+ * dangling symlink's target) is made first.
+ */
+static int build_files(struct build *b)
+{
+	if (b->t->nfiles && mkdir("/files", 0755) < 0 && errno != EEXIST)
+		return merr_sys(b->e, "mkdir /files");
+	for (size_t i = 0; i < b->t->nfiles; i++) {
+		const struct tree_file *f = &b->t->files[i];
+		char staged[64], target_path[PATH_MAX];
+		_cleanup_close_ int fd = -1, target = -1;
+		int r;
+
+		snprintf(staged, sizeof(staged), "/files/%zu", i);
+		fd = open(staged, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write_full(fd, f->content, f->len) < 0)
+			return merr_sys(b->e, "stage %s", f->path);
+		target = tree_open(b, f->path, O_PATH);
+		if (target < 0) {
+			/* Missing, or a symlink into a fresh directory: make the file. */
+			char link[PATH_MAX];
+			_cleanup_close_ int l = tree_open(b, f->path, O_PATH | O_NOFOLLOW);
+			ssize_t n = l >= 0 ? readlinkat(l, "", link, sizeof(link) - 1) : -1;
+
+			if (n > 0 && link[0] == '/') {
+				link[n] = '\0';
+				snprintf(target_path, sizeof(target_path), "%s", link);
+			} else {
+				snprintf(target_path, sizeof(target_path), "%s", f->path);
+			}
+			target = tree_touch(b, target_path);
+			if (target < 0)
+				return merr_set(b->e, -target, "present %s: %s", f->path,
+						strerror(-target));
+		}
+		r = mount_bind(b, staged, target, f->path, true, false);
 		if (r < 0)
 			return r;
 	}
@@ -1023,6 +1087,8 @@ int tree_build(const struct gofer_tree *t, struct merr *e)
 		r = build_mounts(&b);
 	if (!r)
 		r = build_dev(&b);
+	if (!r)
+		r = build_files(&b);
 	if (!r)
 		r = mask_rest(&b);
 	if (!r)

@@ -41,6 +41,13 @@ struct tree_mount {
 	unsigned mode;		/* TM_TMPFS: mode of its root, 0 for 0755 */
 };
 
+/* A file the sandbox presents at @path, read-only, with this content. */
+struct tree_file {
+	char *path;		/* absolute, in the sandbox */
+	char *content;
+	size_t len;
+};
+
 struct gofer_tree {
 	const char *rootfs;	/* host path of the sandbox root ("/" for moat do) */
 	bool host_root;		/* rootfs is the host's /: fresh /tmp, /run, /dev */
@@ -55,6 +62,8 @@ struct gofer_tree {
 	size_t nhide;
 	char **ro;		/* absolute paths made read-only */
 	size_t nro;
+	struct tree_file *files;	/* presented files (/etc/resolv.conf, ...) */
+	size_t nfiles;
 };
 
 /* The default size of a memory overlay's upper layer. */

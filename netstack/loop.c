@@ -52,6 +52,8 @@ const int netstack_syscalls[] = {
 	SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(getpid),
 	SCMP_SYS(gettid), SCMP_SYS(futex),
+	/* the sandbox's connector hands HTTP flows to outbound over a socketpair */
+	SCMP_SYS(socketpair),
 };
 const size_t netstack_nsyscalls = ARRAY_SIZE(netstack_syscalls);
 

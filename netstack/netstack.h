@@ -70,6 +70,14 @@ struct ns_flow_info {
  */
 typedef int (*ns_connect_fn)(void *ctx, const struct ns_flow_info *fi, struct merr *e);
 
+/**
+ * netstack_direct_connect() - the default far side: a non-blocking TCP socket
+ * connecting to fi->host_addr:fi->dst_port (for connectors that hand some flows
+ * elsewhere and leave the rest as they were)
+ * Return: the socket, or -errno
+ */
+int netstack_direct_connect(const struct ns_flow_info *fi, struct merr *e);
+
 /* Things the stack reports for the audit log. */
 enum ns_audit_kind { NS_AUDIT_DNS, NS_AUDIT_TCP, NS_AUDIT_UDP };
 

@@ -35,7 +35,7 @@
 #include "netstack/ns.h"
 #include "util.h"
 
-static int direct_connect(const struct ns_flow_info *fi, struct merr *e)
+int netstack_direct_connect(const struct ns_flow_info *fi, struct merr *e)
 {
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
@@ -92,7 +92,7 @@ int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *name)
 	int fd, r;
 
 	fd = ns->cfg.connect ? ns->cfg.connect(ns->cfg.connect_ctx, &fi, &e)
-			     : direct_connect(&fi, &e);
+			     : netstack_direct_connect(&fi, &e);
 	if (fd < 0) {
 		log_debug("tcp: far side for port %u: %s", c->rport, e.msg);
 		return fd;

@@ -123,7 +123,10 @@ void udp_input(struct netstack *ns, uint32_t src, uint32_t dst, const struct pkt
 		ns_count(ns, NS_DROP_UDP);
 		return;
 	}
-	pkt_sub(&d, UDP_HLEN, len - UDP_HLEN, &msg);
+	if (!pkt_sub(&d, UDP_HLEN, len - UDP_HLEN, &msg)) {
+		ns_count(ns, NS_DROP_UDP);	/* cannot happen: d holds len bytes */
+		return;
+	}
 	if (dst == ns->cfg.dns_addr && dport == 53) {
 		dns_input(ns, sport, &msg);
 		return;

@@ -13,44 +13,28 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "fdio.h"
+#include "log.h"
 #include "sentry/sentry.h"
 #include "sentry/table.h"
 
 static const char *errno_name(int e)
 {
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EROFS: return "EROFS";
-	case ENOSYS: return "ENOSYS";
-	case ELOOP: return "ELOOP";
-	case EXDEV: return "EXDEV";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EINVAL: return "EINVAL";
-	default: return "EOTHER";
-	}
+	const char *name = strerrorname_np(e);
+
+	return name ? name : "EUNKNOWN";
 }
 
 void audit_call(struct call *c)
 {
 	struct sentry *s = c->s;
-	char stamp[40], *line;
-	struct timespec ts;
-	struct tm tm;
+	char stamp[LOG_TIMESTAMP_MAX], *line;
 	cJSON *o;
 
 	if (s->audit_fd < 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03ldZ",
-		 ts.tv_nsec / 1000000);
+	log_timestamp(stamp, sizeof(stamp));
 	o = cJSON_CreateObject();
 	if (!o)
 		return;

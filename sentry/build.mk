@@ -12,10 +12,10 @@ $(LIBSENTRY): $(LIBSENTRY_SRCS:%.c=$(OBJ)/%.o)
 GENFILTER := $(BUILD)/tools/genfilter
 FILTER_BPF_OBJ := $(OBJ)/gen/filter_bpf.o
 
-$(GENFILTER): tools/genfilter/main.c $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT)
+$(GENFILTER): tools/genfilter/main.c $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT) -Wl,--end-group -lseccomp -lcjson -lpthread
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT) -Wl,--end-group -lseccomp -lcjson -lpthread -lcares -lssl -lcrypto -lhttp_parser
 
 $(BUILD)/gen/filter_bpf.c: $(GENFILTER)
 	@mkdir -p $(dir $@)

@@ -95,8 +95,7 @@ static bool guest_mounted(struct call *c, const char *abs)
 	return false;
 }
 
-/* The caller's umask, which the kernel would apply to a mode it creates. */
-static mode_t guest_umask(struct call *c)
+mode_t call_umask(struct call *c)
 {
 	char rel[64], buf[1024];
 	_cleanup_close_ int fd = -1;
@@ -208,7 +207,7 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	if (guest_mounted(c, path))
 		return -EACCES;
 	req.flags = (uint32_t)(flags & ~O_CLOEXEC);
-	req.mode = (uint32_t)(mode & 07777 & ~guest_umask(c));
+	req.mode = (uint32_t)(mode & 07777 & ~call_umask(c));
 	r = gofer(c, &req, path, NULL, 0, -1, &fd);
 	return r < 0 ? r : fd;
 }
@@ -738,7 +737,7 @@ void h_mkdir(struct call *c)
 	bool at = c->n->data.nr == __NR_mkdirat;
 	struct gofer_req req = { .op = GOFER_MKDIR };
 
-	req.mode = (uint32_t)(arg(c, at ? 2 : 1) & 07777 & ~guest_umask(c));
+	req.mode = (uint32_t)(arg(c, at ? 2 : 1) & 07777 & ~call_umask(c));
 	simple_change(c, &req, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0), 0);
 }
 
@@ -756,7 +755,7 @@ void h_mknod(struct call *c)
 		finish(c, -EINVAL);
 		return;
 	}
-	req.mode = (uint32_t)((mode & S_IFMT) | (mode & 07777 & ~guest_umask(c)));
+	req.mode = (uint32_t)((mode & S_IFMT) | (mode & 07777 & ~call_umask(c)));
 	simple_change(c, &req, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0), 0);
 }
 

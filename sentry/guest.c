@@ -34,7 +34,10 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/seccomp.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,6 +58,7 @@
 #include "confine.h"
 #include "fdio.h"
 #include "log.h"
+#include "netstack/netstack.h"
 #include "sys.h"
 #include "util.h"
 
@@ -203,6 +207,71 @@ static void loopback_up(void)
 		return;
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+/*
+ * --network=sandbox: eth0, a TAP device in the guest's network namespace, with
+ * netstack's addressing and a default route through it.  The fd goes to the
+ * sentry, which gives it to netstack; the device dies with that fd.
+ */
+static int make_tap(int proc, struct merr *e)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	struct rtentry rt = { 0 };
+	_cleanup_close_ int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int v6 = -1;
+
+	if (fd < 0 && errno == EACCES)
+		return merr_sys(e, "open /dev/net/tun: --network=sandbox run by a user needs "
+				"the device open to that user (most systems make it 0666)");
+	if (fd < 0)
+		return merr_sys(e, "open /dev/net/tun (is the tun module loaded?)");
+	/* No IPv6 is offered (netstack drops it): eth0 is born without it. */
+	v6 = openat(proc, "sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY | O_CLOEXEC);
+	if (v6 >= 0 && write(v6, "1", 1) < 0)
+		log_warn("eth0 keeps IPv6: disable_ipv6: %s", strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return merr_sys(e, "create the guest's TAP device");
+	if (s < 0)
+		return merr_sys(e, "socket");
+	/* ping without raw sockets: ICMP datagram sockets for every group. */
+	{
+		_cleanup_close_ int pg = openat(proc, "sys/net/ipv4/ping_group_range",
+						O_WRONLY | O_CLOEXEC);
+
+		if (pg >= 0 && write(pg, "0 2147483647", 12) < 0) {
+			/* ping then needs the raw sockets it will not get */
+		}
+	}
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(NS_DEFAULT_GUEST);
+	if (ioctl(s, SIOCSIFADDR, &ifr) < 0)
+		return merr_sys(e, "set eth0's address");
+	sin->sin_addr.s_addr = htonl(~0u << (32 - NS_DEFAULT_PREFIX));
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0)
+		return merr_sys(e, "set eth0's netmask");
+	ifr.ifr_mtu = NS_DEFAULT_MTU;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+		return merr_sys(e, "set eth0's MTU");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return merr_sys(e, "get eth0's flags");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return merr_sys(e, "bring eth0 up");
+	((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+	sin = (struct sockaddr_in *)&rt.rt_gateway;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(NS_DEFAULT_GATEWAY);
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	rt.rt_dev = ifr.ifr_name;
+	if (ioctl(s, SIOCADDRT, &rt) < 0)
+		return merr_sys(e, "add the default route");
+	return steal_fd(&fd);
 }
 
 static const char *env_get(char **env, const char *key)
@@ -409,6 +478,16 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		fail(sock, &e);
 	}
 	loopback_up();
+	if (spec->net.sandbox) {
+		struct guest_msg m = { .type = GM_TAP };
+		int tap = make_tap(ns->proc, &e);
+
+		if (tap < 0)
+			fail(sock, &e);
+		if (fdio_send(sock, &m, sizeof(m), &tap, 1) < 0)
+			_exit(MOAT_EXIT_FAILURE);
+		close(tap);
+	}
 	/* Second go: the tree is built and this process is in its cgroups. */
 	if (fdio_recv(sock, &go, sizeof(go), NULL, 0, &nfds) != sizeof(go))
 		_exit(MOAT_EXIT_FAILURE);
@@ -510,10 +589,10 @@ int guest_start(const struct moat_spec *spec, const struct gofer *gofer,
 }
 
 /* Receive one guest message and the sender's host pid. */
-int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender)
+int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender, int *fd)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
@@ -532,12 +611,22 @@ int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender)
 		return -EPROTO;
 	m->text[sizeof(m->text) - 1] = '\0';
 	*sender = 0;
+	if (fd)
+		*fd = -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
 			struct ucred cred;
 
 			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 			*sender = cred.pid;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c), sizeof(got));
+			if (fd && *fd < 0 && c->cmsg_len == CMSG_LEN(sizeof(int)))
+				*fd = got;
+			else
+				close(got);	/* more than the one fd a message may carry */
 		}
 	}
 	return 0;

@@ -19,6 +19,7 @@ enum guest_msg_type {
 	GM_EXEC_FAILED,		/* command -> sentry: value = errno, text = command */
 	GM_EXIT,		/* init -> sentry: value = wait status of the command */
 	GM_SETUP_FAILED,	/* any -> sentry: value = errno, text = message */
+	GM_TAP,			/* setup -> sentry: the TAP device's fd (SCM_RIGHTS) */
 };
 
 struct guest_msg {
@@ -56,8 +57,11 @@ int guest_start(const struct moat_spec *spec, const struct gofer *gofer,
 /** guest_go() - let the set-up process go on (after it was put in its cgroups) */
 int guest_go(struct guest *g);
 
-/** guest_recv() - the next message from the guest, and its sender's host pid */
-int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender);
+/**
+ * guest_recv() - the next message from the guest, its sender's host pid, and
+ * the fd it carried (or -1; @fd may be NULL when none is expected)
+ */
+int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender, int *fd);
 
 /** guest_take_listener() - take the listener from @cmd and let it exec */
 int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e);

@@ -38,6 +38,9 @@ void h_execve(struct call *c);		/* execve, execveat */
 
 /* net.c */
 void h_bind(struct call *c);
+
+/** call_umask() - the caller's umask, which the kernel would apply to a mode it creates */
+mode_t call_umask(struct call *c);
 void h_connect(struct call *c);
 void h_sendto(struct call *c);		/* with an address */
 void h_sendmsg(struct call *c);

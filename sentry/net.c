@@ -157,7 +157,8 @@ void h_bind(struct call *c)
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	r = path_abs(c, AT_FDCWD, path, abs, sizeof(abs));
 	if (r == 0) {
-		struct gofer_req req = { .op = GOFER_BIND };
+		/* The kernel gives a socket file 0777 less the binder's umask. */
+		struct gofer_req req = { .op = GOFER_BIND, .mode = 0777 & ~call_umask(c) };
 
 		int ch = sentry_gofer_channel(c);
 

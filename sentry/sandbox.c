@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #include "sentry/cgroup.h"
 #include "sentry/filter.h"
 #include "sentry/guest.h"
+#include "sentry/network.h"
 #include "sentry/self.h"
 #include "sentry/sentry.h"
 #include "sys.h"
@@ -52,6 +54,8 @@ static const int forwarded[] = {
 struct run {
 	const struct moat_spec *spec;
 	struct sentry s;
+	struct gofer_tree tree;		/* spec->tree, plus the network's files */
+	struct network net;
 	struct gofer gofer;
 	struct guest guest;
 	struct cgroups cg;
@@ -93,10 +97,21 @@ static int birth(struct run *r, struct merr *e)
 	while (!have_init || !have_listener) {
 		struct guest_msg m;
 		pid_t sender;
-		int rc = guest_recv(&r->guest, &m, &sender);
+		int fd = -1, rc = guest_recv(&r->guest, &m, &sender, &fd);
 
 		if (rc < 0)
 			return merr_set(e, EPROTO, "the guest died while starting");
+		if (m.type == GM_TAP) {
+			rc = fd < 0 ? merr_set(e, EPROTO, "the guest's TAP device did not come")
+				    : network_start_netstack(r->spec, &r->net, fd, e);
+			if (fd >= 0)
+				close(fd);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);	/* no other message carries one */
 		switch (m.type) {
 		case GM_INIT:
 			r->guest.init = m.value;
@@ -112,6 +127,7 @@ static int birth(struct run *r, struct merr *e)
 			log_phase("sentry: gofer sealed");
 			break;
 		case GM_LISTENER: {
+			_cleanup_close_ int netns = -1;
 			char root[64];
 
 			/* The command still waits: open its root while it is ours to read. */
@@ -119,6 +135,19 @@ static int birth(struct run *r, struct merr *e)
 			r->s.rootfd = openat(r->s.hostproc, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (r->s.rootfd < 0)
 				return merr_sys(e, "open the guest's root");
+			/*
+			 * /proc/sys/net resolves in the network namespace of whoever
+			 * looks it up: the workers that open it for the guest must
+			 * be in the guest's, which they inherit from this thread.
+			 * Nothing here needs the host's network from now on.  A
+			 * sentry run by a user has no capability to join it: there
+			 * the guest reads the host's /proc/sys/net (docs/security.md).
+			 */
+			snprintf(root, sizeof(root), "%d/ns/net", sender);
+			netns = openat(r->s.hostproc, root, O_RDONLY | O_CLOEXEC);
+			if (netns < 0 || (setns(netns, CLONE_NEWNET) < 0 &&
+					  (errno != EPERM || geteuid() == 0)))
+				return merr_sys(e, "join the guest's network namespace");
 			rc = guest_take_listener(&r->guest, sender, m.value, e);
 			if (rc < 0)
 				return rc;
@@ -136,6 +165,22 @@ static int birth(struct run *r, struct merr *e)
 		}
 	}
 	return 0;
+}
+
+/* The setup process is gone: its last word says why, if it had one. */
+static int go_failed(struct run *r, int rc, struct merr *e)
+{
+	struct guest_msg m;
+	pid_t sender;
+	int fd;
+
+	while (guest_recv(&r->guest, &m, &sender, &fd) == 0) {
+		if (fd >= 0)
+			close(fd);
+		if (m.type == GM_SETUP_FAILED)
+			return merr_set(e, m.value > 0 ? m.value : EIO, "%s", m.text);
+	}
+	return merr_set(e, -rc, "start the guest: %s", strerror(-rc));
 }
 
 static void kill_guest(struct run *r)
@@ -184,7 +229,7 @@ static void on_message(struct run *r)
 	struct guest_msg m;
 	pid_t sender;
 
-	if (guest_recv(&r->guest, &m, &sender) < 0) {
+	if (guest_recv(&r->guest, &m, &sender, NULL) < 0) {
 		if (r->status < 0 && reap_init(r))
 			return;
 		r->guest.sock = -1;
@@ -299,6 +344,7 @@ static void cleanup(struct run *r)
 		while (waitpid(r->guest.setup, NULL, 0) < 0 && errno == EINTR)
 			;
 	gofer_stop(&r->gofer);
+	network_stop(&r->net);
 	/*
 	 * The guest's last processes, killed with its init, come to the sentry
 	 * (a subreaper) to be reaped; a zombie still holds its cgroup.
@@ -309,6 +355,12 @@ static void cleanup(struct run *r)
 	if (r->guest.init_pidfd >= 0)
 		close(r->guest.init_pidfd);
 	free(r->prog.filter);
+	for (size_t i = r->spec->tree.nfiles; i < r->tree.nfiles; i++) {
+		free(r->tree.files[i].path);
+		free(r->tree.files[i].content);
+	}
+	if (r->tree.files != r->spec->tree.files)
+		free(r->tree.files);
 	/* No guest process is left to be served: the workers are idle for good. */
 	pthread_mutex_lock(&r->s.socks.lock);
 	free(r->s.socks.ids);
@@ -319,7 +371,8 @@ static void cleanup(struct run *r)
 
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
-	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1 };
+	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
+			 .net = { .flow_fd = -1, .netstack_ctl = -1 } };
 	int rc;
 
 	r.s.spec = spec;
@@ -347,7 +400,24 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (rc < 0)
 		return rc;
 	log_phase("sentry: filter built");
-	rc = gofer_start(&r.gofer, &spec->tree, e);
+	r.tree = spec->tree;
+	if (spec->net.sandbox) {
+		/* outbound first: the CA it makes goes into the tree */
+		rc = network_prepare(spec, &r.net, e);
+		if (rc < 0)
+			goto out;
+		r.tree.files = malloc((spec->tree.nfiles + 1) * sizeof(*r.tree.files));
+		if (!r.tree.files) {
+			rc = merr_set(e, ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(r.tree.files, spec->tree.files, spec->tree.nfiles * sizeof(*r.tree.files));
+		rc = network_tree_files(spec, &r.net, &r.tree, e);
+		if (rc < 0)
+			goto out;
+		log_phase("sentry: outbound ready");
+	}
+	rc = gofer_start(&r.gofer, &r.tree, e);
 	if (rc < 0)
 		goto out;
 	rc = guest_start(spec, &r.gofer, &r.prog, &r.guest, e);
@@ -355,7 +425,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		goto out;
 	rc = guest_go(&r.guest);	/* the guest's first namespaces, meanwhile */
 	if (rc < 0) {
-		merr_set(e, -rc, "start the guest: %s", strerror(-rc));
+		rc = go_failed(&r, rc, e);
 		goto out;
 	}
 	rc = gofer_wait_built(&r.gofer, e);
@@ -370,7 +440,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		goto out;
 	rc = guest_go(&r.guest);
 	if (rc < 0) {
-		merr_set(e, -rc, "start the guest: %s", strerror(-rc));
+		rc = go_failed(&r, rc, e);
 		goto out;
 	}
 	rc = birth(&r, e);

@@ -67,9 +67,9 @@ struct call {
 	int inject;			/* fd to install in the guest as the result */
 	bool inject_cloexec;
 
-	/* for the audit log */
-	char path[4096];		/* the path the call named, if any */
+	/* for the audit log (path last: a new call clears what comes before it) */
 	bool refused;			/* denied by policy rather than failed */
+	char path[4096];		/* the path the call named, if any */
 };
 
 typedef void (*sc_handler)(struct call *c);

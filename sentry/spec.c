@@ -63,6 +63,17 @@ void spec_free(struct moat_spec *s)
 		free(s->tree.mounts[i].dst);
 	}
 	free(s->tree.mounts);
+	for (size_t i = 0; i < s->tree.nfiles; i++) {
+		free(s->tree.files[i].path);
+		free(s->tree.files[i].content);
+	}
+	free(s->tree.files);
+	free(s->net.policy_file);
+	strv_free(s->net.allow);
+	strv_free(s->net.secrets);
+	strv_free(s->net.publish);
+	strv_free(s->net.add_hosts);
+	strv_free(s->net.upstream_ca);
 	free((char *)s->tree.rootfs);
 	free((char *)s->tree.upper_dir);
 	memset(s, 0, sizeof(*s));

@@ -18,6 +18,22 @@ struct spec_rlimit {
 	struct rlimit lim;
 };
 
+/* --network=sandbox (docs/network.md, docs/outbound.md) */
+struct moat_net {
+	bool sandbox;			/* a network through netstack; else loopback only */
+	char *policy_file;		/* --policy */
+	char **allow;			/* --allow HOST[:PORT] */
+	size_t nallow;
+	char **secrets;			/* --secret NAME=env:VAR|file:PATH */
+	size_t nsecrets;
+	char **publish;			/* -p HOSTPORT:GUESTPORT */
+	size_t npublish;
+	char **add_hosts;		/* --add-host NAME:ADDR */
+	size_t nadd_hosts;
+	char **upstream_ca;		/* --upstream-ca FILE: also trusted for upstreams */
+	size_t nupstream_ca;
+};
+
 struct moat_spec {
 	char *id;			/* sandbox id (names cgroups, audit records) */
 	struct gofer_tree tree;		/* the file system */
@@ -44,6 +60,8 @@ struct moat_spec {
 	size_t nproc_masked;
 	char **proc_ro;
 	size_t nproc_ro;
+
+	struct moat_net net;
 
 	/* observability */
 	int audit_fd;			/* -1: no audit log */

@@ -6,14 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 int ob_audit_write(int fd, const struct ob_audit *a)
 {
-	char when[40];
-	struct timespec ts;
-	struct tm tm;
+	char when[LOG_TIMESTAMP_MAX];
 	cJSON *o, *inj;
 	char *text;
 	size_t len;
@@ -21,10 +20,7 @@ int ob_audit_write(int fd, const struct ob_audit *a)
 
 	if (fd < 0)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	log_timestamp(when, sizeof(when));
 	o = cJSON_CreateObject();
 	inj = cJSON_CreateArray();
 	if (!o || !inj) {

@@ -513,9 +513,12 @@ static int parse_inject(struct pctx *c, struct policy_rule *r, const cJSON *v)
 		n++;
 	if (n > POLICY_INJECT_MAX)
 		return bad(c, "inject", "more than %d headers", POLICY_INJECT_MAX);
+	if (r->inject)
+		return bad(c, "inject", "given twice");
 	r->inject = calloc(n ? n : 1, sizeof(*r->inject));
 	if (!r->inject)
 		return -ENOMEM;
+	r->ninject = 0;
 	for (const cJSON *h = v->child; h; h = h->next) {
 		struct policy_inject *inj = &r->inject[r->ninject];
 		struct merr te = { 0 };
@@ -793,7 +796,7 @@ int policy_load_file(struct policy *p, const char *path, struct merr *e)
 		return merr_set(e, EINVAL, "policy %s: not a regular file", path);
 	if (st.st_size > POLICY_FILE_MAX)
 		return merr_set(e, EFBIG, "policy %s: larger than %d bytes", path, POLICY_FILE_MAX);
-	text = malloc((size_t)st.st_size + 1);
+	text = calloc(1, (size_t)st.st_size + 1);
 	if (!text)
 		return merr_set(e, ENOMEM, "policy %s: out of memory", path);
 	while (got < (size_t)st.st_size) {

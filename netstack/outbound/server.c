@@ -145,7 +145,7 @@ int ob_server_new(const struct ob_config *cfg, struct ob_server **out, struct me
 	for (size_t i = 0; i < OB_CHANNELS_MAX; i++)
 		s->chans[i] = -1;
 	s->nflows = cfg->max_flows ? cfg->max_flows : OB_MAX_FLOWS_DEFAULT;
-	s->flows = calloc(s->nflows, sizeof(*s->flows));
+	s->flows = calloc(s->nflows, sizeof(*s->flows));	/* NOLINT(bugprone-sizeof-expression): pointers */
 	s->gens = calloc(s->nflows, sizeof(*s->gens));
 	if (!s->flows || !s->gens) {
 		r = merr_set(e, ENOMEM, "outbound: out of memory");

@@ -93,6 +93,17 @@ expect "kernel" \
 	"/proc/sysrq-trigger unreachable" "sysfs-write EROFS" "dev-tty ENXIO" "mknod-char EPERM" \
 	"kill-init survived" <<<"$out"
 
+# /proc/sys/net is per network namespace, resolved in the looker's: the guest
+# must see its own (lo only), not the host's interfaces.
+dummy=moatesc$((RANDOM % 10000))
+if [ "$(id -u)" = 0 ] && ip link add "$dummy" type dummy 2>/dev/null; then
+	trap 'cleanup; ip link del "$dummy" 2>/dev/null; rm -rf "$T_TMP"' EXIT
+fi
+check "the host has interfaces besides lo" test "$(ls /proc/sys/net/ipv4/conf | wc -l)" -gt 3
+out=$(run -- sh -c 'ls /proc/sys/net/ipv4/conf; ls /proc/sys/net/ipv4/neigh' 2>&1 | tr '\n' ' ')
+is "/proc/sys/net shows the guest's namespace, not the host's" \
+	"all default lo lo " "$out"
+
 # Inherited fds: only stdio reaches the guest.
 exec 7</etc/hostname 8>"$T_TMP/fd8"
 out=$(run -- /attack fds 2>&1)

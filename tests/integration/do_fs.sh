@@ -101,4 +101,18 @@ fd = os.open("/tmp", os.O_TMPFILE | os.O_RDWR, 0o600); print(os.write(fd, b"anon
 is "temporary files, O_TMPFILE" "3
 4" "$out"
 
+# Modes are the guest's umask applied once, as natively: files, directories,
+# FIFOs and socket files, under umask 0, 077 and 022.
+out=$(py '
+import os, socket
+for mask in (0, 0o77, 0o22):
+    os.umask(mask); d = "/tmp/m%o" % mask
+    os.mkdir(d, 0o777); open(os.open(d + "/f", os.O_CREAT | os.O_WRONLY, 0o666), "w").close()
+    os.mkfifo(d + "/p", 0o666)
+    socket.socket(socket.AF_UNIX).bind(d + "/s")
+    print(" ".join("%o" % (os.stat(d + x).st_mode & 0o777) for x in ("", "/f", "/p", "/s")))')
+is "modes: the umask applied once" "777 666 666 777
+700 600 600 700
+755 644 644 755" "$out"
+
 finish

@@ -14,41 +14,10 @@ OB=${BUILD:-build}/moat-outbound
 CLIENT="python3 $HERE/outbound_client.py"
 D=$T_TMP
 SECRET="ghp-made-up-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T_TMP"
-}
-trap cleanup EXIT
-
-wait_file() {
-	for _ in $(seq 1 100); do [ -s "$1" ] && return 0; sleep 0.05; done
-	return 1
-}
+. tests/upstream.sh
 
 # ---- the upstream: its CA, its certificate, a git repository -------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-keyout "$D/upca.key" -out "$D/upca.pem" -subj "/CN=outbound test upstream CA" \
-	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=api.test" \
-	-keyout "$D/up.key" -out "$D/up.csr" 2>/dev/null
-printf 'subjectAltName=DNS:api.test,DNS:pass.test,DNS:deny.test,DNS:nows.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$D/up.ext"
-openssl x509 -req -in "$D/up.csr" -CA "$D/upca.pem" -CAkey "$D/upca.key" -CAcreateserial \
-	-days 2 -out "$D/up.pem" -extfile "$D/up.ext" 2>/dev/null
-
-mkdir -p "$D/src" "$D/gitroot"
-(cd "$D/src" && git init -q && echo "hello from the upstream repository" >README &&
-	git add README && git -c user.name=t -c user.email=t@t commit -qm init) >/dev/null 2>&1
-git clone -q --bare "$D/src" "$D/gitroot/repo.git" 2>/dev/null
-git -C "$D/gitroot/repo.git" update-server-info
-
-UPSTREAM_GIT_TOKEN="$SECRET" python3 "$HERE/outbound_upstream.py" --cert "$D/up.pem" \
-	--key "$D/up.key" --log "$D/up.log" --ports "$D/ports.json" --git-root "$D/gitroot" &
-PIDS+=($!)
-wait_file "$D/ports.json" || { echo "Bail out! the upstream did not start"; exit 1; }
-HP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https"])' "$D/ports.json")
-PP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$D/ports.json")
+start_upstream "$D" "$SECRET" "DNS:api.test,DNS:pass.test,DNS:deny.test,DNS:nows.test,IP:127.0.0.1"
 
 # ---- the policy ----------------------------------------------------------
 cat >"$D/policy.json" <<JSON

@@ -69,3 +69,14 @@ void log_phase(const char *what)
 	log_msg(LOG_DEBUG, "%6ld us %s", (long)((now.tv_sec - log_start.tv_sec) * 1000000 +
 						 (now.tv_nsec - log_start.tv_nsec) / 1000), what);
 }
+
+void log_timestamp(char *buf, unsigned cap)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}

@@ -29,6 +29,13 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
  */
 void log_phase(const char *what);
 
+/**
+ * log_timestamp() - the wall-clock time as "2026-01-02T03:04:05.678Z", for
+ * audit records; @cap of LOG_TIMESTAMP_MAX is enough
+ */
+#define LOG_TIMESTAMP_MAX 32
+void log_timestamp(char *buf, unsigned cap);
+
 #define log_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

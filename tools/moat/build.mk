@@ -2,10 +2,10 @@
 MOAT_SRCS := $(wildcard tools/moat/*.c)
 MOAT := $(BUILD)/moat
 BINS += $(MOAT)
-MOAT_LDLIBS := -lseccomp -lcjson -lpthread
-MOAT_LIBS := $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT)
+MOAT_LDLIBS := -lseccomp -lcjson -lpthread -lcares -lssl -lcrypto -lhttp_parser
+MOAT_LIBS := $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT)
 
-$(MOAT): $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(FILTER_BPF_OBJ) $(LIBSENTRY) $(LIBGOFER) $(LIBMOAT)
+$(MOAT): $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(FILTER_BPF_OBJ) $(MOAT_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(FILTER_BPF_OBJ) -Wl,--start-group $(MOAT_LIBS) -Wl,--end-group $(MOAT_LDLIBS)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* common.c - helpers the verbs share. */
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,15 @@ void usage_error(const char *verb, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see: moat %s --help)\n", verb);
 	exit(MOAT_EXIT_FAILURE);
+}
+
+void usage_bad_option(const char *verb, int opt, char **argv)
+{
+	if (opt == ':')
+		usage_error(verb, "%s needs a value", argv[optind - 1]);
+	if (optopt)
+		usage_error(verb, "unknown option '-%c'", optopt);
+	usage_error(verb, "unknown option '%s'", argv[optind - 1]);
 }
 
 void opt_log_level(const char *value)

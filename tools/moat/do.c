@@ -37,7 +37,10 @@ static const char usage[] =
 "/dev are fresh, and the usual secret stores are hidden (docs/cli.md).\n"
 "\n"
 "options:\n"
-"  --network=none          no network but loopback (the only mode for now)\n"
+"  --network=none          no network but loopback (default)\n"
+"  --network=sandbox       a network whose only exit is moat's own TCP/IP stack:\n"
+"                          deny by default, HTTP(S) judged per request\n";
+static const char usage_tail[] =
 "  -v, --volume HOST:GUEST[:ro]\n"
 "                          bind host path HOST at GUEST; writable unless :ro\n"
 "  --hide PATH             make PATH (globs allowed) appear absent\n"
@@ -55,19 +58,21 @@ static const char usage[] =
 "  --hostname NAME         host name inside (default: moat)\n"
 "  --log-level LEVEL       error, warn (default), info or debug\n"
 "  --audit FILE            append one JSON line per denied or refused syscall\n"
+"                          (and per DNS name, connection and HTTP request)\n"
 "  -h, --help              show this help\n"
 "\n"
 "The environment is not inherited: the guest gets PATH, TERM, LANG, LC_*, TZ,\n"
-"HOME=/tmp and what --env adds.  Exit status: the guest's (128+N if killed by\n"
-"signal N); 124 timeout, 125 moat failed, 126 cannot execute, 127 not found.\n";
+"HOME=/tmp and what --env adds (with --network=sandbox also the variables that\n"
+"point TLS clients at the sandbox's trust store).  Exit status: the guest's\n"
+"(128+N if killed by signal N); 124 timeout, 125 moat failed, 126 cannot\n"
+"execute, 127 not found.\n";
 
 enum {
-	OPT_NETWORK = 256, OPT_HIDE, OPT_NO_DEFAULT_HIDE, OPT_RO, OPT_OVERLAY, OPT_DISK,
+	OPT_HIDE = 256, OPT_NO_DEFAULT_HIDE, OPT_RO, OPT_OVERLAY, OPT_DISK,
 	OPT_MEMORY, OPT_PIDS, OPT_CPU, OPT_TIMEOUT, OPT_HOSTNAME, OPT_LOG, OPT_AUDIT,
 };
 
 static const struct option options[] = {
-	{ "network", required_argument, NULL, OPT_NETWORK },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "hide", required_argument, NULL, OPT_HIDE },
 	{ "no-default-hide", no_argument, NULL, OPT_NO_DEFAULT_HIDE },
@@ -83,6 +88,7 @@ static const struct option options[] = {
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	NET_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -223,6 +229,7 @@ int cmd_do(int argc, char **argv)
 {
 	struct moat_spec spec;
 	bool default_hides = true;
+	struct net_opts net = { .verb = "do", .spec = &spec };
 	int opt, status;
 
 	spec_init(&spec);
@@ -230,13 +237,9 @@ int cmd_do(int argc, char **argv)
 	spec.tree.host_root = true;
 	spec.tree.privileged = geteuid() == 0;
 	default_env(&spec);
-	while ((opt = getopt_long(argc, argv, "+v:e:w:h", options, NULL)) != -1) {
+	opterr = 0;	/* one line per error, ours */
+	while ((opt = getopt_long(argc, argv, "+:v:e:w:p:h", options, NULL)) != -1) {
 		switch (opt) {
-		case OPT_NETWORK:
-			if (strcmp(optarg, "none"))
-				usage_error("do", "--network=%s: only --network=none is available "
-					    "in this version (a user-space network is planned)", optarg);
-			break;
 		case 'v':
 			add_volume(&spec, optarg);
 			break;
@@ -305,15 +308,17 @@ int cmd_do(int argc, char **argv)
 			spec.audit_fd = opt_audit(optarg);
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			print_usage(usage, usage_tail);
 			spec_free(&spec);
 			return 0;
 		default:
-			usage_error("do", "unknown or incomplete option");
+			if (!net_option(&net, opt, optarg))
+				usage_bad_option("do", opt, argv);
 		}
 	}
 	if (optind >= argc)
 		usage_error("do", "no command given");
+	net_options_done(&net);
 	if (spec.tree.layer == TREE_OVERLAY_DIR && spec.tree.disk_bytes)
 		usage_error("do", "--disk limits the in-memory overlay only; it cannot be "
 			    "combined with --overlay=dir:PATH");

@@ -22,8 +22,46 @@ int opt_audit(const char *path);
 _Noreturn __attribute__((noreturn)) void usage_error(const char *verb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * usage_bad_option() - after getopt_long() (with opterr = 0 and a leading ':'
+ * in its option string) returned ':' or '?': say which option, exit 125
+ */
+_Noreturn __attribute__((noreturn)) void usage_bad_option(const char *verb, int opt, char **argv);
+
 /** new_sandbox_id() - a fresh id for a foreground sandbox */
 char *new_sandbox_id(const char *prefix);
+
+/* The network options (netopts.c): getopt values, long options, help lines. */
+enum {
+	OPT_NETWORK = 1000, OPT_ALLOW, OPT_POLICY, OPT_SECRET, OPT_ADD_HOST, OPT_UPSTREAM_CA,
+};
+#define NET_LONG_OPTIONS \
+	{ "network", required_argument, NULL, OPT_NETWORK }, \
+	{ "allow", required_argument, NULL, OPT_ALLOW }, \
+	{ "policy", required_argument, NULL, OPT_POLICY }, \
+	{ "secret", required_argument, NULL, OPT_SECRET }, \
+	{ "publish", required_argument, NULL, 'p' }, \
+	{ "add-host", required_argument, NULL, OPT_ADD_HOST }, \
+	{ "upstream-ca", required_argument, NULL, OPT_UPSTREAM_CA }
+extern const char net_usage[];	/* the lines after the --network ones */
+
+/** print_usage() - a verb's help: @head, the network options, @tail */
+void print_usage(const char *head, const char *tail);
+
+struct net_opts {
+	const char *verb;
+	struct moat_spec *spec;
+	int nflags;		/* network options other than --network */
+};
+
+/**
+ * net_option() - apply network option @opt (a getopt value) to o->spec
+ * Return: false if @opt is not a network option.  Exits 125 on a bad value.
+ */
+bool net_option(struct net_opts *o, int opt, const char *arg);
+
+/** net_options_done() - after parsing: check the options agree, add the TLS variables */
+void net_options_done(struct net_opts *o);
 
 /** run_spec() - run a sandbox and turn the outcome into an exit status */
 int run_spec(struct moat_spec *spec);

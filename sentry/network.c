@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: MIT
+/*
+ * network.c - --network=sandbox: netstack and outbound for one sandbox.
+ *
+ * Theory of operation
+ * -------------------
+ *   guest ── eth0 (TAP) ── netstack ──┬── direct host sockets (other ports)
+ *                                     └── SOCK_SEQPACKET ── outbound ── HTTP(S) upstreams
+ *
+ * The guest's network namespace holds lo and eth0, a TAP device the setup
+ * process creates there (guest.c) and hands to the sentry.  The sentry forks
+ * two helpers from its own (host) network namespace:
+ *
+ *   - outbound first: it loads the secrets (only it ever holds them), makes the
+ *     sandbox's CA and sends back the CA's certificate, which the gofer then
+ *     presents in the guest's trust store; it serves HTTP and HTTPS flows that
+ *     netstack hands it over a SOCK_SEQPACKET channel, one fd per flow;
+ *   - netstack, once the TAP exists: every frame of the guest goes through it.
+ *     A connection is judged by the policy (the same one outbound applies to
+ *     requests): denied, it gets an immediate RST; allowed, its far side is a
+ *     socket to outbound for ports 80 and 443, a direct host socket otherwise.
+ *
+ * The policy is one file format (docs/outbound.md) plus --allow rules.
+ * Connections and DNS are decided here by host and port; requests by
+ * outbound, by host, port, method and path.  Loopback, private, link-local and
+ * metadata addresses need a rule that names the address, even when an allowed
+ * name resolves to them.  Both helpers confine themselves before they read a
+ * byte from the guest and die with the sentry.
+ */
+#include "sentry/network.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "fdio.h"
+#include "netstack/outbound/inject.h"
+#include "log.h"
+#include "netstack/netstack.h"
+#include "netstack/outbound/handoff.h"
+#include "netstack/outbound/outbound.h"
+#include "sys.h"
+#include "util.h"
+
+#define CA_PEM_MAX 16384
+#define BUNDLE_MAX (4u << 20)
+#define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+/* in the sandbox's own /run: a new file in the host's /etc would need a copy-up
+ * that a sandbox run by a user cannot make */
+#define MOAT_CA_PATH "/run/moat/sandbox-ca.pem"
+
+/*
+ * Which connections outbound serves (it tells HTTP from TLS by itself): those
+ * to ports 80 and 443, and those whose rule speaks of HTTP (methods, paths,
+ * injected headers, WebSocket, passthrough).  Others are plain TCP.
+ */
+static bool through_outbound(const struct policy *p, const struct ns_flow_info *fi)
+{
+	const struct policy_rule *r = NULL;
+	struct in_addr a = { .s_addr = htonl(fi->host_addr) };	/* as decide() sees it */
+	char ip[INET_ADDRSTRLEN];
+
+	if (fi->proto != IPPROTO_TCP)
+		return false;
+	if (fi->dst_port == 80 || fi->dst_port == 443)
+		return true;
+	if (fi->name)
+		r = policy_match(p, fi->name, fi->dst_port, NULL, NULL);
+	if (!r) {
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		r = policy_match(p, ip, fi->dst_port, NULL, NULL);
+	}
+	return r && (r->nmethods || r->npaths || r->ninject || r->websocket ||
+		     r->action == POLICY_PASSTHROUGH);
+}
+
+/* --- the policy, as netstack asks it ----------------------------------- */
+
+/* netstack's egress hook: DNS by name, connections by name or address. */
+static bool decide(void *ctx, const struct egress_query *q, const char **reason)
+{
+	const struct policy *p = ctx;
+	const struct policy_rule *r = NULL;
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = htonl(q->addr) };
+	const char *cls;
+
+	if (q->proto == EGRESS_DNS) {
+		r = policy_match(p, q->name, 0, NULL, NULL);
+		*reason = policy_rule_name(r);
+		return policy_rule_action(r) != POLICY_DENY;
+	}
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	cls = egress_addr_class(q->addr);
+	if (cls) {
+		/* Only a rule that names this address opens it (no DNS rebinding). */
+		r = policy_match(p, ip, q->port, NULL, NULL);
+		if (!r || !policy_rule_names_address(r, ip) || r->action == POLICY_DENY) {
+			*reason = "a loopback, private, link-local or metadata address needs a "
+				  "rule that names it";
+			return false;
+		}
+		*reason = policy_rule_name(r);
+		return true;
+	}
+	if (q->name)
+		r = policy_match(p, q->name, q->port, NULL, NULL);
+	if (!r)
+		r = policy_match(p, ip, q->port, NULL, NULL);
+	*reason = policy_rule_name(r);
+	return policy_rule_action(r) != POLICY_DENY;
+}
+
+/* netstack's connector: HTTP(S) to outbound, the rest direct. */
+struct connector {
+	const struct policy *policy;
+	int flow_fd;		/* netstack's end of the hand-off channel */
+};
+
+static int connect_far(void *ctx, const struct ns_flow_info *fi, struct merr *e)
+{
+	const struct connector *k = ctx;
+	struct ob_flow_dest d = { .port = fi->dst_port };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&d.addr;
+	struct ob_flow_msg m;
+	int sp[2], r;
+
+	if (k->flow_fd < 0 || !through_outbound(k->policy, fi))
+		return netstack_direct_connect(fi, e);
+	if (fi->name)
+		snprintf(d.host, sizeof(d.host), "%s", fi->name);
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(fi->dst_port);
+	sin->sin_addr.s_addr = htonl(fi->host_addr);
+	d.addrlen = sizeof(*sin);
+	if (ob_flow_msg_encode(&d, &m) < 0)
+		return merr_set(e, EINVAL, "hand a flow to outbound: bad destination");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
+		return merr_sys(e, "socketpair for a flow");
+	r = fdio_send(k->flow_fd, &m, sizeof(m), &sp[1], 1);
+	close(sp[1]);
+	if (r < 0) {
+		close(sp[0]);
+		return merr_set(e, -r, "hand a flow to outbound: %s", strerror(-r));
+	}
+	return sp[0];
+}
+
+/* netstack's records, with the time and sandbox fields every record has. */
+struct audit_ctx {
+	int fd;
+	const char *sandbox;
+};
+
+static void audit_line(void *ctx, const struct ns_audit_event *ev)
+{
+	const struct audit_ctx *a = ctx;
+	char stamp[LOG_TIMESTAMP_MAX], rec[768], line[1024];
+	int n;
+
+	if (a->fd < 0 || netstack_audit_json(ev, rec, sizeof(rec)) <= 1)
+		return;
+	log_timestamp(stamp, sizeof(stamp));
+	/* rec is '{' fields '}' '\n'; the sandbox id is [A-Za-z0-9_.-] */
+	n = snprintf(line, sizeof(line), "{\"time\":\"%s\",\"sandbox\":\"%s\",%s", stamp,
+		     a->sandbox, rec + 1);
+	if (n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	if (write_full(a->fd, line, (size_t)n) < 0) {
+		/* the audit log went away: nothing to tell */
+	}
+}
+
+/* --- outbound ------------------------------------------------------------ */
+
+static int outbound_thread_confine(void)
+{
+	struct merr e = { 0 };
+	int r = confine_drop_caps(0, &e);
+
+	if (r == 0)
+		r = confine_seccomp(ob_syscalls, ob_nsyscalls, &e);
+	return r;
+}
+
+/* Send the CA's certificate (PEM) to the sentry. */
+static int send_ca(struct ob_ca *ca, int ctl, struct merr *e)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long len;
+	int r;
+
+	if (!bio || !PEM_write_bio_X509(bio, ob_ca_cert(ca))) {
+		BIO_free(bio);
+		return merr_set(e, ENOMEM, "encode the sandbox CA");
+	}
+	len = BIO_get_mem_data(bio, &pem);
+	r = len > 0 && len <= CA_PEM_MAX ? fdio_send(ctl, pem, (size_t)len, NULL, 0) : -EMSGSIZE;
+	BIO_free(bio);
+	return r < 0 ? merr_set(e, -r, "send the CA certificate: %s", strerror(-r)) : 0;
+}
+
+static _Noreturn void outbound_child(const struct moat_spec *spec, struct network *n, int ctl,
+				     int flows)
+{
+	struct ob_secrets secrets = { 0 };
+	struct ob_signer *signer = NULL;
+	struct ob_server *srv = NULL;
+	struct ob_ca *ca = NULL;
+	SSL_CTX *upstream;
+	struct merr e = { 0 };
+	int keep[40], r;
+	size_t nkeep;
+
+	log_set_component("outbound");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < spec->net.nsecrets; i++)
+		if (ob_secrets_add(&secrets, spec->net.secrets[i], &e) < 0)
+			goto fail;
+	if (ob_signer_generate(&signer, &e) < 0 || ob_inject_check(n->policy, &secrets, true, &e) < 0 ||
+	    ob_ca_new(spec->id, &ca, &e) < 0)
+		goto fail;
+	upstream = ob_tls_client_ctx(true, (const char *const *)spec->net.upstream_ca,
+				     spec->net.nupstream_ca, &e);
+	if (!upstream)
+		goto fail;
+	{
+		struct ob_config cfg = {
+			.policy = n->policy, .secrets = &secrets, .sandbox_id = spec->id,
+			.ca = ca, .signer = signer, .upstream = upstream,
+			.audit_fd = spec->audit_fd, .thread_init = outbound_thread_confine,
+		};
+
+		if (ob_server_new(&cfg, &srv, &e) < 0 || ob_server_flow_channel(srv, flows, &e) < 0)
+			goto fail;
+	}
+	if (send_ca(ca, ctl, &e) < 0)
+		goto fail;
+	nkeep = ob_server_keep_fds(srv, keep, ARRAY_SIZE(keep) - 2);
+	if (spec->audit_fd >= 0)
+		keep[nkeep++] = spec->audit_fd;
+	r = confine_close_fds(keep, nkeep);
+	if (r < 0 || confine_drop_caps(0, &e) < 0 ||
+	    confine_seccomp(ob_syscalls, ob_nsyscalls, &e) < 0)
+		_exit(MOAT_EXIT_FAILURE);
+	r = ob_server_run(srv);
+	_exit(r < 0 ? MOAT_EXIT_FAILURE : 0);
+fail:
+	/* The message names what failed, never a secret's value (secret.c). */
+	{
+		char msg[600];
+		int len = snprintf(msg, sizeof(msg), "!%s", e.msg);
+
+		fdio_send(ctl, msg, (size_t)MIN(len, (int)sizeof(msg) - 1), NULL, 0);
+	}
+	_exit(MOAT_EXIT_FAILURE);
+}
+
+static int start_outbound(const struct moat_spec *spec, struct network *n, struct merr *e)
+{
+	int ctl[2], flows[2];
+	unsigned nfds;
+	ssize_t len;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
+		return merr_sys(e, "socketpair for outbound");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, flows) < 0) {
+		close(ctl[0]);
+		close(ctl[1]);
+		return merr_sys(e, "socketpair for outbound's flows");
+	}
+	n->outbound = fork();
+	if (n->outbound < 0) {
+		close(ctl[0]);
+		close(ctl[1]);
+		close(flows[0]);
+		close(flows[1]);
+		return merr_sys(e, "fork outbound");
+	}
+	if (n->outbound == 0) {
+		close(ctl[0]);
+		close(flows[0]);
+		outbound_child(spec, n, ctl[1], flows[1]);
+	}
+	close(ctl[1]);
+	close(flows[1]);
+	n->flow_fd = flows[0];
+	n->ca_pem = malloc(CA_PEM_MAX + 1);
+	if (!n->ca_pem) {
+		close(ctl[0]);
+		return merr_set(e, ENOMEM, "out of memory");
+	}
+	len = fdio_recv(ctl[0], n->ca_pem, CA_PEM_MAX, NULL, 0, &nfds);
+	close(ctl[0]);
+	if (len <= 0)
+		return merr_set(e, EPROTO, "outbound died while starting");
+	n->ca_pem[len] = '\0';
+	if (n->ca_pem[0] == '!')
+		return merr_set(e, EINVAL, "%s", n->ca_pem + 1);
+	n->ca_len = (size_t)len;
+	return 0;
+}
+
+/* --- the files the guest sees --------------------------------------------- */
+
+static int add_file(struct gofer_tree *t, const char *path, const char *content, size_t len)
+{
+	struct tree_file *f = realloc(t->files, (t->nfiles + 1) * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	t->files = f;
+	f = &f[t->nfiles];
+	f->path = strdup(path);
+	f->content = malloc(len + 1);
+	if (!f->path || !f->content) {
+		free(f->path);
+		free(f->content);
+		return -ENOMEM;
+	}
+	memcpy(f->content, content, len);
+	f->content[len] = '\0';
+	f->len = len;
+	t->nfiles++;
+	return 0;
+}
+
+/* The host's CA bundle with the sandbox's CA at the end. */
+static char *bundle(const struct network *n, size_t *len)
+{
+	_cleanup_close_ int fd = open(SYSTEM_BUNDLE, O_RDONLY | O_CLOEXEC);
+	char *buf = malloc(BUNDLE_MAX + CA_PEM_MAX + 2);
+	ssize_t got = 0;
+
+	if (!buf)
+		return NULL;
+	if (fd >= 0) {
+		got = read_full(fd, buf, BUNDLE_MAX);
+		if (got < 0)
+			got = 0;
+	}
+	if (got && buf[got - 1] != '\n')
+		buf[got++] = '\n';
+	memcpy(buf + got, n->ca_pem, n->ca_len);
+	*len = (size_t)got + n->ca_len;
+	return buf;
+}
+
+static void ip_text(uint32_t host_order, char *buf, size_t cap)
+{
+	struct in_addr a = { .s_addr = htonl(host_order) };
+
+	inet_ntop(AF_INET, &a, buf, (socklen_t)cap);
+}
+
+int network_tree_files(const struct moat_spec *spec, const struct network *n,
+		       struct gofer_tree *t, struct merr *e)
+{
+	char resolv[128], hosts[384], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+	_cleanup_free_ char *all = NULL;
+	size_t alllen = 0;
+	int r;
+
+	ip_text(NS_DEFAULT_GATEWAY, dns, sizeof(dns));
+	ip_text(NS_DEFAULT_GUEST, guest, sizeof(guest));
+	snprintf(resolv, sizeof(resolv), "nameserver %s\n", dns);
+	/* --add-host names are not listed here: the sandbox's DNS answers them,
+	 * so that a connection to one is judged by its name (netstack/dns.c). */
+	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n%s\t%s\n", guest,
+		 spec->hostname ? spec->hostname : "moat");
+	all = bundle(n, &alllen);
+	if (!all)
+		return merr_set(e, ENOMEM, "out of memory");
+	r = add_file(t, "/etc/resolv.conf", resolv, strlen(resolv));
+	if (!r)
+		r = add_file(t, "/etc/hosts", hosts, strlen(hosts));
+	if (!r)
+		r = add_file(t, MOAT_CA_PATH, n->ca_pem, n->ca_len);
+	if (!r)
+		r = add_file(t, SYSTEM_BUNDLE, all, alllen);
+	return r < 0 ? merr_set(e, -r, "present the network files: %s", strerror(-r)) : 0;
+}
+
+int network_env(struct moat_spec *spec)
+{
+	static const char *const bundle_vars[] = {
+		"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
+	};
+	char entry[256];
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bundle_vars) && !r; i++) {
+		snprintf(entry, sizeof(entry), "%s=%s", bundle_vars[i], SYSTEM_BUNDLE);
+		r = spec_strv_add(&spec->env, NULL, entry);
+	}
+	if (!r)
+		r = spec_strv_add(&spec->env, NULL, "NODE_EXTRA_CA_CERTS=" MOAT_CA_PATH);
+	return r;
+}
+
+/* --- setting up and tearing down ------------------------------------------ */
+
+int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e)
+{
+	memset(n, 0, sizeof(*n));
+	n->flow_fd = n->netstack_ctl = -1;
+	n->policy = policy_new();
+	if (!n->policy)
+		return merr_set(e, ENOMEM, "out of memory");
+	if (spec->net.policy_file && policy_load_file(n->policy, spec->net.policy_file, e) < 0)
+		return -e->errnum;
+	for (size_t i = 0; i < spec->net.nallow; i++)
+		if (policy_add_allow(n->policy, spec->net.allow[i], e) < 0) {
+			merr_prefix(e, "--allow %s: ", spec->net.allow[i]);
+			return -e->errnum;
+		}
+	return start_outbound(spec, n, e);
+}
+
+static _Noreturn void netstack_child(const struct moat_spec *spec, struct network *n, int tapfd,
+				     int ctl)
+{
+	struct netstack_config cfg;
+	struct connector k = { .policy = n->policy, .flow_fd = n->flow_fd };
+	struct ns_forward fw[NS_MAX_FORWARDS];
+	struct ns_host hosts[NS_MAX_HOSTS];
+	struct audit_ctx audit = { .fd = spec->audit_fd, .sandbox = spec->id ? spec->id : "" };
+	int keep[2], nkeep = 0;
+	struct merr e = { 0 };
+	int r;
+
+	log_set_component("netstack");
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_DUMPABLE, 0);
+	netstack_config_init(&cfg);
+	cfg.egress = decide;
+	cfg.egress_ctx = n->policy;
+	cfg.connect = connect_far;
+	cfg.connect_ctx = &k;
+	cfg.audit = audit_line;
+	cfg.audit_ctx = &audit;
+	cfg.dns_use_system = true;
+	cfg.ctl_fd = ctl;
+	for (size_t i = 0; i < spec->net.npublish && i < NS_MAX_FORWARDS; i++)
+		if (netstack_forward_parse(spec->net.publish[i], &fw[i], &e) < 0)
+			goto fail;
+	cfg.forwards = fw;
+	cfg.nforwards = MIN(spec->net.npublish, (size_t)NS_MAX_FORWARDS);
+	for (size_t i = 0; i < spec->net.nadd_hosts && i < NS_MAX_HOSTS; i++) {
+		const char *colon = strrchr(spec->net.add_hosts[i], ':');
+		struct in_addr a;
+		char addr[64];
+
+		snprintf(hosts[i].name, sizeof(hosts[i].name), "%.*s",
+			 (int)(colon - spec->net.add_hosts[i]), spec->net.add_hosts[i]);
+		snprintf(addr, sizeof(addr), "%s", colon + 1);
+		inet_pton(AF_INET, addr, &a);
+		hosts[i].addr = ntohl(a.s_addr);
+	}
+	cfg.hosts = hosts;
+	cfg.nhosts = MIN(spec->net.nadd_hosts, (size_t)NS_MAX_HOSTS);
+	if (k.flow_fd >= 0)
+		keep[nkeep++] = k.flow_fd;
+	if (audit.fd >= 0)
+		keep[nkeep++] = audit.fd;
+	cfg.keep_fds = keep;
+	cfg.nkeep_fds = (size_t)nkeep;
+	r = netstack_run(&cfg, tapfd, &e);
+	_exit(r < 0 ? MOAT_EXIT_FAILURE : 0);
+fail:
+	log_err("%s", e.msg);
+	_exit(MOAT_EXIT_FAILURE);
+}
+
+int network_start_netstack(const struct moat_spec *spec, struct network *n, int tapfd,
+			   struct merr *e)
+{
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return merr_sys(e, "socketpair for netstack");
+	n->netstack = fork();
+	if (n->netstack < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return merr_sys(e, "fork netstack");
+	}
+	if (n->netstack == 0) {
+		close(sp[0]);
+		netstack_child(spec, n, tapfd, sp[1]);
+	}
+	close(sp[1]);
+	n->netstack_ctl = sp[0];
+	/* Only netstack keeps the hand-off channel: outbound sees its end close
+	 * when netstack goes. */
+	close(n->flow_fd);
+	n->flow_fd = -1;
+	return 0;
+}
+
+static void stop(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	*pid = 0;
+}
+
+void network_stop(struct network *n)
+{
+	if (n->netstack_ctl >= 0)
+		close(n->netstack_ctl);
+	n->netstack_ctl = -1;
+	stop(&n->netstack);
+	stop(&n->outbound);
+	if (n->flow_fd >= 0)
+		close(n->flow_fd);
+	n->flow_fd = -1;
+	if (n->policy)
+		policy_free(n->policy);
+	n->policy = NULL;
+	free(n->ca_pem);
+	n->ca_pem = NULL;
+}

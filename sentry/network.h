@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* network.h - netstack and outbound for --network=sandbox (see network.c). */
+#ifndef MOAT_SENTRY_NETWORK_H
+#define MOAT_SENTRY_NETWORK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "gofer/tree.h"
+#include "netstack/outbound/policy.h"
+#include "sentry/spec.h"
+
+struct network {
+	struct policy *policy;	/* the policy file and --allow rules */
+	pid_t outbound, netstack;
+	int flow_fd;		/* netstack's end of outbound's hand-off channel */
+	int netstack_ctl;	/* closing it ends netstack */
+	char *ca_pem;		/* the sandbox CA's certificate */
+	size_t ca_len;
+};
+
+/**
+ * network_prepare() - load the policy and start outbound (which makes the CA)
+ * Return: 0 or -errno, with @e naming a bad policy or secret
+ */
+int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e);
+
+/**
+ * network_tree_files() - what the guest sees: /etc/resolv.conf, /etc/hosts, the
+ * CA in its trust store; appended to @t
+ */
+int network_tree_files(const struct moat_spec *spec, const struct network *n,
+		       struct gofer_tree *t, struct merr *e);
+
+/** network_env() - the variables that point TLS clients at the trust store */
+int network_env(struct moat_spec *spec);
+
+/** network_start_netstack() - fork netstack on the guest's TAP device @tapfd */
+int network_start_netstack(const struct moat_spec *spec, struct network *n, int tapfd,
+			   struct merr *e);
+
+/** network_stop() - end both helpers and release everything */
+void network_stop(struct network *n);
+
+#endif

@@ -1,0 +1,217 @@
+#!/bin/bash
+# `moat do --network=sandbox`: real clients inside the sandbox (curl, python3,
+# git, ping, getent), real servers on the host's loopback, the guest's only
+# exit being netstack and, for HTTP(S), outbound.  The upstream has a test CA
+# of its own (--upstream-ca); the secret is a made-up value that must reach
+# the upstream and nothing the guest can see.
+. tests/lib.sh
+
+D=$T_TMP
+SECRET="made-up-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+. tests/upstream.sh
+
+# The upstream: its own CA, a certificate for api.test, a git repository.
+start_upstream "$D" "$SECRET" "DNS:api.test"
+
+# A plain TCP echo server and a UDP echo server on the host's loopback.
+python3 -c '
+import socket, sys, threading
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", 0)); t.listen(16)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write("%d %d\n" % (t.getsockname()[1], u.getsockname()[1]))
+def udp():
+    while True:
+        d, a = u.recvfrom(2048); u.sendto(d.upper(), a)
+threading.Thread(target=udp, daemon=True).start()
+while True:
+    c, _ = t.accept(); c.sendall(c.recv(100)[::-1]); c.close()' "$D/echo.ports" &
+PIDS+=($!)
+wait_file "$D/echo.ports" || { echo "Bail out! the echo server did not start"; exit 1; }
+read -r TP UP <"$D/echo.ports"
+
+cat >"$D/policy.json" <<JSON
+{
+  "version": 1,
+  "rules": [
+    {"name": "no-admin", "host": "api.test", "path": "/admin", "action": "deny",
+     "reason": "the admin API is off limits"},
+    {"name": "api", "host": ["api.test", "127.0.0.1"], "port": $HP, "action": "allow",
+     "inject": {"Authorization": "Bearer \${API_TOKEN}"}},
+    {"name": "echo", "host": "127.0.0.1", "port": [$TP, $UP], "action": "allow"},
+    {"name": "rebind", "host": "rebind.test", "action": "allow"}
+  ]
+}
+JSON
+run() {
+	TOK="$SECRET" "$MOAT" do --network=sandbox --policy "$D/policy.json" \
+		--secret API_TOKEN=env:TOK --add-host api.test:10.88.0.1 \
+		--add-host rebind.test:10.88.0.1 --upstream-ca "$D/upca.pem" "$@"
+}
+
+# --- what the guest sees ---------------------------------------------------
+out=$(run -- sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"; ip route | head -1;
+	cat /etc/resolv.conf; test -e /proc/sys/net/ipv6/conf/eth0 &&
+	cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6' 2>&1)
+is "eth0, a default route, resolv.conf; no IPv6" "10.88.0.2/24
+default via 10.88.0.1 dev eth0 
+nameserver 10.88.0.1
+1" "$out"
+out=$(run -- sh -c 'ping -c 1 -W 2 10.88.0.1 >/dev/null && echo pong' 2>&1)
+is "ping the gateway" "pong" "$out"
+
+# --- DNS -------------------------------------------------------------------------
+# Raw queries to the sandbox's resolver (getent would read /etc/hosts first).
+out=$(run -- /usr/bin/python3 -c '
+import socket, struct
+def ask(name):
+    q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0"
+    q += struct.pack(">HH", 1, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+    s.sendto(q, ("10.88.0.1", 53)); r = s.recv(512)
+    rcode, an = r[3] & 15, struct.unpack(">H", r[6:8])[0]
+    return socket.inet_ntoa(r[-4:]) if an else "rcode %d" % rcode
+print(ask("api.test")); print(ask("not-allowed.example"))' 2>&1)
+is "DNS: an allowed name gets its address, another NXDOMAIN" "10.88.0.1
+rcode 3" "$out"
+
+# --- HTTPS through outbound, with the injected credential ----------------------
+out=$(run -- curl -s -w ' %{http_code}' "https://api.test:$HP/echo" 2>&1)
+like "curl over HTTPS: 200 through the sandbox's CA" " 200$" "$out"
+check "the upstream saw the injected header" \
+	grep -q "\\[\"Authorization\", \"Bearer $SECRET\"\\]" "$D/up.log"
+check_fails "the guest's output never holds the secret" grep -q "$SECRET" <<<"$out"
+out=$(run -- /usr/bin/python3 -c "
+import urllib.request
+r = urllib.request.urlopen('https://api.test:$HP/echo?from=python')
+print(r.status)" 2>&1)
+is "python3 urllib over HTTPS" "200" "$out"
+out=$(run -w /tmp -- sh -c "git clone -q https://api.test:$HP/git/repo.git r && cat r/README" 2>&1)
+is "git clone over HTTPS, authorized by the injected token" "hello from the upstream repository" "$out"
+out=$(run -- curl -s -w ' %{http_code}' -H "Authorization: Bearer guest-supplied" \
+	"https://api.test:$HP/echo?replaced=1" 2>&1)
+like "a guest-supplied header of the same name..." " 200$" "$out"
+check "...is replaced, not merged" python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "replaced=1" in r.get("path", ""):
+        v = [h[1] for h in r["headers"] if h[0].lower() == "authorization"]
+        sys.exit(0 if v == ["Bearer " + sys.argv[2]] else 1)
+sys.exit(1)' "$D/up.log" "$SECRET"
+out=$(run -- curl -s -w ' %{http_code}' "https://api.test:$HP/admin/users" 2>&1)
+like "a denied path: 403..." " 403$" "$out"
+like "...naming the rule" 'rule "no-admin"' "$out"
+# After requests that carried it, search the guest's environment, the files
+# it wrote and those moat presents, and the memory of a live guest process.
+out=$(run -w /tmp -- sh -c "curl -s -o /tmp/body https://api.test:$HP/echo;
+	git clone -q https://api.test:$HP/git/repo.git /tmp/r; env; tr '\0' '\n' </proc/self/environ;
+	grep -rs made-up-token /etc /tmp /run /var/tmp /home /dev/shm" 2>&1)
+check_fails "the secret is nowhere in the guest's environment or files" grep -q "$SECRET" <<<"$out"
+run -- /usr/bin/python3 -c "
+import urllib.request, time, sys
+urllib.request.urlopen('https://api.test:$HP/echo?from=memory').read()
+print('ready', flush=True); time.sleep(60)  # moat-memory-probe" >"$D/mem.out" 2>&1 &
+guest=$!
+wait_file "$D/mem.out"
+out=$(python3 - "$SECRET" <<'PY'
+import os, re, sys
+secret = sys.argv[1].encode()
+found, scanned = [], 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        if b"moat-memory-probe" not in open("/proc/%s/cmdline" % pid, "rb").read():
+            continue
+        if b"python3" not in open("/proc/%s/cmdline" % pid, "rb").read().split(b"\0")[0]:
+            continue
+        maps = open("/proc/%s/maps" % pid).read().splitlines()
+        mem = open("/proc/%s/mem" % pid, "rb", 0)
+    except OSError:
+        continue
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+        if not m or "[vvar]" in line:
+            continue
+        a, b = int(m.group(1), 16), int(m.group(2), 16)
+        try:
+            mem.seek(a); chunk = mem.read(b - a)
+        except (OSError, OverflowError, ValueError):
+            continue
+        scanned += len(chunk)
+        if secret in chunk:
+            found.append(pid)
+print("scanned" if scanned > 1 << 20 else "nothing scanned", "found in %s" % found if found else "clean")
+PY
+)
+kill "$guest" 2>/dev/null; wait "$guest" 2>/dev/null
+is "the memory of a guest that made requests holds no secret" "scanned clean" "$out"
+
+# --- plain TCP and UDP, allowed and denied ------------------------------------------
+out=$(run -- /usr/bin/python3 -c "
+import socket
+s = socket.create_connection(('10.88.0.1', $TP), timeout=3); s.sendall(b'olleh'); print(s.recv(100).decode())
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)
+u.sendto(b'udp echo', ('10.88.0.1', $UP)); print(u.recv(100).decode())" 2>&1)
+is "TCP and UDP to an allowed host port" "hello
+UDP ECHO" "$out"
+out=$(run -- /usr/bin/python3 -c "
+import socket, time
+t = time.time()
+try:
+    socket.create_connection(('10.88.0.1', $HP + 1), timeout=5)
+except ConnectionRefusedError:
+    print('refused', round(time.time() - t) < 2)" 2>&1)
+is "a denied destination is refused at once (RST)" "refused True" "$out"
+out=$(run -- curl -s -m 5 -w '%{http_code}' "http://rebind.test:$((HP + 1))/" 2>&1)
+is "an allowed name that resolves to the host's loopback does not open it" "000" "$out"
+
+# --- -p: a server in the guest, reached from the host ----------------------------
+PORT=$((20000 + RANDOM % 20000))
+run -p "$PORT:8000" -- /usr/bin/python3 -c '
+import socket
+s = socket.socket(); s.bind(("0.0.0.0", 8000)); s.listen(1)
+c, _ = s.accept(); c.sendall(b"served from the guest\n"); c.close()' &
+guest=$!
+got=""
+for i in $(seq 1 50); do
+	got=$(python3 -c "
+import socket, sys
+try:
+    s = socket.create_connection(('127.0.0.1', $PORT), timeout=1); print(s.recv(100).decode().strip())
+except OSError:
+    sys.exit(1)" 2>/dev/null) && break
+	sleep 0.1
+done
+wait $guest
+is "-p exposes a guest server on the host's loopback" "served from the guest" "$got"
+
+# --- the audit log ----------------------------------------------------------------
+rm -f "$D/audit.jsonl"
+run --audit "$D/audit.jsonl" -- sh -c "getent hosts nope.example; curl -s -o /dev/null https://api.test:$HP/echo" >/dev/null 2>&1
+out=$(python3 -c '
+import json, sys
+seen = set()
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    assert r["time"] and r["sandbox"], l
+    if r.get("event") == "egress":
+        seen.add("%s:%s" % (r["proto"], r["verdict"]))
+    elif "method" in r:
+        seen.add("http:%s" % r["decision"])
+print(" ".join(sorted(seen)))' "$D/audit.jsonl" 2>&1)
+is "--audit: netstack and outbound both record their decisions, one JSON object a line" \
+	"dns:allow dns:deny http:allow tcp:allow" "$out"
+check_fails "the audit log holds no secret" grep -q "$SECRET" "$D/audit.jsonl"
+
+# --- bad input --------------------------------------------------------------------
+"$MOAT" do --allow example.com -- true >"$D/err" 2>&1
+is "--allow without --network=sandbox: 125" "125" "$?"
+"$MOAT" do --network=sandbox --secret API_TOKEN=env:NOT_SET_ANYWHERE -- true >"$D/err" 2>&1
+is "a secret from an unset variable: 125" "125" "$?"
+echo '{"rules": [{"host": "x", "action": "maybe"}]}' >"$D/bad.json"
+"$MOAT" do --network=sandbox --policy "$D/bad.json" -- true >"$D/err" 2>&1
+is "a bad policy file: 125" "125" "$?"
+like "a bad policy file: says where" "rules\[0\]" "$(cat "$D/err")"
+
+finish

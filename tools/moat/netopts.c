@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/*
+ * netopts.c - the network options `moat do` and `moat run` share: --network,
+ * --allow, --policy, --secret, -p, --add-host, --upstream-ca.  Each is checked
+ * when it is parsed (a missing file or variable is exit status 125 before
+ * anything starts); the policy itself is read by the sentry (network.c).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "netstack/netstack.h"
+#include "sentry/network.h"
+#include "tools/moat/moat.h"
+
+const char net_usage[] =
+"  --allow HOST[:PORT]     open a destination (globs: *.example.com; addresses)\n"
+"  --policy FILE           egress and credential rules (docs/outbound.md)\n"
+"  --secret NAME=env:VAR   a secret for the policy's templates, from moat's\n"
+"  --secret NAME=file:PATH   environment or a file; the guest never sees it\n"
+"  -p, --publish HOSTPORT:GUESTPORT\n"
+"                          expose a server of the guest on 127.0.0.1:HOSTPORT\n"
+"  --add-host NAME:ADDR    answer DNS for NAME with the IPv4 address ADDR\n"
+"                          (127.0.0.1: the host, reached as 10.88.0.1)\n"
+"  --upstream-ca FILE      also trust this CA for HTTPS upstreams\n";
+
+void print_usage(const char *head, const char *tail)
+{
+	fputs(head, stdout);
+	fputs(net_usage, stdout);
+	fputs(tail, stdout);
+}
+
+static void must(int r)
+{
+	if (r < 0)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+}
+
+/* NAME=env:VAR or NAME=file:PATH, checked before anything starts. */
+static void check_secret(const char *verb, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *src;
+
+	if (!eq || eq == arg)
+		usage_error(verb, "--secret %s: expected NAME=env:VAR or NAME=file:PATH", arg);
+	src = eq + 1;
+	if (!strncmp(src, "env:", 4)) {
+		if (!src[4] || !getenv(src + 4))
+			die(MOAT_EXIT_FAILURE, "--secret %.*s: the variable %s is not set",
+			    (int)(eq - arg), arg, src + 4);
+	} else if (!strncmp(src, "file:", 5)) {
+		if (access(src + 5, R_OK) < 0)
+			die(MOAT_EXIT_FAILURE, "--secret %.*s: %s: %s", (int)(eq - arg), arg, src + 5,
+			    strerror(errno));
+	} else {
+		usage_error(verb, "--secret %.*s: the source is env:VAR or file:PATH",
+			    (int)(eq - arg), arg);
+	}
+}
+
+/* NAME:ADDR, an IPv4 address for a lower-case DNS name. */
+static void check_add_host(const char *verb, const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	struct in_addr a;
+
+	if (!colon || colon == arg || inet_pton(AF_INET, colon + 1, &a) != 1)
+		usage_error(verb, "--add-host %s: expected NAME:IPV4-ADDRESS", arg);
+	for (const char *p = arg; p < colon; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			usage_error(verb, "--add-host %s: the name takes a-z, 0-9, '-' and '.'", arg);
+}
+
+bool net_option(struct net_opts *o, int opt, const char *arg)
+{
+	struct moat_net *n = &o->spec->net;
+
+	switch (opt) {
+	case OPT_NETWORK:
+		if (!strcmp(arg, "sandbox"))
+			n->sandbox = true;
+		else if (!strcmp(arg, "none"))
+			n->sandbox = false;
+		else
+			usage_error(o->verb, "--network=%s: use none or sandbox", arg);
+		return true;
+	case OPT_ALLOW:
+		must(spec_strv_add(&n->allow, &n->nallow, arg));
+		break;
+	case OPT_POLICY:
+		if (access(arg, R_OK) < 0)
+			die(MOAT_EXIT_FAILURE, "--policy %s: %s", arg, strerror(errno));
+		free(n->policy_file);
+		n->policy_file = strdup(arg);
+		if (!n->policy_file)
+			die(MOAT_EXIT_FAILURE, "out of memory");
+		break;
+	case OPT_SECRET:
+		check_secret(o->verb, arg);
+		must(spec_strv_add(&n->secrets, &n->nsecrets, arg));
+		break;
+	case 'p': {
+		struct ns_forward f;
+		struct merr e = { 0 };
+
+		if (netstack_forward_parse(arg, &f, &e) < 0)
+			usage_error(o->verb, "-p %s: %s", arg, e.msg);
+		if (n->npublish >= NS_MAX_FORWARDS)
+			usage_error(o->verb, "-p: at most %d", NS_MAX_FORWARDS);
+		must(spec_strv_add(&n->publish, &n->npublish, arg));
+		break;
+	}
+	case OPT_ADD_HOST:
+		if (n->nadd_hosts >= NS_MAX_HOSTS)
+			usage_error(o->verb, "--add-host: at most %d", NS_MAX_HOSTS);
+		check_add_host(o->verb, arg);
+		must(spec_strv_add(&n->add_hosts, &n->nadd_hosts, arg));
+		break;
+	case OPT_UPSTREAM_CA:
+		if (access(arg, R_OK) < 0)
+			die(MOAT_EXIT_FAILURE, "--upstream-ca %s: %s", arg, strerror(errno));
+		must(spec_strv_add(&n->upstream_ca, &n->nupstream_ca, arg));
+		break;
+	default:
+		return false;
+	}
+	o->nflags++;
+	return true;
+}
+
+void net_options_done(struct net_opts *o)
+{
+	if (o->nflags && !o->spec->net.sandbox)
+		usage_error(o->verb, "--allow, --policy, --secret, -p, --add-host and --upstream-ca "
+			    "need --network=sandbox");
+	if (o->spec->net.sandbox)
+		must(network_env(o->spec));
+}

@@ -118,14 +118,28 @@ static const char *excerpt(const char *p, char out[24])
 	return out;
 }
 
-/* Whether the document ends with a string or a bracket still open. */
-static bool truncated(const char *buf, size_t len)
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/**
+ * truncated() - whether a parse failure at @err means the file was cut short
+ * @buf, @len:	the file
+ * @err:	offset where the parser gave up
+ *
+ * Cut short means: the file ends inside a string that opened at or before
+ * @err, or it ends with brackets still open and nothing after @err but the
+ * start of a token (a cut "tru" or "12").  Anything else is a syntax error
+ * at @err.
+ */
+static bool truncated(const char *buf, size_t len, size_t err)
 {
 	bool in_string = false, escaped = false;
+	size_t i = 0, string_start = 0;
 	long depth = 0;
-	size_t i = 0;
 
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+	while (i < len && is_space(buf[i]))
 		i++;
 	if (i == len)
 		return true;	/* nothing at all */
@@ -141,14 +155,24 @@ static bool truncated(const char *buf, size_t len)
 				in_string = false;
 			continue;
 		}
-		if (c == '"')
+		if (c == '"') {
 			in_string = true;
-		else if (c == '{' || c == '[')
+			string_start = i;
+		} else if (c == '{' || c == '[') {
 			depth++;
-		else if (c == '}' || c == ']')
+		} else if (c == '}' || c == ']') {
 			depth--;
+		}
 	}
-	return in_string || depth > 0;
+	if (in_string)
+		return err >= string_start;
+	if (depth <= 0)
+		return false;
+	for (i = err; i < len && !is_space(buf[i]) && !strchr("{}[],:\"", buf[i]); i++)
+		;
+	while (i < len && is_space(buf[i]))
+		i++;
+	return i == len;
 }
 
 /**
@@ -279,7 +303,7 @@ static int read_config(struct oci *o, cJSON **out)
 		unsigned line, col;
 		size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : len;
 
-		if (truncated(buf, len)) {
+		if (truncated(buf, len, off)) {
 			position(buf, len, &line, &col);
 			return fail(o, EINVAL, "truncated JSON: the file ends at line %u before "
 				    "the document is complete; write the whole file again", line);
@@ -485,11 +509,13 @@ static int clean_abs(const char *in, char *out, size_t cap)
 /* Whether @path is @dir or below it (both clean). */
 static bool at_or_below(const char *path, const char *dir)
 {
-	size_t n = strlen(dir);
+	size_t n = strlen(dir), len = strlen(path);
 
 	if (!strcmp(dir, "/"))
 		return true;
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+	if (len < n || memcmp(path, dir, n))
+		return false;
+	return len == n || path[n] == '/';
 }
 
 /* @rel relative to the bundle, or absolute as it is. */
@@ -651,8 +677,13 @@ static int load_rlimits(struct oci *o, const cJSON *arr)
 		if (!v)
 			return fail(o, EINVAL, "%s.type: missing; give a name such as "
 				    "\"RLIMIT_NOFILE\"", f);
-		if (want_str(o, v, f, &type) < 0)
-			return -EINVAL;
+		{
+			char ft[FIELD_MAX + 8];
+
+			snprintf(ft, sizeof(ft), "%s.type", f);
+			if (want_str(o, v, ft, &type) < 0)
+				return -EINVAL;
+		}
 		for (size_t k = 0; k < ARRAY_SIZE(rlimit_names); k++)
 			if (!strcmp(type, rlimit_names[k].name))
 				rl.resource = rlimit_names[k].resource;
@@ -838,7 +869,7 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 				    (long long)n);
 		ignored("process.oomScoreAdj", "the guest keeps moat's OOM score");
 	}
-	if ((v = get(p, "commandLine")))
+	if (get(p, "commandLine"))
 		ignored("process.commandLine", "it is for Windows; process.args is used");
 	return 0;
 }
@@ -846,7 +877,7 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 static int load_process(struct oci *o, const cJSON *doc)
 {
 	const cJSON *p = get(doc, "process"), *v;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX] = "";
 	const char *s;
 	bool b;
 
@@ -1177,7 +1208,7 @@ static int mount_kind(struct oci *o, const char *f, const cJSON *mnt, const stru
 
 static int load_mount(struct oci *o, const cJSON *mnt, size_t i)
 {
-	char f[FIELD_MAX], fd[FIELD_MAX + 16], dst[PATH_MAX], real[PATH_MAX];
+	char f[FIELD_MAX], fd[FIELD_MAX + 16], dst[PATH_MAX] = "", real[PATH_MAX];
 	const cJSON *v, *opts;
 	struct mopts m = { 0 };
 	enum mkind kind = MK_BIND;
@@ -1377,7 +1408,7 @@ static int load_paths(struct oci *o, const cJSON *linux, bool masked)
 	if (want_str_array(o, arr, f) < 0)
 		return -EINVAL;
 	for (const cJSON *c = arr->child; c; c = c->next, i++) {
-		char path[PATH_MAX], pattern[PATH_MAX * 2];
+		char path[PATH_MAX] = "", pattern[PATH_MAX * 2];
 		const struct tree_mount *gm;
 		int r;
 
@@ -1791,10 +1822,16 @@ static int load_other(struct oci *o, const cJSON *doc)
 	if (hooks) {
 		if (want_object(o, hooks, "hooks") < 0)
 			return -EINVAL;
-		for (const cJSON *c = hooks->child; c; c = c->next)
+		for (const cJSON *c = hooks->child; c; c = c->next) {
+			char f[FIELD_MAX];
+
+			snprintf(f, sizeof(f), "hooks.%s", c->string);
+			if (!cJSON_IsNull(c) && want_array(o, c, f) < 0)
+				return -EINVAL;
 			if (non_empty(c))
-				return fail(o, ENOTSUP, "hooks.%s: moat does not run OCI hooks; "
-					    "remove them", c->string);
+				return fail(o, ENOTSUP, "%s: moat does not run OCI hooks; remove "
+					    "them", f);
+		}
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(platforms); k++)
 		if (get(doc, platforms[k]))

@@ -31,10 +31,11 @@ test: deps-test
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Itools/lib
 FUZZ_gofer_proto := gofer/proto.c
+FUZZ_oci := sentry/oci.c sentry/spec.c tools/lib/err.c tools/lib/log.c tools/lib/parse.c -lcjson
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_$*)
 
-fuzz: $(BUILD)/fuzz/fuzz_gofer_proto
+fuzz: $(BUILD)/fuzz/fuzz_gofer_proto $(BUILD)/fuzz/fuzz_oci

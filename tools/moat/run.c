@@ -1,14 +1,131 @@
 // SPDX-License-Identifier: MIT
-/* run.c - `moat run --bundle DIR ID` (in progress). */
+/*
+ * run.c - `moat run [--bundle DIR] ID`: run an OCI bundle in the foreground.
+ *
+ * The bundle's config.json is read by oci_load_extra() (sentry/oci.c), which
+ * turns it into the same struct moat_spec that `moat do` builds from flags;
+ * run_spec() then runs the sandbox and its status becomes ours.  Flags keep
+ * runc's names so that scripts written for `runc run` work unchanged where
+ * moat supports what they ask; what it does not support (a detached
+ * container, a terminal) is refused with exit status 125, never ignored.
+ *
+ * The container's umask (process.user.umask) is set on this process before
+ * the sandbox starts: the sentry, the gofer and the guest inherit it.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
+#include "sentry/oci.h"
 #include "tools/moat/moat.h"
+
+static const char usage[] =
+"usage: moat run [OPTIONS] ID\n"
+"\n"
+"Run the OCI bundle in DIR (default: the current directory) as the sandbox\n"
+"named ID, in the foreground, and exit with its status.  DIR holds config.json\n"
+"(runtime-spec 1.0 to 1.2) and the root file system it names.  Writes land in\n"
+"the root file system, as with runc, unless root.readonly is true.\n"
+"\n"
+"ID is 1 to 64 characters of A-Z a-z 0-9 _ . - and starts with a letter or\n"
+"digit.  The guest gets no capabilities, no_new_privs, moat's syscall filter\n"
+"and its own namespaces whatever config.json says; a field moat cannot apply\n"
+"safely is an error that names it (docs/config.md lists every field).\n"
+"\n"
+"options:\n"
+"  -b, --bundle DIR        the bundle directory (default: .)\n"
+"  --log-level LEVEL       error, warn (default), info or debug; info also\n"
+"                          lists the config.json fields moat ignores\n"
+"  --audit FILE            append one JSON line per denied or refused syscall\n"
+"                          (and per DNS name, connection and HTTP request)\n"
+"  -d, --detach            not supported yet: moat run stays in the foreground\n"
+"  -h, --help              show this help\n"
+"  --network=sandbox       (default) a network whose only exit is moat's own\n"
+"                          TCP/IP stack: nothing is reachable but what --allow\n"
+"                          and --policy open; HTTP(S) judged per request\n"
+"  --network=none          no network but loopback\n";
+static const char usage_tail[] =
+"\n"
+"Not supported yet: process.terminal=true, --detach, --pid-file,\n"
+"--console-socket.  Exit status: the guest's (128+N if killed by signal N);\n"
+"125 moat or config.json failed, 126 cannot execute, 127 not found.\n";
+
+enum { OPT_LOG = 256, OPT_AUDIT };
+
+static const struct option options[] = {
+	{ "bundle", required_argument, NULL, 'b' },
+	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "detach", no_argument, NULL, 'd' },
+	NET_LONG_OPTIONS,
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "moat run: not implemented yet\n");
-	return MOAT_EXIT_FAILURE;
+	const char *bundle = ".";
+	struct moat_spec spec;
+	struct oci_extra x;
+	struct merr e = { 0 };
+	struct net_opts net = { .verb = "run", .spec = &spec };
+	int opt, audit_fd = -1, status;
+
+	spec_init(&spec);
+	spec.net.sandbox = true;	/* the default here; --network=none turns it off */
+	opterr = 0;	/* one line per error, ours */
+	while ((opt = getopt_long(argc, argv, "+:b:dh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			bundle = optarg;
+			break;
+		case OPT_LOG:
+			opt_log_level(optarg);
+			break;
+		case OPT_AUDIT:
+			if (audit_fd >= 0)
+				close(audit_fd);
+			audit_fd = opt_audit(optarg);
+			break;
+		case 'd':
+			usage_error("run", "--detach is not supported yet: moat run runs the "
+				    "container in the foreground; drop --detach");
+		case 'h':
+			print_usage(usage, usage_tail);
+			spec_free(&spec);
+			return 0;
+		default:
+			if (!net_option(&net, opt, optarg))
+				usage_bad_option("run", opt, argv);
+		}
+	}
+	if (optind >= argc)
+		usage_error("run", "no container ID given");
+	if (optind + 1 < argc)
+		usage_error("run", "one container ID expected, got '%s' after '%s'",
+			    argv[optind + 1], argv[optind]);
+	if (!oci_valid_id(argv[optind]))
+		usage_error("run", "'%s' is not a valid container ID: use 1 to 64 of A-Z a-z 0-9 "
+			    "_ . - starting with a letter or digit", argv[optind]);
+
+	if (oci_load_extra(bundle, &spec, &x, &e) < 0) {
+		spec_free(&spec);
+		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+	}
+	net_options_done(&net);
+	spec.id = strdup(argv[optind]);
+	if (!spec.id)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	spec.audit_fd = audit_fd;
+	if (x.has_umask)
+		umask(x.umask);
+	status = run_spec(&spec);
+	if (spec.audit_fd >= 0)
+		close(spec.audit_fd);
+	spec_free(&spec);
+	return status;
 }

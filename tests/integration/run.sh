@@ -1,0 +1,350 @@
+#!/bin/bash
+# `moat run` on OCI bundles: a busybox root file system and a generated
+# config.json; what the config asks for is checked from inside the guest, and
+# bad input must give the exact exit status and a one-line message.
+. tests/lib.sh
+
+B=$T_TMP/bundle
+R=$B/rootfs
+ID=rt$$
+
+# The root file system: static busybox and its applets, nothing from the host.
+mkdir -p "$R"/{bin,dev,proc,sys,tmp,etc,data,mnt}
+check "busybox-static is installed (make deps-test)" test -x /bin/busybox
+cp /bin/busybox "$R/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$R/bin/$applet"
+done
+echo s3cret >"$R/etc/secret"
+printf '#!/bin/sh\necho never\n' >"$R/bin/notexec"
+chmod 0644 "$R/bin/notexec"
+
+# config PATCH: write $B/config.json, a base config with the JSON object PATCH
+# merged into it (objects merge key by key, anything else replaces; null
+# removes a key).  The guest runs /t.sh, which guest() writes.
+config() {
+	python3 - "$B/config.json" "${1:-{\}}" <<'PY'
+import json, sys
+base = {
+    "ociVersion": "1.2.0",
+    "process": {
+        "terminal": False,
+        "user": {"uid": 0, "gid": 0},
+        "args": ["sh", "/t.sh"],
+        "env": ["PATH=/bin"],
+        "cwd": "/",
+        "noNewPrivileges": True,
+    },
+    "root": {"path": "rootfs", "readonly": True},
+    "hostname": "moat-test",
+    "mounts": [
+        {"destination": "/proc", "type": "proc", "source": "proc"},
+        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+        {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+         "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+        {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+         "options": ["nosuid", "nodev", "mode=1777"]},
+    ],
+    "linux": {"namespaces": [{"type": t} for t in
+                             ("pid", "network", "ipc", "uts", "mount", "cgroup")]},
+}
+def merge(a, b):
+    for k, v in b.items():
+        if v is None:
+            a.pop(k, None)
+        elif isinstance(v, dict) and isinstance(a.get(k), dict):
+            merge(a[k], v)
+        else:
+            a[k] = v
+merge(base, json.loads(sys.argv[2]))
+with open(sys.argv[1], "w") as f:
+    json.dump(base, f, indent=1)
+PY
+}
+
+guest() {
+	printf '%s\n' "$1" >"$R/t.sh"
+}
+
+# Every sandbox here ends within seconds; a hang fails the test with 124.
+moat() {
+	timeout -k 5 60 "$MOAT" "$@"
+}
+
+# mrun [ARGS...]: `moat run -b $B ARGS`; sets $out, $err, $rc
+mrun() {
+	moat run -b "$B" "$@" >"$T_TMP/stdout" 2>"$T_TMP/stderr"
+	rc=$?
+	out=$(cat "$T_TMP/stdout")
+	err=$(cat "$T_TMP/stderr")
+}
+
+# fails_with NAME STATUS PATTERN: the last mrun exited STATUS with one stderr
+# line matching PATTERN
+fails_with() {
+	is "$1: exit status" "$2" "$rc"
+	like "$1: message" "$3" "$err"
+	is "$1: one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+}
+
+# --- running ----------------------------------------------------------------
+
+config
+guest 'echo hello from the bundle'
+mrun "$ID"
+is "runs the bundle's process" "hello from the bundle" "$out"
+is "exit status 0" 0 "$rc"
+
+guest 'exit 42'
+mrun "$ID"
+is "the guest's exit status passes through" 42 "$rc"
+
+guest 'kill -TERM $$'
+mrun "$ID"
+is "killed by SIGTERM: 128+15" 143 "$rc"
+
+guest 'kill -KILL $$'
+mrun "$ID"
+is "killed by SIGKILL: 128+9" 137 "$rc"
+
+guest 'echo hello from the bundle'
+(cd "$B" && moat run "$ID" >"$T_TMP/stdout" 2>&1)
+rc=$?
+is "the bundle defaults to the current directory" "0 hello from the bundle" \
+	"$rc $(cat "$T_TMP/stdout")"
+
+# SIGTERM to moat reaches the guest, whose handler decides the status.
+guest 'trap "echo got TERM; exit 7" TERM; echo ready; sleep 30 & wait'
+timeout -k 5 60 "$MOAT" run -b "$B" "$ID" >"$T_TMP/stdout" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$T_TMP/stdout" && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid
+rc=$?
+is "SIGTERM to moat reaches the guest" "7 ready got TERM" "$rc $(tr '\n' ' ' <"$T_TMP/stdout" | sed 's/ $//')"
+
+# --- what the config asks for ------------------------------------------------
+
+config '{"process": {"env": ["PATH=/bin", "GREETING=hi there"], "cwd": "/data",
+	 "user": {"uid": 1234, "gid": 5678}}, "hostname": "boxy"}'
+guest 'echo "$GREETING|$(pwd)|$(hostname)|$(id -u)|$(id -g)|$HOME"'
+mrun "$ID"
+is "env, cwd, hostname and user applied" "hi there|/data|boxy|1234|5678|" "$out"
+
+config '{"process": {"user": {"uid": 0, "gid": 0, "umask": 63}}}'
+guest 'umask'
+mrun "$ID"
+is "process.user.umask applied" "0077" "$out"
+
+config '{"process": {"capabilities": {"bounding": ["CAP_SYS_ADMIN"],
+	 "effective": ["CAP_SYS_ADMIN"], "permitted": ["CAP_SYS_ADMIN"]}}}'
+guest 'grep -E "^Cap(Eff|Prm|Bnd)" /proc/self/status | tr -s "\t" " " | tr "\n" " "'
+mrun "$ID"
+is "capabilities asked for are dropped" \
+	"CapPrm: 0000000000000000 CapEff: 0000000000000000 CapBnd: 0000000000000000 " "$out"
+
+mrun --log-level info "$ID"
+like "--log-level info names the ignored fields" \
+	"config.json: process.capabilities is ignored: the guest runs with no capabilities" "$err"
+
+config
+guest 'mount -t tmpfs none /mnt 2>/dev/null; echo "mount: $?"'
+rm -f "$T_TMP/audit"
+mrun --audit "$T_TMP/audit" "$ID"
+is "a denied mount fails in the guest" "mount: 1" "$out"
+like "--audit records it under the container ID" \
+	"\"sandbox\":\"$ID\",.*\"syscall\":\"mount\",.*\"decision\":\"denied\"" \
+	"$(cat "$T_TMP/audit" 2>&1)"
+
+config '{"process": {"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 200, "hard": 300},
+	 {"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]}}'
+guest 'echo "$(ulimit -n) $(ulimit -Hn) $(ulimit -c)"'
+mrun "$ID"
+is "rlimits applied (RLIMIT_NOFILE, RLIMIT_CORE)" "200 300 0" "$out"
+
+# A read-only root: writes fail, the tmpfs at /tmp takes them, the bundle
+# stays untouched.
+config '{"root": {"readonly": true}}'
+guest 'echo x > /file 2>/dev/null && echo wrote / || echo refused /
+echo y > /tmp/f && cat /tmp/f'
+mrun "$ID"
+is "read-only root: writes refused, /tmp tmpfs writable" "refused /
+y" "$out"
+check_fails "read-only root: nothing written to the bundle" test -e "$R/file"
+
+# A writable root is used directly: writes land in the bundle, as with runc.
+config '{"root": {"readonly": false}}'
+guest 'echo persisted > /data/out'
+mrun "$ID"
+is "writable root: the write lands in the bundle" "0 persisted" "$rc $(cat "$R/data/out" 2>&1)"
+rm -f "$R/data/out"
+
+mkdir -p "$T_TMP/share" "$B/rel"
+echo "from host" >"$T_TMP/share/in.txt"
+echo "relative" >"$B/rel/r.txt"
+config '{"mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/mnt/ro", "type": "bind", "source": "'"$T_TMP"'/share", "options": ["rbind", "ro"]},
+	{"destination": "/mnt/rw", "type": "bind", "source": "'"$T_TMP"'/share", "options": ["bind", "rw"]},
+	{"destination": "/mnt/rel", "type": "none", "source": "rel", "options": ["rbind", "ro", "nosuid", "rprivate"]}]}'
+guest 'cat /mnt/ro/in.txt
+echo x > /mnt/ro/new.ro 2>/dev/null && echo wrote ro || echo refused ro
+echo out > /mnt/rw/new && echo wrote rw
+cat /mnt/rel/r.txt'
+mrun "$ID"
+is "bind mounts: read-only, writable, relative to the bundle" "from host
+refused ro
+wrote rw
+relative" "$out"
+is "a write through the writable bind reaches the host" "out" "$(cat "$T_TMP/share/new" 2>&1)"
+check_fails "a write through the read-only bind does not" test -e "$T_TMP/share/new.ro"
+
+config '{"root": {"readonly": false}, "mounts": [
+	{"destination": "/proc", "type": "proc"}, {"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/sys", "type": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]}],
+	"linux": {"maskedPaths": ["/etc/secret", "/proc/kcore", "/sys/firmware"],
+	          "readonlyPaths": ["/data"]}}'
+guest 'echo "<$(cat /etc/secret 2>/dev/null)>"
+cat /proc/kcore | wc -c
+ls /sys/firmware | wc -l
+echo x > /data/f 2>/dev/null && echo wrote /data || echo refused /data'
+mrun "$ID"
+is "maskedPaths (file, /proc, /sys) and readonlyPaths" "<>
+0
+0
+refused /data" "$out"
+is "the masked file is intact in the bundle" "s3cret" "$(cat "$R/etc/secret")"
+like "the masked sysfs directory is not empty on the host" "[a-z]" "$(ls /sys/firmware)"
+
+# The memory limit: the cgroup exists while the guest runs, and a guest that
+# goes over it is killed.
+config '{"linux": {"resources": {"memory": {"limit": 33554432}, "pids": {"limit": 32}}}}'
+guest 'echo ready; sleep 3'
+timeout -k 5 60 "$MOAT" run -b "$B" "$ID-mem" >"$T_TMP/stdout" 2>&1 &
+pid=$!
+mem="" pids=""
+for _ in $(seq 50); do
+	for f in /sys/fs/cgroup/memory/moat-$ID-mem/memory.limit_in_bytes \
+		 /sys/fs/cgroup/moat-$ID-mem/memory.max; do
+		[ -r "$f" ] && mem=$(cat "$f")
+	done
+	for f in /sys/fs/cgroup/pids/moat-$ID-mem/pids.max /sys/fs/cgroup/moat-$ID-mem/pids.max; do
+		[ -r "$f" ] && pids=$(cat "$f")
+	done
+	[ -n "$mem" ] && [ -n "$pids" ] && break
+	sleep 0.1
+done
+wait $pid
+is "memory limit set on the sandbox's cgroup" 33554432 "$mem"
+is "pids limit set on the sandbox's cgroup" 32 "$pids"
+is "the sandbox's cgroups are removed at exit" "" \
+	"$(ls -d /sys/fs/cgroup/*/moat-$ID-mem /sys/fs/cgroup/moat-$ID-mem 2>/dev/null)"
+
+# sort holds all 4 million lines in memory: far more than 32 MiB.
+yes aaaaaaa | head -n 4000000 >"$R/big"
+config '{"process": {"args": ["sort", "/big"]},
+	 "linux": {"resources": {"memory": {"limit": 33554432}}}}'
+mrun "$ID"
+rm -f "$R/big"
+fails_with "a guest over the memory limit" 137 "^moat: the guest was killed: it reached the --memory limit"
+is "a guest over the memory limit: no output" "" "$out"
+
+# --- the network ----------------------------------------------------------------
+# The default is the sandbox network, with nothing allowed; --network=none
+# leaves loopback alone.  A TCP echo server on the host's loopback is reached
+# through the gateway only when a rule names it.
+python3 -c '
+import socket, sys
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", 0)); t.listen(8)
+open(sys.argv[1], "w").write("%d\n" % t.getsockname()[1])
+while True:
+    c, _ = t.accept(); c.sendall(c.recv(100)[::-1]); c.close()' "$T_TMP/echo.port" &
+echo_pid=$!
+for _ in $(seq 100); do [ -s "$T_TMP/echo.port" ] && break; sleep 0.05; done
+EP=$(cat "$T_TMP/echo.port")
+config '{}'
+guest 'ip -4 -o addr show eth0 | awk "{print \$4}"; cat /etc/resolv.conf
+printf olleh | nc -w 3 10.88.0.1 '"$EP"' && echo || echo refused'
+mrun "$ID"
+is "the sandbox network by default: eth0, resolv.conf, nothing allowed" "10.88.0.2/24
+nameserver 10.88.0.1
+refused" "$out"
+mrun --allow "127.0.0.1:$EP" "$ID"
+is "--allow opens the host's loopback port through the gateway" "10.88.0.2/24
+nameserver 10.88.0.1
+hello" "$out"
+guest 'ip -o link | wc -l'
+mrun --network=none "$ID"
+is "--network=none: loopback only" "1" "$out"
+mrun --network=none --allow example.com "$ID"
+fails_with "--allow without the sandbox network" 125 "need --network=sandbox"
+kill "$echo_pid" 2>/dev/null; wait "$echo_pid" 2>/dev/null
+config '{"root": {"readonly": false}}'
+guest 'true'
+mrun "$ID"
+check "a writable root gets the network files as mount points, as runc makes them" \
+	test -f "$R/etc/resolv.conf"
+rm -rf "$R/etc/resolv.conf" "$R/etc/hosts" "$R/etc/ssl"
+
+# --- bad input ----------------------------------------------------------------
+
+mkdir -p "$T_TMP/empty"
+moat run -b "$T_TMP/empty" "$ID" >"$T_TMP/stdout" 2>"$T_TMP/stderr"
+rc=$? err=$(cat "$T_TMP/stderr")
+fails_with "missing config.json" 125 "^moat: .*/empty/config.json: no such file"
+
+config
+head -c 100 "$B/config.json" >"$T_TMP/trunc" && cp "$T_TMP/trunc" "$B/config.json"
+mrun "$ID"
+fails_with "truncated config.json" 125 "config.json: truncated JSON: the file ends at line [0-9]+"
+
+printf '{"ociVersion": "1.2.0",, }' >"$B/config.json"
+mrun "$ID"
+fails_with "malformed config.json" 125 "config.json: malformed JSON at line 1, column"
+
+config '{"root": {"path": "no-such-rootfs"}}'
+mrun "$ID"
+fails_with "missing rootfs" 125 'root.path "no-such-rootfs": .*No such file or directory'
+
+config '{"mounts": [{"destination": "/proc", "type": "proc"}, {"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/dev", "type": "tmpfs"}, {"destination": "/x", "type": "nfs", "source": "h:/x"}]}'
+mrun "$ID"
+fails_with "unknown mount type" 125 'mounts\[3\]\.type "nfs": not supported'
+
+config '{"process": {"terminal": true}}'
+mrun "$ID"
+fails_with "terminal=true" 125 "process.terminal: true is not supported yet"
+
+config '{"linux": {"seccomp": {"defaultAction": "SCMP_ACT_ERRNO"}}}'
+mrun "$ID"
+fails_with "a seccomp profile" 125 "linux.seccomp: moat cannot load a seccomp profile"
+
+config
+mrun --frobnicate "$ID"
+fails_with "unknown flag" 125 "^moat run: unknown option '--frobnicate'"
+
+mrun --detach "$ID"
+fails_with "--detach" 125 "^moat run: --detach is not supported yet"
+
+mrun "bad/id"
+fails_with "invalid container ID" 125 "^moat run: 'bad/id' is not a valid container ID"
+
+mrun
+fails_with "no container ID" 125 "^moat run: no container ID given"
+
+config '{"process": {"args": ["no-such-command"]}}'
+mrun "$ID"
+fails_with "command not found" 127 "no-such-command: command not found"
+
+config '{"process": {"args": ["/bin/notexec"]}}'
+mrun "$ID"
+fails_with "not executable" 126 "/bin/notexec: cannot execute"
+
+moat run --help >"$T_TMP/stdout" 2>&1
+rc=$?
+is "--help exits 0" 0 "$rc"
+like "--help describes --bundle" "-b, --bundle DIR" "$(cat "$T_TMP/stdout")"
+
+finish

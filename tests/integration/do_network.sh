@@ -147,6 +147,53 @@ PY
 kill "$guest" 2>/dev/null; wait "$guest" 2>/dev/null
 is "the memory of a guest that made requests holds no secret" "scanned clean" "$out"
 
+# --- plain HTTP to an allowed port: a direct connection, not through outbound ----
+out=$("$MOAT" do --network=sandbox --allow "127.0.0.1:$PP" -- \
+	curl -s -w ' %{http_code}' "http://10.88.0.1:$PP/echo?plain=1" 2>&1)
+like "curl, plain HTTP GET to an allowed host port: 200" " 200$" "$out"
+check "the server saw it come straight from netstack, with no header added" python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "plain=1" in r.get("path", ""):
+        sys.exit(1 if r["tls"] or any(h[0].lower() == "authorization" for h in r["headers"]) else 0)
+sys.exit(1)' "$D/up.log"
+
+# --- bulk TCP: 1 GiB each way, half-close, 1000 connections at once --------------
+python3 tests/integration/bulk_server.py "$D/bulk.port" "$D/bulk.sum" &
+PIDS+=($!)
+wait_file "$D/bulk.port" || { echo "Bail out! the bulk server did not start"; exit 1; }
+BP=$(cat "$D/bulk.port")
+MB=${MOAT_BULK_MB:-1024}
+out=$("$MOAT" do --network=sandbox --allow "127.0.0.1:$BP" -- /usr/bin/python3 -c "
+import hashlib, os, socket
+n, block = $MB << 20, os.urandom(1 << 20)
+s = socket.create_connection(('10.88.0.1', $BP)); s.sendall(b'SINK %d\n' % n)
+h, left = hashlib.sha256(), n
+while left:
+    d = block[:min(left, len(block))]; s.sendall(d); h.update(d); left -= len(d)
+print('up', s.makefile().readline().strip() == h.hexdigest())
+s = socket.create_connection(('10.88.0.1', $BP)); s.sendall(b'SOURCE %d\n' % n)
+h, got = hashlib.sha256(), 0
+while True:
+    d = s.recv(1 << 20)
+    if not d: break
+    h.update(d); got += len(d)
+print('down', got == n, h.hexdigest())" 2>&1)
+is "$MB MiB guest to host: the host's checksum matches" "up True" "$(sed -n 1p <<<"$out")"
+is "$MB MiB host to guest: all bytes, the same checksum" "down True $(cat "$D/bulk.sum" 2>&1)" \
+	"$(sed -n 2p <<<"$out")"
+out=$("$MOAT" do --network=sandbox --allow "127.0.0.1:$BP" -- /usr/bin/python3 -c "
+import socket
+s = socket.create_connection(('10.88.0.1', $BP)); s.sendall(b'HALF\n' + b'x' * 100000)
+s.shutdown(socket.SHUT_WR); print('half-closed, then read', s.makefile().readline().strip())
+socks = [socket.create_connection(('10.88.0.1', $BP), timeout=20) for _ in range(1000)]
+for i, c in enumerate(socks): c.sendall(b'ECHO\nline %d\n' % i)
+ok = sum(c.makefile().readline() == 'line %d\n' % i for i, c in enumerate(socks))
+print(ok, 'of 1000 concurrent connections answered')" 2>&1)
+is "half-close and 1000 concurrent connections" "half-closed, then read 100000
+1000 of 1000 concurrent connections answered" "$out"
+
 # --- plain TCP and UDP, allowed and denied ------------------------------------------
 out=$(run -- /usr/bin/python3 -c "
 import socket

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ int main(void)
 	report("read /etc/os-release (host root, read-only)", read_file("/etc/os-release"));
 	report("read /etc/shadow", read_file("/etc/shadow"));
 	report("list /root", opendir("/root") != NULL);
-	report("append to /etc/hosts", append("/etc/hosts", "6.6.6.6 bank.example\n"));
+	report("add a root user to /etc/passwd", append("/etc/passwd", "evil:x:0:0::/:/bin/sh\n"));
 	report("delete /usr/bin/ls", unlink("/usr/bin/ls") == 0);
 	report("chmod /usr/bin/passwd to world-writable", chmod("/usr/bin/passwd", 0777) == 0);
 	report("write a result to /out (a volume)", append("/out/result.txt", "result: 42\n"));
@@ -84,6 +85,18 @@ int main(void)
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	report("connect to 93.184.215.14:80 (the internet)",
 	       s >= 0 && connect(s, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	addr.sin_addr.s_addr = htonl(0xa9fea9fe);	/* 169.254.169.254 */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	report("connect to the cloud metadata service",
+	       s >= 0 && connect(s, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	{
+		struct addrinfo *ai = NULL;
+		int r = getaddrinfo("example.com", "443", NULL, &ai);
+
+		printf("  %-46s %s\n", "resolve example.com", r == 0 ? "DONE" : gai_strerror(r));
+		if (ai)
+			freeaddrinfo(ai);
+	}
 	report("leave a process running after exit", fork() == 0 ? (pause(), 1) : 1);
 	return 0;
 }

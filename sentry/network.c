@@ -48,6 +48,7 @@
 #include "netstack/netstack.h"
 #include "netstack/outbound/handoff.h"
 #include "netstack/outbound/outbound.h"
+#include "netstack/outbound/secret.h"
 #include "sys.h"
 #include "util.h"
 
@@ -223,6 +224,7 @@ static _Noreturn void outbound_child(const struct moat_spec *spec, struct networ
 	size_t nkeep;
 
 	log_set_component("outbound");
+	prctl(PR_SET_NAME, "moat-outbound");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -414,6 +416,8 @@ int network_env(struct moat_spec *spec)
 
 int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e)
 {
+	int r;
+
 	memset(n, 0, sizeof(*n));
 	n->flow_fd = n->netstack_ctl = -1;
 	n->policy = policy_new();
@@ -426,7 +430,18 @@ int network_prepare(const struct moat_spec *spec, struct network *n, struct merr
 			merr_prefix(e, "--allow %s: ", spec->net.allow[i]);
 			return -e->errnum;
 		}
-	return start_outbound(spec, n, e);
+	r = start_outbound(spec, n, e);
+	if (r < 0)
+		return r;
+	/* Only outbound keeps the secrets: the sentry's copy of their variables
+	 * goes before anything else is forked. */
+	for (size_t i = 0; i < spec->net.nsecrets; i++) {
+		const char *src = strchr(spec->net.secrets[i], '=');
+
+		if (src && !strncmp(src + 1, "env:", 4))
+			ob_env_wipe(src + 5);
+	}
+	return 0;
 }
 
 static _Noreturn void netstack_child(const struct moat_spec *spec, struct network *n, int tapfd,
@@ -442,6 +457,7 @@ static _Noreturn void netstack_child(const struct moat_spec *spec, struct networ
 	int r;
 
 	log_set_component("netstack");
+	prctl(PR_SET_NAME, "moat-netstack");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
 	netstack_config_init(&cfg);

@@ -75,27 +75,30 @@ static int read_secret_file(const char *path, char **out, size_t *outlen)
 	return 0;
 }
 
-/* Take VAR's value and wipe it from the environment block. */
-static int take_env(const char *var, char **out, size_t *outlen)
+void ob_env_wipe(const char *var)
 {
 	size_t vl = strlen(var);
 
-	for (char **ep = environ; ep && *ep; ep++) {
-		char *val;
+	for (char **ep = environ; ep && *ep; ep++)
+		if (!strncmp(*ep, var, vl) && (*ep)[vl] == '=')
+			explicit_bzero(*ep + vl + 1, strlen(*ep + vl + 1));
+	unsetenv(var);
+}
 
-		if (strncmp(*ep, var, vl) || (*ep)[vl] != '=')
-			continue;
-		val = *ep + vl + 1;
-		*outlen = strlen(val);
-		*out = malloc(*outlen + 1);
-		if (!*out)
-			return -ENOMEM;
-		memcpy(*out, val, *outlen + 1);
-		explicit_bzero(val, *outlen);
-		unsetenv(var);
-		return 0;
-	}
-	return -ENOENT;
+/* Take VAR's value and wipe it from the environment block. */
+static int take_env(const char *var, char **out, size_t *outlen)
+{
+	const char *val = getenv(var);
+
+	if (!val)
+		return -ENOENT;
+	*outlen = strlen(val);
+	*out = malloc(*outlen + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, val, *outlen + 1);
+	ob_env_wipe(var);
+	return 0;
 }
 
 int ob_secrets_add(struct ob_secrets *s, const char *spec, struct merr *e)

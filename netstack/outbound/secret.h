@@ -49,6 +49,13 @@ struct ob_secrets {
  */
 int ob_secrets_add(struct ob_secrets *s, const char *spec, struct merr *e);
 
+/**
+ * ob_env_wipe() - overwrite the value of environment variable @var where it
+ * lies (so /proc/PID/environ and the process's memory no longer hold it) and
+ * unset it; for a process that forked outbound and must not keep the secret
+ */
+void ob_env_wipe(const char *var);
+
 /** ob_secrets_find() - the secret called @name, or NULL */
 const struct ob_secret *ob_secrets_find(const struct ob_secrets *s, const char *name);
 

@@ -1,0 +1,81 @@
+#!/bin/bash
+# tests/escape/network.sh - invariant 3 (the guest never holds a secret;
+# secrets live in outbound's memory alone) and the helpers' confinement,
+# attacked from the host: every process of a sandbox with --network=sandbox
+# and a --secret from the environment has its memory searched for the value;
+# outbound, which must hold it, is the search's own check.  Then a process
+# with netstack's powers (uid 0, no capability) tries to read outbound's memory.
+. tests/lib.sh
+
+SECRET="made-up-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+cat >"$T_TMP/policy.json" <<'JSON'
+{"version": 1, "rules": [{"name": "api", "host": "api.test", "action": "allow",
+  "inject": {"Authorization": "Bearer ${API_TOKEN}"}}]}
+JSON
+TOK="$SECRET" "$MOAT" do --network=sandbox --policy "$T_TMP/policy.json" \
+	--secret API_TOKEN=env:TOK -- sleep 30 &
+moat_pid=$!
+trap 'kill $moat_pid 2>/dev/null; wait $moat_pid 2>/dev/null; rm -rf "$T_TMP"' EXIT
+for _ in $(seq 100); do pgrep -P "$moat_pid" -x moat-netstack >/dev/null && pgrep -f -x "sleep 30" >/dev/null && break; sleep 0.05; done
+outbound=$(pgrep -P "$moat_pid" -x moat-outbound)
+netstack=$(pgrep -P "$moat_pid" -x moat-netstack)
+check "outbound and netstack run" test -n "$outbound" -a -n "$netstack"
+
+# What each helper holds: no capability, a seccomp filter, no new privileges.
+for p in "$outbound" "$netstack"; do
+	name=$(cat "/proc/$p/comm")
+	is "$name: no capability" "0000000000000000" "$(awk '/^CapEff:/ {print $2}' "/proc/$p/status")"
+	is "$name: under seccomp" "2" "$(awk '/^Seccomp:/ {print $2}' "/proc/$p/status")"
+	is "$name: no new privileges" "1" "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$p/status")"
+done
+
+# Search the memory and environment of every process of the sandbox.
+scan() {	# scan PID: "found", "clean" or "unreadable"
+	python3 - "$1" "$SECRET" <<'PY'
+import re, sys
+pid, secret = sys.argv[1], sys.argv[2].encode()
+try:
+    if secret in open("/proc/%s/environ" % pid, "rb").read():
+        print("found"); sys.exit()
+    mem = open("/proc/%s/mem" % pid, "rb", 0)
+    maps = open("/proc/%s/maps" % pid).read().splitlines()
+except OSError:
+    print("unreadable"); sys.exit()
+scanned = 0
+for line in maps:
+    m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+    if not m or "[vvar]" in line or "[vsyscall]" in line:
+        continue
+    a, b = int(m.group(1), 16), int(m.group(2), 16)
+    try:
+        mem.seek(a); chunk = mem.read(b - a)
+    except (OSError, OverflowError, ValueError):
+        continue
+    scanned += len(chunk)
+    if secret in chunk:
+        print("found"); sys.exit()
+print("clean" if scanned else "unreadable")
+PY
+}
+is "outbound holds the secret (the search works)" "found" "$(scan "$outbound")"
+is "the sentry does not" "clean" "$(scan "$moat_pid")"
+is "netstack does not" "clean" "$(scan "$netstack")"
+for p in $(pgrep -P "$moat_pid" -x moat) $(pgrep -f -x "sleep 30"); do
+	is "$(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-40) does not" "clean" "$(scan "$p")"
+done
+
+# netstack's powers: uid 0, no capability.  outbound is not dumpable, so
+# such a process cannot open its memory (nor ptrace it).
+out=$(setpriv --inh-caps=-all --bounding-set=-all -- python3 -c "
+import ctypes, sys
+try:
+    open('/proc/$outbound/mem', 'rb').read(1)
+    print('read')
+except OSError as e:
+    print(e.strerror)
+libc = ctypes.CDLL(None, use_errno=True)
+print('ptrace', 'attached' if libc.ptrace(16, $outbound, 0, 0) == 0 else 'refused')" 2>&1)
+is "a capless process of uid 0 cannot read outbound's memory or ptrace it" "Permission denied
+ptrace refused" "$out"
+
+finish

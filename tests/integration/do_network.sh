@@ -256,6 +256,9 @@ check_fails "the audit log holds no secret" grep -q "$SECRET" "$D/audit.jsonl"
 is "--allow without --network=sandbox: 125" "125" "$?"
 "$MOAT" do --network=sandbox --secret API_TOKEN=env:NOT_SET_ANYWHERE -- true >"$D/err" 2>&1
 is "a secret from an unset variable: 125" "125" "$?"
+TOK=x "$MOAT" do --network=sandbox --secret API_TOKEN=env:TOK -e TOK -- true >"$D/err" 2>&1
+is "a secret's variable also passed with -e: 125" "125" "$?"
+like "...saying the guest would hold it" "environment would hold TOK" "$(cat "$D/err")"
 echo '{"rules": [{"host": "x", "action": "maybe"}]}' >"$D/bad.json"
 "$MOAT" do --network=sandbox --policy "$D/bad.json" -- true >"$D/err" 2>&1
 is "a bad policy file: 125" "125" "$?"

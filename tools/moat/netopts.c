@@ -137,6 +137,19 @@ void net_options_done(struct net_opts *o)
 	if (o->nflags && !o->spec->net.sandbox)
 		usage_error(o->verb, "--allow, --policy, --secret, -p, --add-host and --upstream-ca "
 			    "need --network=sandbox");
+	/* -e VAR would hand the guest the very value --secret keeps from it. */
+	for (size_t i = 0; i < o->spec->net.nsecrets; i++) {
+		const char *src = strchr(o->spec->net.secrets[i], '=') + 1;
+		size_t vl = strlen(src + 4);
+
+		if (strncmp(src, "env:", 4))
+			continue;
+		for (char **e = o->spec->env; e && *e; e++)
+			if (!strncmp(*e, src + 4, vl) && (*e)[vl] == '=')
+				usage_error(o->verb, "--secret %s: the guest's environment would hold "
+					    "%s too (given with -e): drop one", o->spec->net.secrets[i],
+					    src + 4);
+	}
 	if (o->spec->net.sandbox)
 		must(network_env(o->spec));
 }

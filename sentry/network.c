@@ -43,10 +43,11 @@
 
 #include "confine.h"
 #include "fdio.h"
-#include "netstack/outbound/inject.h"
 #include "log.h"
 #include "netstack/netstack.h"
 #include "netstack/outbound/handoff.h"
+#include "netstack/outbound/inject.h"
+#include "netstack/outbound/jwt.h"
 #include "netstack/outbound/outbound.h"
 #include "netstack/outbound/secret.h"
 #include "sys.h"
@@ -231,8 +232,11 @@ static _Noreturn void outbound_child(const struct moat_spec *spec, struct networ
 	for (size_t i = 0; i < spec->net.nsecrets; i++)
 		if (ob_secrets_add(&secrets, spec->net.secrets[i], &e) < 0)
 			goto fail;
-	if (ob_signer_generate(&signer, &e) < 0 || ob_inject_check(n->policy, &secrets, true, &e) < 0 ||
-	    ob_ca_new(spec->id, &ca, &e) < 0)
+	if ((spec->net.identity_key ? ob_signer_load(&signer, spec->net.identity_key, &e)
+				    : ob_signer_generate(&signer, &e)) < 0 ||
+	    (spec->net.identity_pub &&
+	     ob_signer_write_public(signer, spec->net.identity_pub, &e) < 0) ||
+	    ob_inject_check(n->policy, &secrets, true, &e) < 0 || ob_ca_new(spec->id, &ca, &e) < 0)
 		goto fail;
 	upstream = ob_tls_client_ctx(true, (const char *const *)spec->net.upstream_ca,
 				     spec->net.nupstream_ca, &e);

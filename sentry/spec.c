@@ -74,6 +74,8 @@ void spec_free(struct moat_spec *s)
 	strv_free(s->net.publish);
 	strv_free(s->net.add_hosts);
 	strv_free(s->net.upstream_ca);
+	free(s->net.identity_key);
+	free(s->net.identity_pub);
 	free((char *)s->tree.rootfs);
 	free((char *)s->tree.upper_dir);
 	memset(s, 0, sizeof(*s));

@@ -32,6 +32,8 @@ struct moat_net {
 	size_t nadd_hosts;
 	char **upstream_ca;		/* --upstream-ca FILE: also trusted for upstreams */
 	size_t nupstream_ca;
+	char *identity_key;		/* --identity-key FILE: signs identity tokens */
+	char *identity_pub;		/* --identity-pub FILE: their public key, written */
 };
 
 struct moat_spec {

@@ -2,9 +2,11 @@
 /*
  * served - time served system calls from inside a sandbox (or natively).
  *
- * usage: served stat|open|native-call N [PATH]
+ * usage: served stat|open|read|getppid N [PATH]
  *   stat         stat(PATH)                      (served in moat)
  *   open         open(PATH, O_RDONLY) + close    (served in moat)
+ *   read         pread(fd, 1 byte) of PATH       (native in moat)
+ *   getppid      getppid()                       (native in moat)
  * Prints the mean nanoseconds per call.
  */
 #define _GNU_SOURCE
@@ -32,7 +34,8 @@ int main(int argc, char **argv)
 	const char *path = argc > 3 ? argv[3] : "/etc/hostname";
 	struct stat st;
 	double t0, t1;
-	int fd;
+	char byte;
+	int fd = open(path, O_RDONLY);
 
 	for (int warm = 0; warm < 2; warm++) {
 		long m = warm ? n : 1000;
@@ -43,10 +46,14 @@ int main(int argc, char **argv)
 				if (stat(path, &st) < 0)
 					return 1;
 			} else if (!strcmp(what, "open")) {
-				fd = open(path, O_RDONLY);
-				if (fd < 0)
+				int f = open(path, O_RDONLY);
+
+				if (f < 0)
 					return 1;
-				close(fd);
+				close(f);
+			} else if (!strcmp(what, "read")) {
+				if (pread(fd, &byte, 1, 0) != 1)
+					return 1;
 			} else {
 				syscall(SYS_getppid);	/* a native call, for reference */
 			}

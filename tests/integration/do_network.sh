@@ -37,7 +37,9 @@ cat >"$D/policy.json" <<JSON
     {"name": "no-admin", "host": "api.test", "path": "/admin", "action": "deny",
      "reason": "the admin API is off limits"},
     {"name": "api", "host": ["api.test", "127.0.0.1"], "port": $HP, "action": "allow",
-     "inject": {"Authorization": "Bearer \${API_TOKEN}"}},
+     "inject": {"Authorization": "Bearer \${API_TOKEN}",
+                "X-Sandbox-Identity": "\${MOAT_IDENTITY_TOKEN}"},
+     "identity": {"audience": "https://api.test", "ttl": 60}},
     {"name": "echo", "host": "127.0.0.1", "port": [$TP, $UP], "action": "allow"},
     {"name": "rebind", "host": "rebind.test", "action": "allow"}
   ]
@@ -103,6 +105,23 @@ sys.exit(1)' "$D/up.log" "$SECRET"
 out=$(run -- curl -s -w ' %{http_code}' "https://api.test:$HP/admin/users" 2>&1)
 like "a denied path: 403..." " 403$" "$out"
 like "...naming the rule" 'rule "no-admin"' "$out"
+
+# The identity token: signed with --identity-key, verifiable with --identity-pub.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$D/id.key" 2>/dev/null
+run --identity-key "$D/id.key" --identity-pub "$D/id.pub" -- \
+	curl -s -o /dev/null "https://api.test:$HP/echo?identity=1" >/dev/null 2>&1
+tok=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "identity=1" in r.get("path", ""):
+        print([h[1] for h in r["headers"] if h[0].lower() == "x-sandbox-identity"][0])' "$D/up.log")
+claims=$(python3 tests/integration/outbound_client.py jwt "$D/id.pub" "$tok" 2>&1)
+like "identity token: valid for --identity-pub's key" '"signature": "valid"' "$claims"
+like "identity token: names this sandbox, for the rule's audience" \
+	'"aud": "https://api.test".*"sandbox_id": "do-' "$claims"
+check "--identity-pub holds the public key only" grep -q "BEGIN PUBLIC KEY" "$D/id.pub"
+check_fails "...never a private one" grep -q PRIVATE "$D/id.pub"
 # After requests that carried it, search the guest's environment, the files
 # it wrote and those moat presents, and the memory of a live guest process.
 out=$(run -w /tmp -- sh -c "curl -s -o /tmp/body https://api.test:$HP/echo;

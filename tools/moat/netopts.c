@@ -25,7 +25,10 @@ const char net_usage[] =
 "                          expose a server of the guest on 127.0.0.1:HOSTPORT\n"
 "  --add-host NAME:ADDR    answer DNS for NAME with the IPv4 address ADDR\n"
 "                          (127.0.0.1: the host, reached as 10.88.0.1)\n"
-"  --upstream-ca FILE      also trust this CA for HTTPS upstreams\n";
+"  --upstream-ca FILE      also trust this CA for HTTPS upstreams\n"
+"  --identity-key FILE     sign the policy's identity tokens with this PEM key\n"
+"                          (default: a new P-256 key for this sandbox)\n"
+"  --identity-pub FILE     write the identity tokens' public key (PEM) here\n";
 
 void print_usage(const char *head, const char *tail)
 {
@@ -37,6 +40,14 @@ void print_usage(const char *head, const char *tail)
 static void must(int r)
 {
 	if (r < 0)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+}
+
+static void set_path(char **field, const char *arg)
+{
+	free(*field);
+	*field = strdup(arg);
+	if (!*field)
 		die(MOAT_EXIT_FAILURE, "out of memory");
 }
 
@@ -94,10 +105,7 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 	case OPT_POLICY:
 		if (access(arg, R_OK) < 0)
 			die(MOAT_EXIT_FAILURE, "--policy %s: %s", arg, strerror(errno));
-		free(n->policy_file);
-		n->policy_file = strdup(arg);
-		if (!n->policy_file)
-			die(MOAT_EXIT_FAILURE, "out of memory");
+		set_path(&n->policy_file, arg);
 		break;
 	case OPT_SECRET:
 		check_secret(o->verb, arg);
@@ -125,6 +133,14 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 			die(MOAT_EXIT_FAILURE, "--upstream-ca %s: %s", arg, strerror(errno));
 		must(spec_strv_add(&n->upstream_ca, &n->nupstream_ca, arg));
 		break;
+	case OPT_IDENTITY_KEY:
+		if (access(arg, R_OK) < 0)
+			die(MOAT_EXIT_FAILURE, "--identity-key %s: %s", arg, strerror(errno));
+		set_path(&n->identity_key, arg);
+		break;
+	case OPT_IDENTITY_PUB:
+		set_path(&n->identity_pub, arg);
+		break;
 	default:
 		return false;
 	}
@@ -135,8 +151,8 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 void net_options_done(struct net_opts *o)
 {
 	if (o->nflags && !o->spec->net.sandbox)
-		usage_error(o->verb, "--allow, --policy, --secret, -p, --add-host and --upstream-ca "
-			    "need --network=sandbox");
+		usage_error(o->verb, "--allow, --policy, --secret, -p, --add-host, --upstream-ca "
+			    "and --identity-* need --network=sandbox");
 	/* -e VAR would hand the guest the very value --secret keeps from it. */
 	for (size_t i = 0; i < o->spec->net.nsecrets; i++) {
 		const char *src = strchr(o->spec->net.secrets[i], '=') + 1;

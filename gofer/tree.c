@@ -25,10 +25,20 @@
  * For an OCI bundle the root is the bundle's rootfs, used directly (writes land
  * in it, as with runc) or under one overlay.
  *
- * Hidden paths are made absent, not empty: before an overlay is mounted, a
- * whiteout (a 0:0 character device) is placed at the path in its upper layer,
- * which the kernel lets anyone create.  Paths that no overlay covers are masked
- * by an empty read-only mount instead, which the docs say.
+ * Hidden paths are made absent, not empty, where an overlay allows it: the
+ * hide patterns are expanded (glob) against the host's copy of the root before
+ * anything is mounted, and before an overlay is mounted a whiteout (a 0:0
+ * character device) is placed at each such path in its upper layer, which the
+ * kernel lets anyone create.  Once the mounts are built, every pattern that
+ * names one path (no glob characters) is resolved again, in the built tree:
+ * that sees into bind mounts and follows symlinks inside the root, where the
+ * host glob did neither.  What is still there, and what the glob found that no
+ * overlay covers, is masked by an empty read-only mount, which the docs say.
+ * Globs are expanded on the host only.
+ *
+ * Bind and tmpfs mounts get the attributes asked for (noexec, nodev, nosuid,
+ * read-only) when they are made, with every mount below them; a tmpfs is
+ * always nosuid and nodev.
  *
  * All mount targets inside the tree are resolved with openat2(RESOLVE_IN_ROOT)
  * and mounted by fd with the new mount API, so a symlink in an untrusted rootfs
@@ -216,8 +226,9 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs,
 	return mnt;
 }
 
+/* A tmpfs at @target: always nosuid and nodev, with @attrs (MOUNT_ATTR_*) on top. */
 static int mount_tmpfs(struct build *b, int target, const char *what, uint64_t size,
-		       unsigned mode, bool ro)
+		       unsigned mode, unsigned attrs)
 {
 	char sz[32], md[16];
 	const char *opts[] = { "size", sz, "mode", md, NULL };
@@ -225,8 +236,7 @@ static int mount_tmpfs(struct build *b, int target, const char *what, uint64_t s
 
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)(size ? size : 64ull << 20));
 	snprintf(md, sizeof(md), "%o", mode ? mode : 0755);
-	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-		     (ro ? MOUNT_ATTR_RDONLY : 0), what, b->e);
+	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | attrs, what, b->e);
 	if (mnt < 0)
 		return mnt;
 	if (attach(mnt, target) < 0)
@@ -234,21 +244,26 @@ static int mount_tmpfs(struct build *b, int target, const char *what, uint64_t s
 	return 0;
 }
 
-/* Bind host path @src (as seen from the staging root) onto @target. */
+/*
+ * Bind host path @src (as seen from the staging root) onto @target, with
+ * @attrs (MOUNT_ATTR_RDONLY, _NOEXEC, _NODEV, _NOSUID) set on it and, when
+ * @recursive, on every mount below it.
+ */
 static int mount_bind(struct build *b, const char *src, int target, const char *what,
-		      bool ro, bool recursive)
+		      unsigned attrs, bool recursive)
 {
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 					     (recursive ? AT_RECURSIVE : 0));
 
 	if (tree < 0)
 		return merr_sys(b->e, "bind %s on %s", src, what);
-	if (ro) {
-		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (attrs) {
+		struct mount_attr attr = { .attr_set = attrs };
 
 		if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
 				  &attr, sizeof(attr)) < 0)
-			return merr_sys(b->e, "make %s read-only", what);
+			return merr_sys(b->e, attrs == MOUNT_ATTR_RDONLY ? "make %s read-only"
+					: "set the mount attributes of %s", what);
 	}
 	if (attach(tree, target) < 0)
 		return merr_sys(b->e, "bind %s on %s", src, what);
@@ -511,7 +526,7 @@ static int host_entry(struct build *b, int srcdir, const char *name)
 		target = tree_touch(b, what);
 		if (target < 0)
 			return merr_set(b->e, -target, "create %s: %s", what, strerror(-target));
-		return mount_bind(b, lower, target, what, true, false);
+		return mount_bind(b, lower, target, what, MOUNT_ATTR_RDONLY, false);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return 0;
@@ -541,7 +556,7 @@ static int host_entry(struct build *b, int srcdir, const char *name)
 	 * one, and the kernel will not clone a mount with locked submounts.
 	 * Bind it all, read-only.
 	 */
-	return mount_bind(b, lower, target, what, true, true);
+	return mount_bind(b, lower, target, what, MOUNT_ATTR_RDONLY, true);
 }
 
 static int build_host_root(struct build *b)
@@ -734,7 +749,7 @@ static int build_host_root_priv(struct build *b)
 				*p = '!';
 		r = overlay_at(b, lower, name, at, subs[i].path, subs[i].path + 1);
 		if (r == -EINVAL)
-			r = mount_bind(b, lower, at, subs[i].path, true, true);
+			r = mount_bind(b, lower, at, subs[i].path, MOUNT_ATTR_RDONLY, true);
 	}
 	free(subs);
 	return r;
@@ -749,7 +764,8 @@ static int build_rootfs(struct build *b)
 	if (b->t->layer == TREE_DIRECT) {
 		_cleanup_close_ int target = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-		r = mount_bind(b, b->src, target, "/", b->t->readonly, true);
+		r = mount_bind(b, b->src, target, "/", b->t->readonly ? MOUNT_ATTR_RDONLY : 0,
+			       true);
 	} else {
 		_cleanup_close_ int target = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -796,7 +812,7 @@ static int build_dev(struct build *b)
 		target = tree_touch(b, path);
 		if (target < 0)
 			return merr_set(b->e, -target, "create %s: %s", path, strerror(-target));
-		r = mount_bind(b, src, target, path, false, false);
+		r = mount_bind(b, src, target, path, 0, false);
 		if (r < 0)
 			return r;
 	}
@@ -807,6 +823,7 @@ static int build_mounts(struct build *b)
 {
 	for (size_t i = 0; i < b->t->nmounts; i++) {
 		const struct tree_mount *m = &b->t->mounts[i];
+		unsigned attrs = m->attrs | (m->ro ? MOUNT_ATTR_RDONLY : 0);
 		_cleanup_close_ int target = -1;
 		int r;
 
@@ -825,13 +842,13 @@ static int build_mounts(struct build *b)
 			if (target < 0)
 				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
 						strerror(-target));
-			r = mount_bind(b, src, target, m->dst, m->ro, true);
+			r = mount_bind(b, src, target, m->dst, attrs, true);
 		} else if (m->type == TM_TMPFS) {
 			target = tree_mkdir_p(b, m->dst, 0755);
 			if (target < 0)
 				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
 						strerror(-target));
-			r = mount_tmpfs(b, target, m->dst, m->size, m->mode, m->ro);
+			r = mount_tmpfs(b, target, m->dst, m->size, m->mode, attrs);
 		} else {
 			/* Mounted by the guest's init; only the mount point is made here. */
 			target = tree_mkdir_p(b, m->dst, 0755);
@@ -845,7 +862,7 @@ static int build_mounts(struct build *b)
 			 */
 			if (!r && (m->type == TM_PROC || m->type == TM_SYSFS))
 				r = mount_bind(b, m->type == TM_PROC ? SRC_PREFIX "/proc"
-						: SRC_PREFIX "/sys", target, m->dst, false, true);
+						: SRC_PREFIX "/sys", target, m->dst, 0, true);
 		}
 		if (r < 0)
 			return r;
@@ -891,14 +908,17 @@ static int build_files(struct build *b)
 				return merr_set(b->e, -target, "present %s: %s", f->path,
 						strerror(-target));
 		}
-		r = mount_bind(b, staged, target, f->path, true, false);
+		r = mount_bind(b, staged, target, f->path, MOUNT_ATTR_RDONLY, false);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Hidden paths no overlay covered: mask them with an empty read-only mount. */
+/*
+ * Hidden paths no whiteout made absent: resolved in the built tree (symlinks
+ * inside it, the mounts included), and masked with an empty read-only mount.
+ */
 static int mask_rest(struct build *b)
 {
 	for (size_t i = 0; i < b->nhidden; i++) {
@@ -916,9 +936,9 @@ static int mask_rest(struct build *b)
 		if (fstat(target, &st) < 0)
 			return merr_sys(b->e, "stat %s", path);
 		if (S_ISDIR(st.st_mode))
-			r = mount_tmpfs(b, target, path, 4096, 0500, true);
+			r = mount_tmpfs(b, target, path, 4096, 0500, MOUNT_ATTR_RDONLY);
 		else
-			r = mount_bind(b, "/empty", target, path, true, false);
+			r = mount_bind(b, "/empty", target, path, MOUNT_ATTR_RDONLY, false);
 		if (r < 0)
 			return r;
 	}
@@ -953,6 +973,26 @@ static int build_ro(struct build *b)
 	return 0;
 }
 
+/* Add @path (in the sandbox; leading slashes are dropped) to the hidden paths. */
+static int add_hidden(struct build *b, const char *path)
+{
+	char **n;
+
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return 0;	/* never hide the root itself */
+	n = realloc(b->hidden, (b->nhidden + 1) * sizeof(*n));
+	if (!n)
+		return merr_set(b->e, ENOMEM, "hide: out of memory");
+	b->hidden = n;
+	b->hidden[b->nhidden] = strdup(path);
+	if (!b->hidden[b->nhidden])
+		return merr_set(b->e, ENOMEM, "hide: out of memory");
+	b->nhidden++;
+	return 0;
+}
+
 /* Expand the hide patterns against the host; keep paths relative to the root. */
 static int find_hidden(struct build *b)
 {
@@ -961,33 +1001,71 @@ static int find_hidden(struct build *b)
 	for (size_t i = 0; i < b->t->nhide; i++) {
 		char pattern[PATH_MAX];
 		glob_t g;
+		int r = 0;
 
 		if (snprintf(pattern, sizeof(pattern), "%s%s", b->src, b->t->hide[i]) >=
 		    (int)sizeof(pattern))
 			return merr_set(b->e, ENAMETOOLONG, "hide %s: path too long", b->t->hide[i]);
 		if (glob(pattern, GLOB_NOSORT | GLOB_PERIOD, NULL, &g) != 0)
 			continue;	/* nothing matches */
-		for (size_t k = 0; k < g.gl_pathc; k++) {
-			const char *rel = g.gl_pathv[k] + srclen;
-			char **n;
-
-			while (*rel == '/')
-				rel++;
-			if (!*rel)
-				continue;	/* never hide the root itself */
-			n = realloc(b->hidden, (b->nhidden + 1) * sizeof(*n));
-			if (!n) {
-				globfree(&g);
-				return merr_set(b->e, ENOMEM, "hide: out of memory");
-			}
-			b->hidden = n;
-			b->hidden[b->nhidden] = strdup(rel);
-			if (!b->hidden[b->nhidden++]) {
-				globfree(&g);
-				return merr_set(b->e, ENOMEM, "hide: out of memory");
-			}
-		}
+		for (size_t k = 0; k < g.gl_pathc && !r; k++)
+			r = add_hidden(b, g.gl_pathv[k] + srclen);
 		globfree(&g);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * literal_path() - whether @pattern names one path (no unescaped '*', '?' or
+ * '['); if so @out gets it with the escapes removed.
+ */
+static bool literal_path(const char *pattern, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '*' || *p == '?' || *p == '[')
+			return false;
+		if (*p == '\\' && p[1])
+			p++;
+		if (n + 1 >= cap)
+			return false;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/*
+ * The host glob of find_hidden() looked at the root file system before the
+ * mounts were made: it cannot see into a bind mount, and it follows a
+ * symlinked parent on the host, not in the tree.  So every hide pattern that
+ * names one path is listed again here, to be resolved in the built tree by
+ * mask_rest(), unless the glob listed it and no whiteout has taken it off
+ * (mask_rest() resolves those already).  One a whiteout made absent is found
+ * only if a mount shows the path again.
+ */
+static int find_hidden_in_tree(struct build *b)
+{
+	for (size_t i = 0; i < b->t->nhide; i++) {
+		char path[PATH_MAX];
+		const char *rel = path;
+		bool listed = false;
+		int r;
+
+		if (!literal_path(b->t->hide[i], path, sizeof(path)))
+			continue;
+		while (*rel == '/')
+			rel++;
+		for (size_t k = 0; k < b->nhidden && !listed; k++)
+			listed = !strcmp(b->hidden[k], rel);
+		if (listed)
+			continue;
+		r = add_hidden(b, rel);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -1089,6 +1167,8 @@ int tree_build(const struct gofer_tree *t, struct merr *e)
 		r = build_dev(&b);
 	if (!r)
 		r = build_files(&b);
+	if (!r)
+		r = find_hidden_in_tree(&b);
 	if (!r)
 		r = mask_rest(&b);
 	if (!r)

@@ -37,6 +37,8 @@ struct tree_mount {
 	char *src;		/* TM_BIND: absolute host path */
 	char *dst;		/* absolute path in the sandbox */
 	bool ro;
+	unsigned attrs;		/* TM_BIND, TM_TMPFS: MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NODEV
+				 * and MOUNT_ATTR_NOSUID, applied with everything below */
 	uint64_t size;		/* TM_TMPFS: bytes, 0 for the default */
 	unsigned mode;		/* TM_TMPFS: mode of its root, 0 for 0755 */
 };
@@ -58,7 +60,10 @@ struct gofer_tree {
 	uint64_t disk_bytes;	/* TREE_OVERLAY_MEMORY: size of the upper layer */
 	struct tree_mount *mounts;
 	size_t nmounts;
-	char **hide;		/* absolute paths, globs allowed: appear absent */
+	char **hide;		/* absolute paths, globs allowed: appear absent (or
+				 * empty); a glob is expanded on the host, a path
+				 * without glob characters is also resolved in the
+				 * built tree (inside bind mounts, through symlinks) */
 	size_t nhide;
 	char **ro;		/* absolute paths made read-only */
 	size_t nro;

@@ -13,14 +13,18 @@
  * the user who ran moat) and new mount, pid, network, IPC, UTS and cgroup
  * namespaces.  In its copy of the mounts it makes everything read-only and
  * nosuid: the guest reads through this view, the gofer writes through its own.
- * It forks init as a sibling (CLONE_PARENT), so that init is the sentry's child
- * and dies with it (PR_SET_PDEATHSIG), then exits.
+ * It also mounts the guest's sysfs and mqueue, which only a holder of
+ * capabilities over the network and IPC namespaces' owner may mount
+ * (setup_mounts_make()).  It forks init as a sibling (CLONE_PARENT), so that
+ * init is the sentry's child and dies with it (PR_SET_PDEATHSIG), then exits.
  *
- * init mounts what belongs to the new pid namespace (/proc, /dev/pts, /sys),
- * masks the kernel files a root user could misuse, names the host, brings up
- * lo, drops every capability and forks the command.  It then only reaps: the
- * guest's orphans end up with it, and when the command exits, init reports the
- * status and exits, which makes the kernel kill whatever is left.
+ * init mounts what belongs to the new pid namespace (/proc, /dev/pts), masks
+ * the kernel files a root user could misuse (path by path: one that is not
+ * there is skipped, and so is one in /proc when no procfs is mounted there),
+ * names the host, brings up lo, drops every capability and forks the command.
+ * It then only reaps: the guest's orphans end up with it, and when the command
+ * exits, init reports the status and exits, which makes the kernel kill
+ * whatever is left.
  *
  * The command process sets the limits, drops every capability, sets
  * no_new_privs and loads the guest's seccomp filter with a listener; it tells
@@ -33,6 +37,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -48,6 +53,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,9 +142,46 @@ static int ro_path(const char *path)
 	return bind_over(path, path, true);
 }
 
+/* Whether @path is /proc or below it. */
+static bool in_proc(const char *path)
+{
+	return !strncmp(path, "/proc", 5) && (path[5] == '/' || path[5] == '\0');
+}
+
+/**
+ * guest_paths() - mask @paths, or make them read-only
+ * @proc:	whether a procfs is mounted at /proc
+ *
+ * Each path is checked on its own: one that does not exist is skipped, and
+ * so is one in /proc when no procfs is there (it would be the root file
+ * system's directory, not the kernel's files).  Exits through fail().
+ */
+static void guest_paths(const char *const *paths, size_t n, bool mask, bool proc, int sock)
+{
+	struct merr e = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		if (!proc && in_proc(paths[i]))
+			continue;
+		if ((mask ? mask_path(paths[i]) : ro_path(paths[i])) < 0) {
+			if (mask)
+				merr_sys(&e, "mask %s", paths[i]);
+			else
+				merr_sys(&e, "make %s read-only", paths[i]);
+			fail(sock, &e);
+		}
+	}
+}
+
+/*
+ * What belongs to the guest's pid namespace (proc, devpts), then the masks.
+ * sysfs and mqueue are already there (setup_mounts_make()).
+ */
 static void guest_mounts(const struct moat_spec *spec, int sock)
 {
 	struct merr e = { 0 };
+	struct statfs sfs;
+	bool proc;
 
 	for (size_t i = 0; i < spec->tree.nmounts; i++) {
 		const struct tree_mount *m = &spec->tree.mounts[i];
@@ -153,46 +196,88 @@ static void guest_mounts(const struct moat_spec *spec, int sock)
 			r = mount("devpts", m->dst, "devpts", fl & ~MS_NODEV,
 				  "newinstance,ptmxmode=0666,mode=0620");
 			break;
-		case TM_SYSFS:
-			/* Never writable: the guest is root in its namespace. */
-			r = mount("sysfs", m->dst, "sysfs", fl | MS_RDONLY, NULL);
-			if (r < 0 && (errno == EPERM || errno == EACCES))
-				r = 0;	/* not allowed here: leave it empty */
-			break;
-		case TM_MQUEUE:
-			r = mount("mqueue", m->dst, "mqueue", fl, NULL);
-			break;
 		default:
-			continue;
+			continue;	/* the gofer's, or set-up's */
 		}
 		if (r < 0) {
 			merr_sys(&e, "mount %s", m->dst);
 			fail(sock, &e);
 		}
 	}
-	/* Masks only mean something on a procfs; skip them if there is none. */
-	if (access("/proc/self", F_OK) < 0)
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(default_proc_masked); i++)
-		if (mask_path(default_proc_masked[i]) < 0) {
-			merr_sys(&e, "mask %s", default_proc_masked[i]);
+	proc = statfs("/proc", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	guest_paths(default_proc_masked, ARRAY_SIZE(default_proc_masked), true, proc, sock);
+	guest_paths((const char *const *)spec->proc_masked, spec->nproc_masked, true, proc, sock);
+	guest_paths(default_proc_ro, ARRAY_SIZE(default_proc_ro), false, proc, sock);
+	guest_paths((const char *const *)spec->proc_ro, spec->nproc_ro, false, proc, sock);
+}
+
+/* A detached mount of a new @type file system; Return: its fd, or -1 (errno). */
+static int new_mount(const char *type, const char *mode, unsigned attrs)
+{
+	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
+
+	if (fs < 0 || (mode && fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -1;
+	return fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+}
+
+/**
+ * setup_mounts_make() - the guest's sysfs and mqueue, made but not attached
+ * @fds:	one fd per mount of spec->tree.mounts, -1 for the others
+ *
+ * The kernel lets a process mount a sysfs only with CAP_SYS_ADMIN over its
+ * network namespace's owner, and an mqueue only with it over its IPC
+ * namespace's owner; both namespaces belong to the gofer's user namespace,
+ * not to the guest's.  So the set-up process makes these mounts while it
+ * still holds that capability (in the gofer's user and mount namespaces, in
+ * the guest's network and IPC namespaces), and setup_mounts_attach() attaches
+ * them once it is in the guest's mount namespace.  A sysfs the kernel will
+ * not give (the host's is not fully visible to moat) is an empty read-only
+ * directory instead: the host's, which the gofer bound there for the kernel's
+ * check, must not show through.  Exits through fail().
+ */
+static void setup_mounts_make(const struct moat_spec *spec, int *fds, int sock)
+{
+	const unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	struct merr e = { 0 };
+
+	for (size_t i = 0; i < spec->tree.nmounts; i++) {
+		const struct tree_mount *m = &spec->tree.mounts[i];
+
+		fds[i] = -1;
+		if (m->type == TM_MQUEUE) {
+			fds[i] = new_mount("mqueue", NULL, attrs | (m->ro ? MOUNT_ATTR_RDONLY : 0));
+		} else if (m->type == TM_SYSFS) {
+			/* Never writable: the guest is root in its namespace. */
+			fds[i] = new_mount("sysfs", NULL, attrs | MOUNT_ATTR_RDONLY);
+			if (fds[i] < 0 && (errno == EPERM || errno == EACCES))
+				fds[i] = new_mount("tmpfs", "0555", attrs | MOUNT_ATTR_RDONLY);
+		} else {
+			continue;
+		}
+		if (fds[i] < 0) {
+			merr_sys(&e, "mount %s", m->dst);
 			fail(sock, &e);
 		}
-	for (size_t i = 0; i < spec->nproc_masked; i++)
-		if (mask_path(spec->proc_masked[i]) < 0) {
-			merr_sys(&e, "mask %s", spec->proc_masked[i]);
+	}
+}
+
+/* Attach what setup_mounts_make() made, in the guest's mount namespace. */
+static void setup_mounts_attach(const struct moat_spec *spec, int *fds, int sock)
+{
+	struct merr e = { 0 };
+
+	for (size_t i = 0; i < spec->tree.nmounts; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (move_mount(fds[i], "", AT_FDCWD, spec->tree.mounts[i].dst,
+			       MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+			merr_sys(&e, "mount %s", spec->tree.mounts[i].dst);
 			fail(sock, &e);
 		}
-	for (size_t i = 0; i < ARRAY_SIZE(default_proc_ro); i++)
-		if (ro_path(default_proc_ro[i]) < 0) {
-			merr_sys(&e, "make %s read-only", default_proc_ro[i]);
-			fail(sock, &e);
-		}
-	for (size_t i = 0; i < spec->nproc_ro; i++)
-		if (ro_path(spec->proc_ro[i]) < 0) {
-			merr_sys(&e, "make %s read-only", spec->proc_ro[i]);
-			fail(sock, &e);
-		}
+		close(fds[i]);
+	}
 }
 
 static void loopback_up(void)
@@ -448,6 +533,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 	struct guest_msg go;
 	char map[64];
 	unsigned nfds;
+	int mnt[spec->tree.nmounts + 1];
 	pid_t pid;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -496,6 +582,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		fail(sock, &e);
 	}
 	close(ns->mntns);
+	setup_mounts_make(spec, mnt, sock);
 	if (unshare(CLONE_NEWUSER) < 0) {
 		merr_sys(&e, "create the guest's user namespace");
 		fail(sock, &e);
@@ -521,6 +608,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		merr_sys(&e, "make the guest's view read-only");
 		fail(sock, &e);
 	}
+	setup_mounts_attach(spec, mnt, sock);
 	if (chdir("/") < 0) {
 		merr_sys(&e, "chdir /");
 		fail(sock, &e);

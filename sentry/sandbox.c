@@ -120,6 +120,9 @@ static int birth(struct run *r, struct merr *e)
 				;
 			r->guest.setup = 0;
 			have_init = true;
+			rc = spec_write_pid_file(r->spec, m.value, e);
+			if (rc < 0)
+				return rc;
 			log_phase("sentry: guest namespaces made");
 			rc = gofer_seal(&r->gofer, e);
 			if (rc < 0)
@@ -411,7 +414,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 			rc = merr_set(e, ENOMEM, "out of memory");
 			goto out;
 		}
-		memcpy(r.tree.files, spec->tree.files, spec->tree.nfiles * sizeof(*r.tree.files));
+		if (spec->tree.nfiles)
+			memcpy(r.tree.files, spec->tree.files,
+			       spec->tree.nfiles * sizeof(*r.tree.files));
 		rc = network_tree_files(spec, &r.net, &r.tree, e);
 		if (rc < 0)
 			goto out;

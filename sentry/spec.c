@@ -3,8 +3,12 @@
 #include "sentry/spec.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void spec_init(struct moat_spec *s)
 {
@@ -76,8 +80,44 @@ void spec_free(struct moat_spec *s)
 	strv_free(s->net.upstream_ca);
 	free(s->net.identity_key);
 	free(s->net.identity_pub);
+	free(s->pid_file);
 	free((char *)s->tree.rootfs);
 	free((char *)s->tree.upper_dir);
 	memset(s, 0, sizeof(*s));
 	s->audit_fd = -1;
+}
+
+int spec_write_pid_file(const struct moat_spec *s, pid_t pid, struct merr *e)
+{
+	char tmp[PATH_MAX], text[24];
+	int fd, n, r = 0;
+	ssize_t w;
+
+	if (!s->pid_file)
+		return 0;
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", s->pid_file, (int)getpid()) >= (int)sizeof(tmp))
+		return merr_set(e, ENAMETOOLONG, "pid file %s: path too long", s->pid_file);
+	n = snprintf(text, sizeof(text), "%d", (int)pid);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return merr_sys(e, "create the pid file %s", tmp);
+	w = write(fd, text, (size_t)n);
+	if (w < 0)
+		r = merr_sys(e, "write the pid file %s", tmp);
+	else if (w != n)
+		r = merr_set(e, EIO, "write the pid file %s: short write", tmp);
+	if (close(fd) < 0 && !r)
+		r = merr_sys(e, "write the pid file %s", tmp);
+	if (!r && rename(tmp, s->pid_file) < 0)
+		r = merr_sys(e, "rename %s to %s", tmp, s->pid_file);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+void spec_remove_pid_file(const struct moat_spec *s)
+{
+	/* unlinkat(): unlink() is not on the sentry's own allowlist (self.c) */
+	if (s->pid_file)
+		unlinkat(AT_FDCWD, s->pid_file, 0);
 }

@@ -56,8 +56,10 @@ struct moat_spec {
 	uint64_t cpu_seconds;
 	uint64_t timeout_sec;
 
-	/* /proc paths masked (empty) or made read-only in the guest (OCI
-	 * maskedPaths/readonlyPaths below /proc, and moat's defaults) */
+	/* Paths masked (empty) or made read-only by the guest's init once its
+	 * own mounts are made: OCI maskedPaths/readonlyPaths in /proc or in a
+	 * sysfs, devpts or mqueue mount (moat's /proc defaults are added by
+	 * init).  Each is applied if it exists; a /proc one only on a procfs. */
 	char **proc_masked;
 	size_t nproc_masked;
 	char **proc_ro;
@@ -67,6 +69,8 @@ struct moat_spec {
 
 	/* observability */
 	int audit_fd;			/* -1: no audit log */
+	char *pid_file;			/* absolute; the host pid of the guest's init
+					 * is written there once it exists */
 };
 
 /** spec_init() - an empty spec with moat's defaults */
@@ -80,5 +84,17 @@ void spec_free(struct moat_spec *s);
  * Return: 0 or -ENOMEM
  */
 int spec_strv_add(char ***v, size_t *n, const char *str);
+
+/**
+ * spec_write_pid_file() - write @pid to the spec's pid file, if it has one
+ *
+ * The file is written under a temporary name next to it and renamed, so a
+ * reader never sees it half written.
+ * Return: 0, or -errno with @e naming the file
+ */
+int spec_write_pid_file(const struct moat_spec *s, pid_t pid, struct merr *e);
+
+/** spec_remove_pid_file() - remove the spec's pid file, if it has one */
+void spec_remove_pid_file(const struct moat_spec *s);
 
 #endif

@@ -124,6 +124,24 @@ wait $pid
 rc=$?
 is "SIGTERM to moat reaches the guest" "7 ready got TERM" "$rc $(tr '\n' ' ' <"$T_TMP/stdout" | sed 's/ $//')"
 
+# --pid-file FILE (relative to the current directory, as with runc) holds the
+# host pid of the sandbox's init, its pid 1, while it runs; it is removed at
+# the end.
+config
+guest 'echo ready; sleep 30 & wait'
+(cd "$T_TMP" && exec timeout -k 5 60 "$MOAT" run -b "$B" --pid-file init.pid "$ID") \
+	>"$T_TMP/stdout" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$T_TMP/stdout" && break; sleep 0.1; done
+ipid=$(cat "$T_TMP/init.pid" 2>&1)
+is "--pid-file: the host pid of the sandbox's pid 1" "1" \
+	"$(awk '/^NSpid:/ { print $NF }' "/proc/$ipid/status" 2>&1)"
+check "--pid-file: a process in the sandbox's pid namespace, not moat's" \
+	test "$(readlink "/proc/$ipid/ns/pid")" != "$(readlink /proc/self/ns/pid)"
+kill -TERM $pid
+wait $pid
+check_fails "--pid-file is removed when the sandbox ends" test -e "$T_TMP/init.pid"
+
 # --- what the config asks for ------------------------------------------------
 
 config '{"process": {"env": ["PATH=/bin", "GREETING=hi there"], "cwd": "/data",
@@ -200,6 +218,48 @@ relative" "$out"
 is "a write through the writable bind reaches the host" "out" "$(cat "$T_TMP/share/new" 2>&1)"
 check_fails "a write through the read-only bind does not" test -e "$T_TMP/share/new.ro"
 
+# Mount attributes: a noexec tmpfs refuses to run what is copied into it (a
+# tmpfs without noexec runs it), and a nodev bind mount is nodev with
+# everything below it: its device files cannot be opened.
+mkdir -p "$T_TMP/devs"
+mknod "$T_TMP/devs/null" c 1 3
+config '{"mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/tmp", "type": "tmpfs", "options": ["nosuid", "nodev"]},
+	{"destination": "/dev/shm", "type": "tmpfs", "options": ["nosuid", "noexec", "nodev", "mode=1777"]},
+	{"destination": "/mnt/nd", "type": "bind", "source": "'"$T_TMP"'/devs", "options": ["rbind", "nodev", "noexec"]},
+	{"destination": "/mnt/d", "type": "bind", "source": "'"$T_TMP"'/devs", "options": ["rbind"]}]}'
+guest 'cp /bin/busybox /tmp/true && /tmp/true && echo tmp: ran
+cp /bin/busybox /dev/shm/true && { /dev/shm/true 2>/dev/null; echo "shm: $?"; }
+for m in /mnt/nd /mnt/d; do
+	echo "$m: $(awk -v m=$m "\$5 == m { print \$6 }" /proc/self/mountinfo | tr , "\n" | grep -E "^no(dev|exec)$" | tr "\n" " ")"
+	echo x 2>/dev/null >$m/null && echo "$m: opened" || echo "$m: refused"
+done'
+mrun "$ID"
+is "noexec tmpfs and nodev/noexec bind applied" "tmp: ran
+shm: 126
+/mnt/nd: nodev noexec 
+/mnt/nd: refused
+/mnt/d: 
+/mnt/d: opened" "$out"
+
+# runc's own default config runs as it is, but for its command and terminal.
+if command -v runc >/dev/null; then
+	rm -f "$B/config.json"
+	(cd "$B" && runc spec)
+	python3 - "$B/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["sh", "-c", "echo $(hostname) $(ulimit -n) $(wc -c </proc/keys); "
+                        "grep -cE ' /dev/(shm|mqueue) .*noexec' /proc/self/mountinfo"]
+c["process"]["terminal"] = False
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	mrun "$ID"
+	is "runc spec's default config.json runs" "0 runc 1024 0 2" "$rc $(echo $out)"
+else
+	_t_result 0 "runc spec's default config.json runs # SKIP runc is not installed"
+fi
+
 config '{"root": {"readonly": false}, "mounts": [
 	{"destination": "/proc", "type": "proc"}, {"destination": "/tmp", "type": "tmpfs"},
 	{"destination": "/sys", "type": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]}],
@@ -216,6 +276,54 @@ is "maskedPaths (file, /proc, /sys) and readonlyPaths" "<>
 refused /data" "$out"
 is "the masked file is intact in the bundle" "s3cret" "$(cat "$R/etc/secret")"
 like "the masked sysfs directory is not empty on the host" "[a-z]" "$(ls /sys/firmware)"
+
+# Without a proc mount, masks in sysfs, devpts and mqueue are applied all the
+# same (each path is checked on its own), and a missing one is skipped.  The
+# guest's sysfs is its own: it shows its network devices, not the host's.
+config '{"mounts": [{"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/dev", "type": "tmpfs", "options": ["nosuid", "mode=755"]},
+	{"destination": "/dev/pts", "type": "devpts"},
+	{"destination": "/dev/mqueue", "type": "mqueue"},
+	{"destination": "/sys", "type": "sysfs", "options": ["ro"]}],
+	"linux": {"maskedPaths": ["/sys/firmware", "/dev/pts/ptmx", "/dev/mqueue", "/sys/nope", "/proc/kcore"],
+	          "readonlyPaths": ["/proc/sys"]}}'
+guest 'ls -A /proc | wc -l
+ls -A /sys/firmware | wc -l
+stat -c %t:%T /dev/pts/ptmx
+stat -f -c %t /dev/mqueue
+ls /sys/class/net'
+mrun --network=none "$ID"
+is "masks in sysfs, devpts and mqueue without a proc mount" "0 0 0 1:3 1021994 lo" "$rc $(echo $out)"
+
+# Masked paths are resolved in the tree moat built: inside a bind mount, and
+# behind a symlinked directory (an absolute symlink, resolved inside the
+# root), with a writable root and with a read-only one.
+mkdir -p "$T_TMP/vol/sub"
+echo vol-secret >"$T_TMP/vol/key"
+echo sub-secret >"$T_TMP/vol/sub/f"
+ln -s /etc "$R/lnk"
+for ro in false true; do
+	config '{"root": {"readonly": '$ro'}, "mounts": [{"destination": "/proc", "type": "proc"},
+		{"destination": "/tmp", "type": "tmpfs"},
+		{"destination": "/mnt/vol", "type": "bind", "source": "'"$T_TMP"'/vol", "options": ["rbind", "ro"]}],
+		"linux": {"maskedPaths": ["/mnt/vol/key", "/mnt/vol/sub", "/lnk/secret", "/mnt/vol/none"]}}'
+	guest 'cat /mnt/vol/key /lnk/secret /etc/secret 2>/dev/null; ls -A /mnt/vol/sub; echo ---
+	ls /mnt/vol'
+	mrun "$ID"
+	is "maskedPaths in a bind mount and behind a symlink (root.readonly $ro)" "---
+key
+sub" "$out"
+done
+is "the masked files are intact on the host" "vol-secret sub-secret s3cret" \
+	"$(cat "$T_TMP/vol/key" "$T_TMP/vol/sub/f" "$R/etc/secret" | tr '\n' ' ' | sed 's/ $//')"
+rm "$R/lnk"
+
+# moat do --hide: a path without glob characters is resolved in the built
+# tree too, so it is masked inside a volume; a glob is expanded on the host.
+out=$("$MOAT" do -v "$T_TMP/vol:/v" --hide /v/key --hide '/v/s*' -- \
+	sh -c 'cat /v/key 2>/dev/null; echo ---; ls /v/sub' 2>&1)
+is "moat do --hide: a path in a volume is masked, a glob in it is not expanded" "---
+f" "$out"
 
 # The memory limit: the cgroup exists while the guest runs, and a guest that
 # goes over it is killed.
@@ -328,6 +436,12 @@ fails_with "unknown flag" 125 "^moat run: unknown option '--frobnicate'"
 mrun --detach "$ID"
 fails_with "--detach" 125 "^moat run: --detach is not supported yet"
 
+mrun --pid-file "$T_TMP/no-such-dir/pid" "$ID"
+fails_with "--pid-file in a missing directory" 125 \
+	"^moat run: --pid-file .*/no-such-dir/pid: No such file or directory"
+mrun --pid-file "$T_TMP" "$ID"
+fails_with "--pid-file naming a directory" 125 "^moat run: --pid-file .*: is a directory"
+
 mrun "bad/id"
 fails_with "invalid container ID" 125 "^moat run: 'bad/id' is not a valid container ID"
 
@@ -346,5 +460,6 @@ moat run --help >"$T_TMP/stdout" 2>&1
 rc=$?
 is "--help exits 0" 0 "$rc"
 like "--help describes --bundle" "-b, --bundle DIR" "$(cat "$T_TMP/stdout")"
+like "--help describes --pid-file" "--pid-file FILE" "$(cat "$T_TMP/stdout")"
 
 finish

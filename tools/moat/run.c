@@ -11,8 +11,13 @@
  *
  * The container's umask (process.user.umask) is set on this process before
  * the sandbox starts: the sentry, the gofer and the guest inherit it.
+ *
+ * --pid-file, as with runc, names a file that gets the host pid of the
+ * container's init (the guest's pid 1) once it exists; the sentry writes it
+ * (sandbox.c), and it is removed when the sandbox has ended.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +47,8 @@ static const char usage[] =
 "                          lists the config.json fields moat ignores\n"
 "  --audit FILE            append one JSON line per denied or refused syscall\n"
 "                          (and per DNS name, connection and HTTP request)\n"
+"  --pid-file FILE         write the host pid of the container's init (its pid 1)\n"
+"                          to FILE once it runs; FILE is removed at the end\n"
 "  -d, --detach            not supported yet: moat run stays in the foreground\n"
 "  -h, --help              show this help\n"
 "  --network=sandbox       (default) a network whose only exit is moat's own\n"
@@ -50,21 +57,54 @@ static const char usage[] =
 "  --network=none          no network but loopback\n";
 static const char usage_tail[] =
 "\n"
-"Not supported yet: process.terminal=true, --detach, --pid-file,\n"
-"--console-socket.  Exit status: the guest's (128+N if killed by signal N);\n"
+"Not supported yet: process.terminal=true, --detach, --console-socket.\n"
+"Exit status: the guest's (128+N if killed by signal N);\n"
 "125 moat or config.json failed, 126 cannot execute, 127 not found.\n";
 
-enum { OPT_LOG = 256, OPT_AUDIT };
+enum { OPT_LOG = 256, OPT_AUDIT, OPT_PID_FILE };
 
 static const struct option options[] = {
 	{ "bundle", required_argument, NULL, 'b' },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "detach", no_argument, NULL, 'd' },
 	NET_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * The absolute path of --pid-file FILE, checked now so that a bad one is a
+ * usage error, not a sandbox that fails once it has started.
+ */
+static char *pid_file_path(const char *file)
+{
+	char cwd[PATH_MAX], *path = NULL, *slash;
+	struct stat st;
+	int r;
+
+	if (!file[0])
+		usage_error("run", "--pid-file: give a file name");
+	if (file[0] == '/')
+		path = strdup(file);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		usage_error("run", "--pid-file %s: the current directory: %s", file, strerror(errno));
+	else if (asprintf(&path, "%s/%s", cwd, file) < 0)
+		path = NULL;
+	if (!path)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		usage_error("run", "--pid-file %s: is a directory; give a file name", file);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	r = stat(path[0] ? path : "/", &st);
+	*slash = '/';
+	if (r < 0 || !S_ISDIR(st.st_mode))
+		usage_error("run", "--pid-file %s: %s; the file's directory must exist", file,
+			    r < 0 ? strerror(errno) : "not a directory");
+	return path;
+}
 
 int cmd_run(int argc, char **argv)
 {
@@ -90,6 +130,10 @@ int cmd_run(int argc, char **argv)
 			if (audit_fd >= 0)
 				close(audit_fd);
 			audit_fd = opt_audit(optarg);
+			break;
+		case OPT_PID_FILE:
+			free(spec.pid_file);
+			spec.pid_file = pid_file_path(optarg);
 			break;
 		case 'd':
 			usage_error("run", "--detach is not supported yet: moat run runs the "
@@ -124,6 +168,7 @@ int cmd_run(int argc, char **argv)
 	if (x.has_umask)
 		umask(x.umask);
 	status = run_spec(&spec);
+	spec_remove_pid_file(&spec);
 	if (spec.audit_fd >= 0)
 		close(spec.audit_fd);
 	spec_free(&spec);

@@ -32,19 +32,27 @@ int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 	return process_vm_writev(tid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
 }
 
+#define FIRST_READ 256
+
 ssize_t mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap)
 {
 	size_t done = 0;
 
 	if (addr == 0)
 		return -EFAULT;
-	/* Page by page: a string that ends just before an unmapped page is valid. */
+	/*
+	 * Page by page: a string that ends just before an unmapped page is
+	 * valid.  The first read is short: most paths are, and the copy of a
+	 * whole page would cost more than the rest of a served call.
+	 */
 	while (done < cap) {
 		size_t chunk = PAGE - (size_t)((addr + done) % PAGE);
 		struct iovec local, remote;
 		ssize_t n;
 		char *nul;
 
+		if (done == 0 && chunk > FIRST_READ)
+			chunk = FIRST_READ;
 		if (chunk > cap - done)
 			chunk = cap - done;
 		local.iov_base = buf + done;

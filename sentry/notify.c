@@ -43,7 +43,7 @@
 
 #define WORKER_STACK (512 * 1024)
 
-static void spawn_worker(struct sentry *s);
+static bool spawn_worker(struct sentry *s);
 
 bool call_still_valid(struct call *c)
 {
@@ -130,24 +130,27 @@ static void answer(struct call *c, struct seccomp_notif_resp *resp)
 
 static void *worker(void *arg);
 
-static void spawn_worker(struct sentry *s)
+/* Return: whether a worker was started (a worker may end at once: no matter) */
+static bool spawn_worker(struct sentry *s)
 {
 	pthread_attr_t attr;
 	pthread_t t;
-	int n = atomic_fetch_add(&s->nworkers, 1);
+	int n = atomic_fetch_add(&s->nworkers, 1), r;
 
 	if (n >= SENTRY_MAX_WORKERS) {
 		atomic_fetch_sub(&s->nworkers, 1);
-		return;
+		return false;
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, worker, s) != 0) {
-		atomic_fetch_sub(&s->nworkers, 1);
-		log_warn("cannot start another worker thread");
-	}
+	r = pthread_create(&t, &attr, worker, s);
 	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		atomic_fetch_sub(&s->nworkers, 1);
+		log_warn("cannot start another worker thread: %s", strerror(r));
+	}
+	return r == 0;
 }
 
 /*
@@ -254,6 +257,5 @@ int sentry_serve(struct sentry *s)
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 		  (uint64_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
 		log_info("synchronous wake-ups unavailable (Linux 6.6+): %s", strerror(errno));
-	spawn_worker(s);
-	return atomic_load(&s->nworkers) > 0 ? 0 : -EAGAIN;
+	return spawn_worker(s) ? 0 : -EAGAIN;
 }

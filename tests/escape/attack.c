@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -43,6 +44,7 @@ static const char *ename(int e)
 		{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { ENETUNREACH, "ENETUNREACH" },
 		{ EEXIST, "EEXIST" }, { ESRCH, "ESRCH" }, { EFAULT, "EFAULT" },
 		{ ENXIO, "ENXIO" }, { ENOTTY, "ENOTTY" }, { EIO, "EIO" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" },
 	};
 	static char buf[32];
 
@@ -412,6 +414,38 @@ static int kernel(void)
 	return 0;
 }
 
+/*
+ * Paths the sentry must copy out of guest memory exactly: one that ends on
+ * the last byte before an unmapped page, a long one that crosses into the
+ * next page, one with no NUL before the unmapped page (EFAULT, never a read
+ * of something else) and one with none in PATH_MAX bytes (ENAMETOOLONG).
+ */
+static int pagepath(const char *file)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, (size_t)pg * 3, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	size_t len = strlen(file) + 1, longlen = 1000;
+	struct stat st;
+	char *p;
+
+	if (m == MAP_FAILED || munmap(m + 2 * pg, (size_t)pg) < 0)
+		return 1;
+	p = m + 2 * pg - len;	/* NUL on the last byte of the mapping */
+	memcpy(p, file, len);
+	printf("at-page-end %s\n", stat(p, &st) == 0 ? "ok" : ename(errno));
+	/* "/./././.../FILE", 1000 bytes, straddling the first two pages */
+	p = m + pg - 500;
+	for (size_t i = 0; i + len + 1 < longlen; i += 2)
+		memcpy(p + i, "/.", 2);
+	memcpy(p + longlen - len - (longlen - len) % 2, file, len);
+	printf("across-pages %s\n", stat(p, &st) == 0 ? "ok" : ename(errno));
+	memset(m, 'a', (size_t)pg * 2);	/* no NUL up to the unmapped page */
+	printf("no-nul %s\n", stat(m + 2 * pg - 100, &st) == 0 ? "ESCAPED ok" : ename(errno));
+	printf("no-nul-in-path-max %s\n", stat(m, &st) == 0 ? "ESCAPED ok" : ename(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -437,6 +471,8 @@ int main(int argc, char **argv)
 		return kernel();
 	if (argc >= 3 && !strcmp(argv[1], "dgram"))
 		return dgram(argv[2]);
-	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel ...\n");
+	if (argc >= 3 && !strcmp(argv[1], "pagepath"))
+		return pagepath(argv[2]);
+	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath ...\n");
 	return 2;
 }

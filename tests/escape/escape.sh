@@ -46,6 +46,11 @@ expect "paths" \
 	"proc-self-root ELOOP" "proc-1-root EACCES" "proc-self-cwd ELOOP" \
 	"dirfd-after-rename ENOENT" "opath-root-via-proc ELOOP" <<<"$out"
 
+# Invariant 5 on the guest's side: paths copied out of its memory exactly.
+out=$(run -- /attack pagepath /etc/hostname 2>&1)
+expect "pagepath" "at-page-end ok" "across-pages ok" "no-nul EFAULT" \
+	"no-nul-in-path-max ENAMETOOLONG" <<<"$out"
+
 # Writing to the host: every attempt lands in the sandbox's overlay, or fails.
 targets="/etc/moat-escape-$$ /usr/moat-escape-$$ /moat-escape-$$ /var/moat-escape-$$ /home/moat-escape-$$ $sec/planted"
 out=$(run -- /attack writes $targets 2>&1)

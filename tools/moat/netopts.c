@@ -160,11 +160,14 @@ void net_options_done(struct net_opts *o)
 
 		if (strncmp(src, "env:", 4))
 			continue;
-		for (char **e = o->spec->env; e && *e; e++)
-			if (!strncmp(*e, src + 4, vl) && (*e)[vl] == '=')
+		for (char **e = o->spec->env; e && *e; e++) {
+			const char *eq = strchr(*e, '=');
+
+			if (eq && (size_t)(eq - *e) == vl && !memcmp(*e, src + 4, vl))
 				usage_error(o->verb, "--secret %s: the guest's environment would hold "
 					    "%s too (given with -e): drop one", o->spec->net.secrets[i],
 					    src + 4);
+		}
 	}
 	if (o->spec->net.sandbox)
 		must(network_env(o->spec));

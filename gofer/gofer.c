@@ -332,16 +332,23 @@ int gofer_call(int ch, struct gofer_req *req, const char *s1, const void *s2, si
 	return resp.result;
 }
 
+void gofer_kill(struct gofer *g)
+{
+	if (g->pid <= 0)
+		return;
+	if (g->pidfd >= 0)
+		sys_pidfd_send_signal(g->pidfd, SIGKILL);
+	else
+		kill(g->pid, SIGKILL);
+}
+
 void gofer_stop(struct gofer *g)
 {
 	if (g->ctl >= 0)
 		close(g->ctl);
 	g->ctl = -1;
 	if (g->pid > 0) {
-		if (g->pidfd >= 0)
-			sys_pidfd_send_signal(g->pidfd, SIGKILL);
-		else
-			kill(g->pid, SIGKILL);
+		gofer_kill(g);
 		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		g->pid = 0;

@@ -72,6 +72,9 @@ int gofer_channel_open(struct gofer *g);
 int gofer_call(int ch, struct gofer_req *req, const char *s1, const void *s2, size_t len2,
 	       int fd_in, int *fd_out);
 
+/** gofer_kill() - send the gofer SIGKILL (gofer_stop() reaps it) */
+void gofer_kill(struct gofer *g);
+
 /** gofer_stop() - end the gofer and reap it */
 void gofer_stop(struct gofer *g);
 

@@ -229,6 +229,9 @@ static _Noreturn void outbound_child(const struct moat_spec *spec, struct networ
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* The CA first: the sandbox's tree is built with it while we go on. */
+	if (ob_ca_new(spec->id, &ca, &e) < 0 || send_ca(ca, ctl, &e) < 0)
+		goto fail;
 	for (size_t i = 0; i < spec->net.nsecrets; i++)
 		if (ob_secrets_add(&secrets, spec->net.secrets[i], &e) < 0)
 			goto fail;
@@ -236,7 +239,7 @@ static _Noreturn void outbound_child(const struct moat_spec *spec, struct networ
 				    : ob_signer_generate(&signer, &e)) < 0 ||
 	    (spec->net.identity_pub &&
 	     ob_signer_write_public(signer, spec->net.identity_pub, &e) < 0) ||
-	    ob_inject_check(n->policy, &secrets, true, &e) < 0 || ob_ca_new(spec->id, &ca, &e) < 0)
+	    ob_inject_check(n->policy, &secrets, true, &e) < 0)
 		goto fail;
 	upstream = ob_tls_client_ctx(true, (const char *const *)spec->net.upstream_ca,
 				     spec->net.nupstream_ca, &e);
@@ -252,8 +255,8 @@ static _Noreturn void outbound_child(const struct moat_spec *spec, struct networ
 		if (ob_server_new(&cfg, &srv, &e) < 0 || ob_server_flow_channel(srv, flows, &e) < 0)
 			goto fail;
 	}
-	if (send_ca(ca, ctl, &e) < 0)
-		goto fail;
+	if (fdio_send(ctl, "+", 1, NULL, 0) < 0)
+		_exit(MOAT_EXIT_FAILURE);
 	nkeep = ob_server_keep_fds(srv, keep, ARRAY_SIZE(keep) - 2);
 	if (spec->audit_fd >= 0)
 		keep[nkeep++] = spec->audit_fd;
@@ -308,14 +311,33 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 		close(ctl[0]);
 		return merr_set(e, ENOMEM, "out of memory");
 	}
+	n->outbound_ctl = ctl[0];
 	len = fdio_recv(ctl[0], n->ca_pem, CA_PEM_MAX, NULL, 0, &nfds);
-	close(ctl[0]);
 	if (len <= 0)
 		return merr_set(e, EPROTO, "outbound died while starting");
 	n->ca_pem[len] = '\0';
 	if (n->ca_pem[0] == '!')
 		return merr_set(e, EINVAL, "%s", n->ca_pem + 1);
 	n->ca_len = (size_t)len;
+	return 0;
+}
+
+int network_wait_ready(struct network *n, struct merr *e)
+{
+	char msg[640];
+	unsigned nfds;
+	ssize_t len;
+
+	if (n->outbound_ctl < 0)
+		return 0;
+	len = fdio_recv(n->outbound_ctl, msg, sizeof(msg) - 1, NULL, 0, &nfds);
+	close(n->outbound_ctl);
+	n->outbound_ctl = -1;
+	if (len <= 0)
+		return merr_set(e, EPROTO, "outbound died while starting");
+	msg[len] = '\0';
+	if (msg[0] == '!')
+		return merr_set(e, EINVAL, "%s", msg + 1);
 	return 0;
 }
 
@@ -423,7 +445,7 @@ int network_prepare(const struct moat_spec *spec, struct network *n, struct merr
 	int r;
 
 	memset(n, 0, sizeof(*n));
-	n->flow_fd = n->netstack_ctl = -1;
+	n->flow_fd = n->netstack_ctl = n->outbound_ctl = -1;
 	n->policy = policy_new();
 	if (!n->policy)
 		return merr_set(e, ENOMEM, "out of memory");
@@ -530,6 +552,14 @@ int network_start_netstack(const struct moat_spec *spec, struct network *n, int 
 	return 0;
 }
 
+void network_kill(struct network *n)
+{
+	if (n->netstack > 0)
+		kill(n->netstack, SIGKILL);
+	if (n->outbound > 0)
+		kill(n->outbound, SIGKILL);
+}
+
 static void stop(pid_t *pid)
 {
 	if (*pid > 0) {
@@ -542,6 +572,9 @@ static void stop(pid_t *pid)
 
 void network_stop(struct network *n)
 {
+	if (n->outbound_ctl >= 0)
+		close(n->outbound_ctl);
+	n->outbound_ctl = -1;
 	if (n->netstack_ctl >= 0)
 		close(n->netstack_ctl);
 	n->netstack_ctl = -1;

@@ -16,6 +16,7 @@ struct network {
 	pid_t outbound, netstack;
 	int flow_fd;		/* netstack's end of outbound's hand-off channel */
 	int netstack_ctl;	/* closing it ends netstack */
+	int outbound_ctl;	/* outbound says there whether it is ready */
 	char *ca_pem;		/* the sandbox CA's certificate */
 	size_t ca_len;
 };
@@ -25,6 +26,13 @@ struct network {
  * Return: 0 or -errno, with @e naming a bad policy or secret
  */
 int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e);
+
+/**
+ * network_wait_ready() - wait for outbound to have loaded the secrets and
+ * keys (it sends the CA first, so that the tree can be built meanwhile)
+ * Return: 0 or -errno, with @e saying what outbound could not load
+ */
+int network_wait_ready(struct network *n, struct merr *e);
 
 /**
  * network_tree_files() - what the guest sees: /etc/resolv.conf, /etc/hosts, the
@@ -39,6 +47,9 @@ int network_env(struct moat_spec *spec);
 /** network_start_netstack() - fork netstack on the guest's TAP device @tapfd */
 int network_start_netstack(const struct moat_spec *spec, struct network *n, int tapfd,
 			   struct merr *e);
+
+/** network_kill() - send both helpers SIGKILL (network_stop() reaps them) */
+void network_kill(struct network *n);
 
 /** network_stop() - end both helpers and release everything */
 void network_stop(struct network *n);

@@ -339,7 +339,10 @@ static int setup_signals(struct run *r, struct merr *e)
 
 static void cleanup(struct run *r)
 {
+	/* Everyone at once: each process's exit tears down its namespaces. */
 	kill_guest(r);
+	gofer_kill(&r->gofer);
+	network_kill(&r->net);
 	if (r->guest.init > 0)
 		while (waitpid(r->guest.init, NULL, __WALL) < 0 && errno == EINTR)
 			;
@@ -375,7 +378,7 @@ static void cleanup(struct run *r)
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
 	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
-			 .net = { .flow_fd = -1, .netstack_ctl = -1 } };
+			 .net = { .flow_fd = -1, .netstack_ctl = -1, .outbound_ctl = -1 } };
 	int rc;
 
 	r.s.spec = spec;
@@ -435,6 +438,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	}
 	rc = gofer_wait_built(&r.gofer, e);
 	log_phase("sentry: gofer ready");
+	if (rc < 0)
+		goto out;
+	rc = network_wait_ready(&r.net, e);
 	if (rc < 0)
 		goto out;
 	rc = cgroup_setup(spec, &r.cg, e);

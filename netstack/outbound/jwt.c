@@ -121,8 +121,11 @@ int ob_signer_load(struct ob_signer **out, const char *path, struct merr *e)
 		return merr_sys(e, "open identity key %s", path);
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
-	if (!key)
-		return ssl_err(e, EINVAL, "identity key: not a PEM private key");
+	if (!key) {
+		ssl_err(e, EINVAL, "not a PEM private key");
+		merr_prefix(e, "identity key %s: ", path);
+		return -EINVAL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		EVP_PKEY_free(key);

@@ -275,6 +275,14 @@ check_fails "the audit log holds no secret" grep -q "$SECRET" "$D/audit.jsonl"
 is "--allow without --network=sandbox: 125" "125" "$?"
 "$MOAT" do --network=sandbox --secret API_TOKEN=env:NOT_SET_ANYWHERE -- true >"$D/err" 2>&1
 is "a secret from an unset variable: 125" "125" "$?"
+: >"$D/empty.secret"
+"$MOAT" do --network=sandbox --secret API_TOKEN=file:"$D/empty.secret" -- true >"$D/err" 2>&1
+is "an empty secret file: 125" "125" "$?"
+like "...named, the value never shown" "API_TOKEN=file:.*empty" "$(cat "$D/err")"
+echo "not a key" >"$D/bad.key"
+"$MOAT" do --network=sandbox --identity-key "$D/bad.key" -- true >"$D/err" 2>&1
+is "an identity key that is not one: 125" "125" "$?"
+like "...saying which file" "identity key .*bad.key: not a PEM private key" "$(cat "$D/err")"
 TOK=x "$MOAT" do --network=sandbox --secret API_TOKEN=env:TOK -e TOK -- true >"$D/err" 2>&1
 is "a secret's variable also passed with -e: 125" "125" "$?"
 like "...saying the guest would hold it" "environment would hold TOK" "$(cat "$D/err")"

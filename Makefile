@@ -47,11 +47,13 @@ UNIT_TESTS :=
 .PHONY: all deps deps-test deps-bench test tests demo bench fuzz lint install clean
 all:
 
+# Libraries first: a rule's prerequisites are expanded when it is read, so a
+# library must be defined before any rule that links it.
 include tools/lib/build.mk
 include gofer/build.mk
+include netstack/build.mk
+include netstack/outbound/build.mk
 include sentry/build.mk
--include netstack/build.mk
--include netstack/outbound/build.mk
 include tools/moat/build.mk
 include tests/build.mk
 

@@ -47,7 +47,7 @@ static const char *const stat_names[NS_STAT_COUNT] = {
 	[NS_DNS_DENIED] = "dns_denied", [NS_TCP_OPENED] = "tcp_opened",
 	[NS_TCP_CLOSED] = "tcp_closed", [NS_TCP_RESET] = "tcp_reset",
 	[NS_TCP_FULL] = "tcp_table_full", [NS_TCP_RETRANSMIT] = "tcp_retransmit",
-	[NS_TCP_PROBES] = "tcp_window_probes", [NS_UDP_FLOWS] = "udp_flows",
+	[NS_TCP_PROBES] = "tcp_window_probes", [NS_TCP_OOO_HELD] = "tcp_ooo_held", [NS_UDP_FLOWS] = "udp_flows",
 	[NS_DNS_QUERIES] = "dns_queries",
 };
 

@@ -88,6 +88,7 @@ void tcp_slot_release(struct netstack *ns, struct tcp_conn *c)
 	if (*pp)
 		*pp = c->hnext;
 	tcp_embryo_del(ns, c);
+	tcp_ooo_free(ns, c);
 	timer_clear(&ns->timers, i - 1);
 	c->state = TS_FREE;
 	c->flags = 0;

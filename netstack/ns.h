@@ -84,6 +84,13 @@ enum tcp_flag {
 	TF_CONNECTED = 1 << 14,	/* the far side's connect completed */
 };
 
+/* Bounds on the guest's data held past a gap (tcp_ooo.c). */
+#define TCP_OOO_SEGS		8
+#define TCP_OOO_FLOW_MAX	(512u << 10)
+#define TCP_OOO_TOTAL_MAX	(16u << 20)
+
+struct tcp_ooo;
+
 struct tcp_conn {
 	uint8_t state;
 	uint8_t snd_ws, rcv_ws;
@@ -105,6 +112,7 @@ struct tcp_conn {
 	uint64_t born;
 	uint64_t t_main;		/* RTO, persist, handshake or TIME_WAIT deadline */
 	uint64_t t_wnd;			/* re-check the far socket's room */
+	struct tcp_ooo *ooo;		/* data past a gap (tcp_ooo.c), or NULL */
 };
 static_assert(sizeof(struct tcp_conn) <= 160, "a TCP flow stays small");
 
@@ -167,6 +175,7 @@ struct netstack {
 	uint32_t *tcp_hash, tcp_hmask;
 	uint32_t ehead, etail;			/* embryonic list */
 	uint32_t *ackq, nackq;
+	uint64_t ooo_bytes;			/* held by every flow's tcp_ooo */
 	uint16_t next_port;
 	int fwd_fd[NS_MAX_FORWARDS];
 
@@ -301,6 +310,12 @@ void tcp_arm(struct netstack *ns, struct tcp_conn *c);
 void tcp_arm_rto(struct netstack *ns, struct tcp_conn *c);
 void tcp_retransmit(struct netstack *ns, struct tcp_conn *c, bool timeout);
 uint32_t tcp_far_room(struct netstack *ns, struct tcp_conn *c);
+
+/* tcp_ooo.c */
+bool tcp_ooo_hold(struct netstack *ns, struct tcp_conn *c, uint32_t seq, const uint8_t *data,
+		  uint32_t len, bool fin);
+int tcp_ooo_flush(struct netstack *ns, struct tcp_conn *c, bool *fin);
+void tcp_ooo_free(struct netstack *ns, struct tcp_conn *c);
 
 /* tcp_far.c */
 int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *name);

@@ -24,10 +24,11 @@
  * checksum, flag combinations, option lengths (tcp_parse()), then RFC 793's
  * acceptability test against the window we offered, RFC 5961's rules for RST
  * and SYN on a synchronized connection (a challenge ACK unless the sequence
- * number is exact), and ACKs of data never sent.  Data is taken only in
- * order: there is no reassembly queue (so no per-flow memory); a segment
- * beyond rcv_nxt is dropped and answered with a duplicate ACK, which makes
- * the guest resend.  No SACK, no timestamps: neither is offered in our SYN.
+ * number is exact), and ACKs of data never sent.  Data goes to the far side
+ * in order: a segment beyond rcv_nxt is held, within small bounds, until the
+ * gap before it fills (tcp_ooo.c), and answered with a duplicate ACK, which
+ * makes the guest resend what is missing.  No SACK, no timestamps: neither
+ * is offered in our SYN.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -302,7 +303,21 @@ static bool take_data(struct netstack *ns, struct tcp_conn *c, struct tcp_seg *s
 		s->seq = c->rcv_nxt;
 	}
 	if (s->seq != c->rcv_nxt) {
-		ns_count(ns, NS_DROP_TCP_WINDOW);	/* out of order */
+		/* Past a gap: held if there is room, and a duplicate ACK either
+		 * way (RFC 5681 4.2), so that the guest resends what is missing. */
+		uint32_t off = s->seq - c->rcv_nxt, len = s->len;
+		bool fin = s->flags & TH_FIN;
+
+		if (off >= wnd) {
+			len = 0;
+		} else if (len > wnd - off) {
+			len = wnd - off;
+			fin = false;
+		}
+		if (tcp_ooo_hold(ns, c, s->seq, s->data, len, fin))
+			ns_count(ns, NS_TCP_OOO_HELD);
+		else
+			ns_count(ns, NS_DROP_TCP_WINDOW);
 		tcp_send_ctl(ns, c, TH_ACK);
 		return true;
 	}
@@ -329,6 +344,17 @@ static bool take_data(struct netstack *ns, struct tcp_conn *c, struct tcp_seg *s
 		return true;
 	}
 	*all = true;
+	if (c->ooo && !(s->flags & TH_FIN)) {
+		bool fin;
+		int r = tcp_ooo_flush(ns, c, &fin);
+
+		if (r < 0) {
+			tcp_reset(ns, c, true);
+			return false;
+		}
+		if (fin)
+			s->flags |= TH_FIN;	/* taken with the held data */
+	}
 	if (!(s->flags & TH_FIN))
 		tcp_ack_later(ns, c);
 	return true;

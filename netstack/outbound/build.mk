@@ -9,6 +9,7 @@ BINS += $(OUTBOUND)
 OUTBOUND_LDLIBS := -lssl -lcrypto -lhttp_parser -lcjson -lseccomp -lpthread
 DEPS_BUILD += libssl-dev libhttp-parser-dev libcjson-dev libseccomp-dev
 DEPS_TEST += curl openssl python3 git
+DEPS_BENCH += wrk nginx openssl
 TEST_LDLIBS += -lssl -lcrypto -lhttp_parser
 
 $(LIBOUTBOUND): $(LIBOUTBOUND_SRCS:%.c=$(OBJ)/%.o)

@@ -167,6 +167,12 @@ SSL *ob_end_tls(struct ob_end *e, SSL_CTX *ctx, bool server)
 void ob_end_close(struct ob_end *e, bool reset)
 {
 	if (e->ssl) {
+		/* OpenSSL forgets the session of a connection freed before it
+		 * sent close_notify.  One that ends in order after its handshake
+		 * keeps it, so that the next connection can resume it; a fatal
+		 * TLS error has made it unresumable already. */
+		if (!reset && !e->hs)
+			SSL_set_shutdown(e->ssl, SSL_get_shutdown(e->ssl) | SSL_SENT_SHUTDOWN);
 		SSL_free(e->ssl);
 		e->ssl = NULL;
 	}

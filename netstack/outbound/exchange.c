@@ -94,7 +94,7 @@ void ob_up_connected(struct ob_flow *f)
 		return;
 	}
 	if (!ob_end_tls(&f->up, f->srv->cfg.upstream, false) ||
-	    ob_tls_client_setup(f->up.ssl, f->up_host, policy_host_is_ip(f->up_host)) < 0) {
+	    ob_tls_client_setup(f->up.ssl, f->up_host, f->up_port, policy_host_is_ip(f->up_host)) < 0) {
 		ob_up_fail(f, 502, "cannot set up TLS for the upstream");
 		return;
 	}

@@ -32,7 +32,7 @@ struct ob_ca {
 	unsigned long minted, hits;
 };
 
-static int ssl_fail(struct merr *e, const char *what)
+int ob_tls_fail(struct merr *e, const char *what)
 {
 	char buf[256];
 	unsigned long code = ERR_get_error();
@@ -103,7 +103,7 @@ int ob_ca_new(const char *sandbox_id, struct ob_ca **out, struct merr *e)
 	ca->key = EVP_EC_gen("P-256");
 	ca->leaf_key = EVP_EC_gen("P-256");
 	if (!ca->key || !ca->leaf_key) {
-		r = ssl_fail(e, "generate the sandbox CA's keys");
+		r = ob_tls_fail(e, "generate the sandbox CA's keys");
 		goto fail;
 	}
 	snprintf(cn, sizeof(cn), "moat sandbox %.64s ephemeral CA", sandbox_id);
@@ -111,7 +111,7 @@ int ob_ca_new(const char *sandbox_id, struct ob_ca **out, struct merr *e)
 	if (!name ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"moat", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)) {
-		r = ssl_fail(e, "name the sandbox CA");
+		r = ob_tls_fail(e, "name the sandbox CA");
 		goto fail;
 	}
 	ca->cert = new_cert(name, name, ca->key, CA_DAYS);
@@ -120,7 +120,7 @@ int ob_ca_new(const char *sandbox_id, struct ob_ca **out, struct merr *e)
 	    !add_ext(ca->cert, ca->cert, NID_key_usage, "critical,keyCertSign,cRLSign") ||
 	    !add_ext(ca->cert, ca->cert, NID_subject_key_identifier, "hash") ||
 	    !X509_sign(ca->cert, ca->key, EVP_sha256())) {
-		r = ssl_fail(e, "make the sandbox CA certificate");
+		r = ob_tls_fail(e, "make the sandbox CA certificate");
 		goto fail;
 	}
 	X509_NAME_free(name);
@@ -234,7 +234,7 @@ int ob_ca_leaf(struct ob_ca *ca, const char *name, X509 **cert, EVP_PKEY **key, 
 	} else {
 		x = mint(ca, name);
 		if (!x)
-			return ssl_fail(e, "mint a leaf certificate");
+			return ob_tls_fail(e, "mint a leaf certificate");
 		X509_free(l->cert);
 		l->cert = x;
 		snprintf(l->name, sizeof(l->name), "%s", name);
@@ -265,8 +265,6 @@ void ob_ca_free(struct ob_ca *ca)
 
 /* ---- contexts ----------------------------------------------------------- */
 
-static const unsigned char alpn_h1[] = { 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
-
 static int alpn_select(SSL *s, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned inlen, void *arg)
 {
@@ -293,7 +291,7 @@ SSL_CTX *ob_tls_server_ctx(SSL_client_hello_cb_fn hello, void *arg, struct merr 
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
 	if (!ctx) {
-		ssl_fail(e, "make the guest-facing TLS context");
+		ob_tls_fail(e, "make the guest-facing TLS context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -302,40 +300,6 @@ SSL_CTX *ob_tls_server_ctx(SSL_client_hello_cb_fn hello, void *arg, struct merr 
 	SSL_CTX_set_client_hello_cb(ctx, hello, arg);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"moat", 4);
-	return ctx;
-}
-
-SSL_CTX *ob_tls_client_ctx(bool system, const char *const *extra, size_t nextra, struct merr *e)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	X509_STORE *store;
-
-	if (!ctx) {
-		ssl_fail(e, "make the upstream TLS context");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	SSL_CTX_set_alpn_protos(ctx, alpn_h1, sizeof(alpn_h1));
-	store = SSL_CTX_get_cert_store(ctx);
-	/* Load the bundle now, as a file: later outbound may not see the file
-	 * system, and a hashed-directory lookup would read it lazily. */
-	if (system && !X509_STORE_load_file(store, X509_get_default_cert_file())) {
-		ssl_fail(e, "load the host's CA bundle");
-		merr_prefix(e, "%s: ", X509_get_default_cert_file());
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	for (size_t i = 0; i < nextra; i++) {
-		if (!X509_STORE_load_file(store, extra[i])) {
-			ssl_fail(e, "load a CA file");
-			merr_prefix(e, "--extra-ca %s: ", extra[i]);
-			SSL_CTX_free(ctx);
-			return NULL;
-		}
-	}
 	return ctx;
 }
 
@@ -368,19 +332,6 @@ int ob_tls_hello_sni(SSL *s, char *out, size_t outsz)
 		off += 3 + nl;
 	}
 	return off == len ? 0 : -EINVAL;
-}
-
-int ob_tls_client_setup(SSL *s, const char *host, bool is_ip)
-{
-	if (is_ip) {
-		if (!X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), host))
-			return -EINVAL;
-		return 0;
-	}
-	if (!SSL_set_tlsext_host_name(s, host) || !SSL_set1_host(s, host))
-		return -EINVAL;
-	SSL_set_hostflags(s, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	return 0;
 }
 
 const char *ob_tls_error(SSL *s, char *buf, size_t len)

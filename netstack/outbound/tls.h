@@ -12,8 +12,10 @@
  *
  * The upstream leg is an ordinary verifying TLS client: the peer's chain must
  * lead to the host's trust store or to a CA file the operator added, and its
- * name must match the destination.  Both legs speak TLS 1.2 or 1.3 and offer
- * only HTTP/1.1 in ALPN.  I/O goes through memory BIOs: the flow engine
+ * name must match the destination.  Its context (tls_client.c) parses the
+ * host's trust store only when it first needs it, and resumes the last
+ * session made with the same destination.  Both legs speak TLS 1.2 or 1.3
+ * and offer only HTTP/1.1 in ALPN.  I/O goes through memory BIOs: the flow engine
  * moves bytes between sockets and OpenSSL itself, so a handshake never blocks
  * and a ClientHello can be replayed unchanged to a passthrough upstream.
  */
@@ -24,6 +26,7 @@
 #include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -79,10 +82,15 @@ SSL_CTX *ob_tls_client_ctx(bool system, const char *const *extra, size_t nextra,
 int ob_tls_hello_sni(SSL *s, char *out, size_t outsz);
 
 /**
- * ob_tls_client_setup() - set SNI and the name to verify on an upstream SSL
+ * ob_tls_client_setup() - set SNI and the name to verify on an upstream SSL,
+ * and offer the last session made with @host:@port, if there is one
  * Return: 0 or -errno
  */
-int ob_tls_client_setup(SSL *s, const char *host, bool is_ip);
+int ob_tls_client_setup(SSL *s, const char *host, uint16_t port, bool is_ip);
+
+/** ob_tls_fail() - set @e to "@what: <OpenSSL's last error>", clear the queue
+ * Return: -EIO */
+int ob_tls_fail(struct merr *e, const char *what);
 
 /** ob_tls_error() - the reason for the last TLS failure, for messages */
 const char *ob_tls_error(SSL *s, char *buf, size_t len);

@@ -211,6 +211,16 @@ out=$("${CURL[@]}" -v -o /dev/null -o /dev/null -o /dev/null "https://api.test:$
 is "keep-alive: curl reused the proxy connection" 2 "$(printf '%s\n' "$out" | grep -c 'Re-using existing connection')"
 is "keep-alive: three requests over one upstream connection" 1 "$(grep '"path": "/echo/ka' "$D/up.log" | python3 -c '
 import json, sys; print(len({json.loads(l)["client"] for l in sys.stdin}))')"
+# Each curl run above is a new guest connection, so a new upstream one: after
+# the first, outbound offers the session it kept for api.test:$HP.
+"${CURL[@]}" -o /dev/null "https://api.test:$HP/echo/resume1" "https://api.test:$HP/echo/resume2" \
+	--next "${CURL[@]:1}" -o /dev/null "https://api.test:$HP/echo/resume3"
+resumed() { python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["path"] == sys.argv[2]: print(r["resumed"])' "$D/up.log" "$1"; }
+is "TLS resumption: the third upstream connection resumed a session" True "$(resumed /echo/resume3)"
 
 N=$((32 * 1024 * 1024))
 want=$(python3 -c '

@@ -93,6 +93,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "headers": [[k, v] for k, v in self.headers.items()],
             "client": "%s:%d" % self.client_address[:2],
             "tls": isinstance(self.connection, ssl.SSLSocket),
+            "resumed": isinstance(self.connection, ssl.SSLSocket)
+            and self.connection.session_reused,
             "body_len": blen,
             "body_sha256": bsha,
         }

@@ -13,6 +13,11 @@
  * system calls this directory makes, listed here) is loaded, so that the
  * process cannot open a file again.
  *
+ * The TAP device is made persistent (TUNSETPERSIST): it then lives as long
+ * as the network namespace that holds it, which is the guest's, rather than
+ * as long as this process's fd, so that neither netstack's exit nor the
+ * sandbox's teardown waits for the kernel to unregister it.
+ *
  * The TAP fd is non-blocking and level-triggered in the stack's epoll set;
  * each readiness reads up to TAP_BUDGET frames, one read() per frame (the
  * TAP device delivers one frame per read), into one buffer that is reused:
@@ -27,7 +32,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_tun.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -137,6 +144,12 @@ int netstack_run(const struct netstack_config *cfg, int tapfd, struct merr *e)
 		r = merr_sys(e, "netstack: TAP fd %d", tapfd);
 		goto out;
 	}
+	/* The device is to go with its network namespace, not with this fd:
+	 * unregistering a TAP device waits for an RCU grace period (20-50 ms),
+	 * and the last close of a non-persistent one does it in the closing
+	 * process's exit, which the sandbox's teardown then waits for. */
+	if (ioctl(tapfd, TUNSETPERSIST, 1) < 0)
+		log_debug("tap: TUNSETPERSIST: %s", strerror(errno));
 	r = ns_ep_add(ns, tapfd, EPOLLIN, ep_tag(EP_TAP, 0, 0));
 	if (r == 0 && cfg->ctl_fd >= 0)
 		r = ns_ep_add(ns, cfg->ctl_fd, EPOLLIN | EPOLLRDHUP, ep_tag(EP_CTL, 0, 0));

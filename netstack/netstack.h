@@ -202,7 +202,10 @@ void netstack_config_init(struct netstack_config *cfg);
  * @tapfd:	an open TAP fd (IFF_TAP | IFF_NO_PI)
  * @e:		error to fill
  *
- * Raises RLIMIT_NOFILE for the flow table, then confines the process (closes
+ * Makes the TAP device persistent, so that it goes with its network
+ * namespace rather than with @tapfd (a TAP device in a namespace that
+ * outlives the process stays there until the namespace goes).  Raises
+ * RLIMIT_NOFILE for the flow table, then confines the process (closes
  * every fd but @tapfd, the stack's own and cfg->keep_fds; drops every
  * capability; loads the seccomp allowlist netstack_syscalls[]) before it
  * reads the first frame.  Returns when the TAP fd fails or hangs up, or when

@@ -82,6 +82,7 @@ enum tcp_flag {
 	TF_GUEST_FIN = 1 << 12,	/* guest's FIN received */
 	TF_WUPD = 1 << 13,	/* our window was small: tell the guest when it grows */
 	TF_CONNECTED = 1 << 14,	/* the far side's connect completed */
+	TF_FAR_DRAINED = 1 << 15,/* everything the far socket had is sent; EPOLLIN clears */
 };
 
 /* Bounds on the guest's data held past a gap (tcp_ooo.c). */

@@ -498,7 +498,12 @@ static void segment(struct netstack *ns, struct tcp_conn *c, struct tcp_seg *s)
 	}
 	if (all && (s->flags & TH_FIN) && !(c->flags & TF_GUEST_FIN))
 		guest_fin(ns, c);
-	tcp_send_data(ns, c, UINT32_MAX);
+	/* A drained far socket has nothing new to send until its next EPOLLIN
+	 * (tcp_event()): peek only to resend, to send a waiting FIN, or when
+	 * what it holds is not known. */
+	if (!(c->flags & TF_FAR_DRAINED) || SEQ_LT(c->snd_nxt, c->snd_max) ||
+	    ((c->flags & TF_FAR_EOF) && !(c->flags & TF_FIN_SENT)))
+		tcp_send_data(ns, c, UINT32_MAX);
 }
 
 void tcp_input(struct netstack *ns, uint32_t src, uint32_t dst, const struct pkt *l4)

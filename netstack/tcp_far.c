@@ -218,6 +218,7 @@ void tcp_event(struct netstack *ns, uint32_t idx, uint32_t gen, uint32_t events)
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		c->flags |= TF_FAR_EOF;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+		c->flags &= (uint16_t)~TF_FAR_DRAINED;
 		tcp_send_data(ns, c, UINT32_MAX);
 		if (c->state == TS_FREE)
 			return;

@@ -369,6 +369,7 @@ void tcp_send_data(struct netstack *ns, struct tcp_conn *c, uint32_t limit)
 		r = recvmsg(c->fd, &mh, MSG_PEEK | MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->flags &= (uint16_t)~TF_FAR_DATA;
+			c->flags |= TF_FAR_DRAINED;
 			if (c->flags & TF_FAR_EOF)
 				r = skip;	/* ended: nothing beyond what is in flight */
 			else
@@ -415,11 +416,13 @@ void tcp_send_data(struct netstack *ns, struct tcp_conn *c, uint32_t limit)
 		limit -= n;
 		if (n < want) {
 			c->flags &= (uint16_t)~TF_FAR_DATA;
+			c->flags |= TF_FAR_DRAINED;
 			if (!(c->flags & TF_FAR_EOF))
 				break;
 			continue;	/* drained and ended: the FIN goes next */
 		}
 		c->flags |= TF_FAR_DATA;
+		c->flags &= (uint16_t)~TF_FAR_DRAINED;
 		if (!limit)
 			break;
 	}

@@ -4,6 +4,7 @@ LIBNETSTACK := $(BUILD)/lib/libnetstack.a
 LIBS += $(LIBNETSTACK)
 DEPS_BUILD += libc-ares-dev libseccomp-dev
 DEPS_TEST += iproute2 iputils-ping curl python3
+DEPS_BENCH += iperf3 passt slirp4netns util-linux
 TEST_LDLIBS += -lcares
 NETSTACK_LDLIBS := -lcares -lseccomp
 

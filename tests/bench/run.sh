@@ -4,19 +4,8 @@
 # are what to compare with the bars in DESIGN.md.  Results go to stdout and to
 # $BUILD/bench/results.md.
 set -u
-BUILD=${BUILD:-build}
-MOAT=${MOAT:-$(pwd)/$BUILD/moat}
-B=$BUILD/bench
-mkdir -p "$B"
-RUNS=${RUNS:-30}
-out="$B/results.md"
+. tests/bench/lib.sh
 : >"$out"
-say() { printf '%s\n' "$*" | tee -a "$out"; }
-# mean seconds of a hyperfine run, from its JSON export
-mean() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$1"; }
-median_of() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
-ms() { python3 -c "print('%.2f' % ($1 * 1000))"; }
 
 cc -O2 -o "$B/notif_rtt" tests/bench/notif_rtt.c || exit 1
 cc -O2 -static -o "$B/served" tests/bench/served.c || exit 1
@@ -71,6 +60,25 @@ say "| open()+close() served by moat | $op | $(ratio "$op" "$bare_sync") |"
 say "| native stat() / open()+close() | $native_st / $native_op | |"
 say ""
 
+# --- native-path calls ------------------------------------------------------
+# The same calls natively and in a sandbox, where the filter lets them through
+# to the kernel: getppid(), and pread() of a file on a bind volume and of one
+# from the host's root (through the overlay).
+echo moat-bench >"$B/volume-file"
+native() { for i in 1 2 3 4 5; do "$B/served" "$@"; done | median_of; }
+inside_v() { for i in 1 2 3 4 5; do "$MOAT" do -v "$B/served:/served:ro" -v "$B/volume-file:/v:ro" -- /served "$@"; done | median_of; }
+n_pp=$(native getppid 1000000); m_pp=$(inside_v getppid 1000000)
+n_rv=$(native read 1000000 "$B/volume-file"); m_rv=$(inside_v read 1000000 /v)
+n_ro=$(native read 1000000 /etc/hostname); m_ro=$(inside_v read 1000000 /etc/hostname)
+say "## A native-path system call (median of 5 runs of 1000000 calls, ns per call)"
+say ""
+say "| | native | moat | ratio (bar: at most 1.05) |"
+say "| --- | --- | --- | --- |"
+say "| getppid() | $n_pp | $m_pp | $(ratio "$m_pp" "$n_pp") |"
+say "| pread() of 1 byte, a file on a bind volume | $n_rv | $m_rv | $(ratio "$m_rv" "$n_rv") |"
+say "| pread() of 1 byte, /etc/hostname from the host's root (overlay) | $n_ro | $m_ro | $(ratio "$m_ro" "$n_ro") |"
+say ""
+
 # --- real work -------------------------------------------------------------
 touch /var/tmp/moat-bench-ref
 hyperfine -N -w 1 -r 5 --export-json "$B/find-native.json" "find /usr/share -newer /var/tmp/moat-bench-ref" >/dev/null 2>&1
@@ -113,4 +121,34 @@ say "| PSS | RSS | bar |"
 say "| --- | --- | --- |"
 say "| $((pss / 1024)).$(( (pss % 1024) * 10 / 1024 )) MiB | $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB | at most 4 MiB |"
 say ""
+# --- many idle sandboxes ------------------------------------------------------
+# MANY sandboxes sleeping at once: what the machine's MemAvailable lost (guest,
+# moat's processes and the kernel's share: namespaces, page tables, the overlay),
+# a sandbox, and so how many would fit in 24 GiB.
+MANY=${MANY:-100}
+sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+avail() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
+before=$(avail)
+many=()
+for i in $(seq "$MANY"); do
+	"$MOAT" do -- sleep 120 </dev/null >/dev/null 2>&1 &
+	many+=($!)
+done
+up=0
+for _ in $(seq 100); do
+	up=$(pgrep -c -f '^sleep 120$')
+	[ "$up" -ge "$MANY" ] && break
+	sleep 0.2
+done
+sleep 2
+after=$(avail)
+kill "${many[@]}" 2>/dev/null; wait "${many[@]}" 2>/dev/null
+per=$(( (before - after) / MANY ))
+say "## $MANY idle sandboxes at once (moat do -- sleep; $up of them were up)"
+say ""
+say "| MemAvailable lost, a sandbox | sandboxes in 24 GiB at that rate | bar |"
+say "| --- | --- | --- |"
+say "| $((per / 1024)).$(( (per % 1024) * 10 / 1024 )) MiB | $(( 24 * 1024 * 1024 / (per > 0 ? per : 1) )) | at least 1000 |"
+say ""
+tests/bench/net.sh
 say "(written to $out)"

@@ -341,5 +341,6 @@ void tcp_close_all(struct netstack *ns)
 			close(c->fd);
 			c->fd = -1;
 		}
+		tcp_ooo_free(ns, c);
 	}
 }

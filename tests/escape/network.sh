@@ -41,28 +41,43 @@ try:
     maps = open("/proc/%s/maps" % pid).read().splitlines()
 except OSError:
     print("unreadable"); sys.exit()
+# Read in pieces that overlap by the secret's length, so that one across a
+# piece boundary is found too.  Regions of 4 GiB and more are reserved
+# address space (AddressSanitizer's shadow in a SAN=1 build), not data.
+STEP = 64 << 20
 scanned = 0
 for line in maps:
     m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
     if not m or "[vvar]" in line or "[vsyscall]" in line:
         continue
     a, b = int(m.group(1), 16), int(m.group(2), 16)
-    try:
-        mem.seek(a); chunk = mem.read(b - a)
-    except (OSError, OverflowError, ValueError):
+    if b - a >= 4 << 30:
         continue
-    scanned += len(chunk)
-    if secret in chunk:
-        print("found"); sys.exit()
+    for off in range(a, b, STEP):
+        try:
+            mem.seek(off); chunk = mem.read(min(b, off + STEP + len(secret)) - off)
+        except (OSError, OverflowError, ValueError):
+            break
+        scanned += len(chunk)
+        if secret in chunk:
+            print("found"); sys.exit()
 print("clean" if scanned else "unreadable")
 PY
 }
 is "outbound holds the secret (the search works)" "found" "$(scan "$outbound")"
-is "the sentry does not" "clean" "$(scan "$moat_pid")"
-is "netstack does not" "clean" "$(scan "$netstack")"
-for p in $(pgrep -P "$moat_pid" -x moat) $(pgrep -f -x "sleep 30"); do
-	is "$(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-40) does not" "clean" "$(scan "$p")"
-done
+if [ "${BUILD:-build}" = build-san ]; then
+	# AddressSanitizer's runtime reads /proc/self/environ into a buffer of
+	# its own when moat starts, before main(), where moat cannot wipe it;
+	# the forked helpers inherit it.  The search is made in the plain build.
+	echo "# SAN=1 build: the search of the sentry, netstack and the guest is left out"
+	is "the guest does not" "clean" "$(scan "$(pgrep -f -x "sleep 30" | head -1)")"
+else
+	is "the sentry does not" "clean" "$(scan "$moat_pid")"
+	is "netstack does not" "clean" "$(scan "$netstack")"
+	for p in $(pgrep -P "$moat_pid" -x moat) $(pgrep -f -x "sleep 30"); do
+		is "$(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-40) does not" "clean" "$(scan "$p")"
+	done
+fi
 
 # netstack's powers: uid 0, no capability.  outbound is not dumpable, so
 # such a process cannot open its memory (nor ptrace it).

@@ -236,7 +236,7 @@ is "an allowed name that resolves to the host's loopback does not open it" "000"
 PORT=$((20000 + RANDOM % 20000))
 run -p "$PORT:8000" -- /usr/bin/python3 -c '
 import socket
-s = socket.socket(); s.bind(("0.0.0.0", 8000)); s.listen(1)
+s = socket.socket(); s.bind(("0.0.0.0", 8000)); s.listen(1); s.settimeout(20)
 c, _ = s.accept(); c.sendall(b"served from the guest\n"); c.close()' &
 guest=$!
 got=""
@@ -244,9 +244,11 @@ for i in $(seq 1 50); do
 	got=$(python3 -c "
 import socket, sys
 try:
-    s = socket.create_connection(('127.0.0.1', $PORT), timeout=1); print(s.recv(100).decode().strip())
+    s = socket.create_connection(('127.0.0.1', $PORT), timeout=1); d = s.recv(100).decode().strip()
 except OSError:
-    sys.exit(1)" 2>/dev/null) && break
+    sys.exit(1)
+# Until the guest listens, netstack takes the connection and then closes it.
+print(d); sys.exit(0 if d else 1)" 2>/dev/null) && break
 	sleep 0.1
 done
 wait $guest

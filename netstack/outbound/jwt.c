@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ossl.h"
 #include "util.h"
 
 struct ob_signer {
@@ -59,18 +60,6 @@ int ob_base64url(const void *data, size_t len, struct ob_buf *out)
 	return 0;
 }
 
-static int ssl_err(struct merr *e, int errnum, const char *what)
-{
-	char buf[256];
-	unsigned long code = ERR_get_error();
-
-	ERR_clear_error();
-	if (!code)
-		return merr_set(e, errnum, "%s", what);
-	ERR_error_string_n(code, buf, sizeof(buf));
-	return merr_set(e, errnum, "%s: %s", what, buf);
-}
-
 static int finish(struct ob_signer *s, struct merr *e)
 {
 	unsigned char *der = NULL, md[32];
@@ -78,7 +67,7 @@ static int finish(struct ob_signer *s, struct merr *e)
 	int len = i2d_PUBKEY(s->key, &der);
 
 	if (len <= 0)
-		return ssl_err(e, EINVAL, "encode the identity public key");
+		return ob_ssl_fail(e, EINVAL, "encode the identity public key");
 	SHA256(der, (size_t)len, md);
 	OPENSSL_free(der);
 	if (ob_base64url(md, 16, &b))
@@ -98,7 +87,7 @@ int ob_signer_generate(struct ob_signer **out, struct merr *e)
 	s->key = EVP_EC_gen("P-256");
 	if (!s->key) {
 		free(s);
-		return ssl_err(e, EIO, "generate the identity key");
+		return ob_ssl_fail(e, EIO, "generate the identity key");
 	}
 	s->alg = "ES256";
 	r = finish(s, e);
@@ -122,7 +111,7 @@ int ob_signer_load(struct ob_signer **out, const char *path, struct merr *e)
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!key) {
-		ssl_err(e, EINVAL, "not a PEM private key");
+		ob_ssl_fail(e, EINVAL, "not a PEM private key");
 		merr_prefix(e, "identity key %s: ", path);
 		return -EINVAL;
 	}
@@ -163,17 +152,11 @@ int ob_signer_load(struct ob_signer **out, const char *path, struct merr *e)
 
 int ob_signer_write_public(const struct ob_signer *s, const char *path, struct merr *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	FILE *f;
-	int ok;
+	int ok, r = ob_pem_create(path, &f, e);
 
-	if (fd < 0)
-		return merr_sys(e, "create %s", path);
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return merr_sys(e, "create %s", path);
-	}
+	if (r < 0)
+		return r;
 	ok = PEM_write_PUBKEY(f, s->key);
 	if (fclose(f) != 0 || !ok)
 		return merr_set(e, EIO, "write the identity public key to %s", path);
@@ -225,14 +208,14 @@ static int sign(const struct ob_signer *s, struct ob_buf *out, size_t start, str
 			    ob_buf_avail(out) - start) == 1;
 	EVP_MD_CTX_free(md);
 	if (!ok)
-		return ssl_err(e, EIO, "sign the identity token");
+		return ob_ssl_fail(e, EIO, "sign the identity token");
 	if (!strcmp(s->alg, "ES256")) {
 		const unsigned char *p = sig;
 		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)siglen);
 		const BIGNUM *r, *sv;
 
 		if (!es)
-			return ssl_err(e, EIO, "decode the identity token's signature");
+			return ob_ssl_fail(e, EIO, "decode the identity token's signature");
 		ECDSA_SIG_get0(es, &r, &sv);
 		ok = BN_bn2binpad(r, raw, 32) == 32 && BN_bn2binpad(sv, raw + 32, 32) == 32;
 		ECDSA_SIG_free(es);
@@ -257,7 +240,7 @@ int ob_jwt_mint(const struct ob_signer *s, const struct ob_jwt_claims *c, struct
 	int r = -ENOMEM;
 
 	if (RAND_bytes(jti, sizeof(jti)) != 1) {
-		r = ssl_err(e, EIO, "identity token: no randomness");
+		r = ob_ssl_fail(e, EIO, "identity token: no randomness");
 		goto out;
 	}
 	if (ob_base64url(jti, sizeof(jti), &jb) || ob_buf_append(&jb, "", 1))

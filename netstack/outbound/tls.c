@@ -2,6 +2,8 @@
 /* tls.c - see tls.h. */
 #include "tls.h"
 
+#include "ossl.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -31,18 +33,6 @@ struct ob_ca {
 	struct leaf cache[OB_LEAF_CACHE];
 	unsigned long minted, hits;
 };
-
-int ob_tls_fail(struct merr *e, const char *what)
-{
-	char buf[256];
-	unsigned long code = ERR_get_error();
-
-	ERR_clear_error();
-	if (!code)
-		return merr_set(e, EIO, "%s", what);
-	ERR_error_string_n(code, buf, sizeof(buf));
-	return merr_set(e, EIO, "%s: %s", what, buf);
-}
 
 static int add_ext(X509 *issuer, X509 *cert, int nid, const char *value)
 {
@@ -103,7 +93,7 @@ int ob_ca_new(const char *sandbox_id, struct ob_ca **out, struct merr *e)
 	ca->key = EVP_EC_gen("P-256");
 	ca->leaf_key = EVP_EC_gen("P-256");
 	if (!ca->key || !ca->leaf_key) {
-		r = ob_tls_fail(e, "generate the sandbox CA's keys");
+		r = ob_ssl_fail(e, EIO, "generate the sandbox CA's keys");
 		goto fail;
 	}
 	snprintf(cn, sizeof(cn), "moat sandbox %.64s ephemeral CA", sandbox_id);
@@ -111,7 +101,7 @@ int ob_ca_new(const char *sandbox_id, struct ob_ca **out, struct merr *e)
 	if (!name ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"moat", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)) {
-		r = ob_tls_fail(e, "name the sandbox CA");
+		r = ob_ssl_fail(e, EIO, "name the sandbox CA");
 		goto fail;
 	}
 	ca->cert = new_cert(name, name, ca->key, CA_DAYS);
@@ -120,7 +110,7 @@ int ob_ca_new(const char *sandbox_id, struct ob_ca **out, struct merr *e)
 	    !add_ext(ca->cert, ca->cert, NID_key_usage, "critical,keyCertSign,cRLSign") ||
 	    !add_ext(ca->cert, ca->cert, NID_subject_key_identifier, "hash") ||
 	    !X509_sign(ca->cert, ca->key, EVP_sha256())) {
-		r = ob_tls_fail(e, "make the sandbox CA certificate");
+		r = ob_ssl_fail(e, EIO, "make the sandbox CA certificate");
 		goto fail;
 	}
 	X509_NAME_free(name);
@@ -134,17 +124,11 @@ fail:
 
 int ob_ca_write_cert(const struct ob_ca *ca, const char *path, struct merr *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	FILE *f;
-	int ok;
+	int ok, r = ob_pem_create(path, &f, e);
 
-	if (fd < 0)
-		return merr_sys(e, "create %s", path);
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return merr_sys(e, "create %s", path);
-	}
+	if (r < 0)
+		return r;
 	ok = PEM_write_X509(f, ca->cert);
 	if (fclose(f) != 0 || !ok)
 		return merr_set(e, EIO, "write the CA certificate to %s", path);
@@ -234,7 +218,7 @@ int ob_ca_leaf(struct ob_ca *ca, const char *name, X509 **cert, EVP_PKEY **key, 
 	} else {
 		x = mint(ca, name);
 		if (!x)
-			return ob_tls_fail(e, "mint a leaf certificate");
+			return ob_ssl_fail(e, EIO, "mint a leaf certificate");
 		X509_free(l->cert);
 		l->cert = x;
 		snprintf(l->name, sizeof(l->name), "%s", name);
@@ -291,7 +275,7 @@ SSL_CTX *ob_tls_server_ctx(SSL_client_hello_cb_fn hello, void *arg, struct merr 
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
 	if (!ctx) {
-		ob_tls_fail(e, "make the guest-facing TLS context");
+		ob_ssl_fail(e, EIO, "make the guest-facing TLS context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);

@@ -88,10 +88,6 @@ int ob_tls_hello_sni(SSL *s, char *out, size_t outsz);
  */
 int ob_tls_client_setup(SSL *s, const char *host, uint16_t port, bool is_ip);
 
-/** ob_tls_fail() - set @e to "@what: <OpenSSL's last error>", clear the queue
- * Return: -EIO */
-int ob_tls_fail(struct merr *e, const char *what);
-
 /** ob_tls_error() - the reason for the last TLS failure, for messages */
 const char *ob_tls_error(SSL *s, char *buf, size_t len);
 

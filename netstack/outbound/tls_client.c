@@ -37,6 +37,7 @@
 
 #include "fdio.h"
 #include "log.h"
+#include "ossl.h"
 #include "policy.h"
 #include "util.h"
 
@@ -209,7 +210,7 @@ SSL_CTX *ob_tls_client_ctx(bool system, const char *const *extra, size_t nextra,
 	if (!ctx || !st || !indexes() || !SSL_CTX_set_ex_data(ctx, state_idx, st)) {
 		free(st);
 		SSL_CTX_free(ctx);
-		ob_tls_fail(e, "make the upstream TLS context");
+		ob_ssl_fail(e, EIO, "make the upstream TLS context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -229,7 +230,7 @@ SSL_CTX *ob_tls_client_ctx(bool system, const char *const *extra, size_t nextra,
 	store = SSL_CTX_get_cert_store(ctx);
 	for (size_t i = 0; i < nextra; i++) {
 		if (!X509_STORE_load_file(store, extra[i])) {
-			ob_tls_fail(e, "load a CA file");
+			ob_ssl_fail(e, EIO, "load a CA file");
 			merr_prefix(e, "--extra-ca %s: ", extra[i]);
 			SSL_CTX_free(ctx);
 			return NULL;

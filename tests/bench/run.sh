@@ -44,11 +44,14 @@ say ""
 
 # --- served calls --------------------------------------------------------
 rtt() { for i in 1 2 3 4 5; do "$B/notif_rtt" 100000 "$@"; done | median_of; }
-inside() { for i in 1 2 3 4 5; do "$MOAT" do -v "$B/served:/served:ro" -- /served "$@"; done | median_of; }
+# served ARGS natively or in a sandbox (with $B/volume-file as the volume /v):
+# the median of 5 runs
+echo moat-bench >"$B/volume-file"
+native() { for i in 1 2 3 4 5; do "$B/served" "$@"; done | median_of; }
+inside() { for i in 1 2 3 4 5; do "$MOAT" do -v "$B/served:/served:ro" -v "$B/volume-file:/v:ro" -- /served "$@"; done | median_of; }
 bare=$(rtt); bare_sync=$(rtt sync)
 st=$(inside stat 100000 /etc/hostname); op=$(inside open 100000 /etc/hostname)
-native_st=$(for i in 1 2 3; do "$B/served" stat 100000 /etc/hostname; done | median_of)
-native_op=$(for i in 1 2 3; do "$B/served" open 100000 /etc/hostname; done | median_of)
+native_st=$(native stat 100000 /etc/hostname); native_op=$(native open 100000 /etc/hostname)
 say "## A served system call (median of 5 runs of 100000 calls, ns per call)"
 say ""
 say "| | ns | ratio to the bare round trip (bar: at most 1.5) |"
@@ -64,12 +67,9 @@ say ""
 # The same calls natively and in a sandbox, where the filter lets them through
 # to the kernel: getppid(), and pread() of a file on a bind volume and of one
 # from the host's root (through the overlay).
-echo moat-bench >"$B/volume-file"
-native() { for i in 1 2 3 4 5; do "$B/served" "$@"; done | median_of; }
-inside_v() { for i in 1 2 3 4 5; do "$MOAT" do -v "$B/served:/served:ro" -v "$B/volume-file:/v:ro" -- /served "$@"; done | median_of; }
-n_pp=$(native getppid 1000000); m_pp=$(inside_v getppid 1000000)
-n_rv=$(native read 1000000 "$B/volume-file"); m_rv=$(inside_v read 1000000 /v)
-n_ro=$(native read 1000000 /etc/hostname); m_ro=$(inside_v read 1000000 /etc/hostname)
+n_pp=$(native getppid 1000000); m_pp=$(inside getppid 1000000)
+n_rv=$(native read 1000000 "$B/volume-file"); m_rv=$(inside read 1000000 /v)
+n_ro=$(native read 1000000 /etc/hostname); m_ro=$(inside read 1000000 /etc/hostname)
 say "## A native-path system call (median of 5 runs of 1000000 calls, ns per call)"
 say ""
 say "| | native | moat | ratio (bar: at most 1.05) |"

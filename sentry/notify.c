@@ -15,8 +15,17 @@
  * A handler may block (opening a FIFO, connecting a socket).  So that a blocked
  * worker never stalls the guest, a handler calls sentry_may_block() first, which
  * starts another worker if none is left waiting (up to SENTRY_MAX_WORKERS).
- * Otherwise one worker serves, and with synchronous wake-ups the guest thread
- * and the worker hand one CPU back and forth.
+ * With synchronous wake-ups the guest thread and a worker hand one CPU back
+ * and forth: a notification moves a worker that sleeps in RECV to the guest
+ * thread's CPU.  An ADDFD answer breaks that: the worker waits in the ioctl
+ * until the guest has installed the fd, and that wake-up is not synchronous,
+ * so the worker is often still on its way back (on another CPU, woken by an
+ * IPI) when the guest's next call arrives; it then takes the call where it
+ * is, and the two stay on different CPUs, each answer costing two cross-CPU
+ * wake-ups.  So two workers are started from the outset: while one returns
+ * from an ADDFD, the other sleeps in RECV and is moved to the guest's CPU.
+ * On an idle two-CPU virtual machine this took an open+close from ~70 to
+ * ~13 microseconds (docs/benchmarks.md).
  *
  * Only execve/execveat are ever continued (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * see exec.c for why that is safe.  Every handler reads guest memory into its
@@ -161,18 +170,20 @@ static bool spawn_worker(struct sentry *s)
  * The first worker does the chroot (it still has CAP_SYS_CHROOT); the workers
  * it starts inherit it.  Without the capability (moat run by a user), lookups
  * go through absolute path strings instead (path.c).
+ * Return: whether this is the first worker (which starts the second).
  */
-static void worker_root(struct sentry *s)
+static bool worker_root(struct sentry *s)
 {
 	static atomic_int decided;
 
 	if (unshare(CLONE_FS) < 0)
-		return;
+		return false;
 	if (atomic_exchange(&decided, 1))
-		return;	/* started by a worker: its root came along */
+		return false;	/* started by a worker: its root came along */
 	s->chrooted = fchdir(s->rootfd) == 0 && chroot(".") == 0 && chdir("/") == 0;
 	if (!s->chrooted)
 		log_info("workers resolve through path strings: chroot: %s", strerror(errno));
+	return true;
 }
 
 static void *worker(void *arg)
@@ -182,6 +193,7 @@ static void *worker(void *arg)
 	struct seccomp_notif_resp *resp = calloc(1, s->sizes.seccomp_notif_resp);
 	struct call *c = malloc(sizeof(*c));
 	struct worker w = { .ch = -1 };	/* the channel opens on first use */
+	bool first;
 
 	if (!n || !resp || !c) {
 		log_err("worker: out of memory");
@@ -189,12 +201,14 @@ static void *worker(void *arg)
 	}
 	for (int i = 0; i < WORKER_PIDFDS; i++)
 		w.pidfds[i] = -1;
-	worker_root(s);
+	first = worker_root(s);
 	/* Capabilities are per thread: a worker serves with none at all. */
 	if (confine_drop_caps(0, NULL) < 0) {
 		log_err("worker: cannot drop capabilities");
 		goto out;
 	}
+	if (first)
+		spawn_worker(s);	/* the second waiter: see the top of this file */
 	for (;;) {
 		int r;
 

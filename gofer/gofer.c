@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -57,12 +58,57 @@ static int write_at(int dirfd, const char *path, const char *text)
 	return write_full(fd, text, strlen(text));
 }
 
+/* Close the late files; with @data, append it to each first. */
+static int fill_late(int *late, size_t n, const char *data, size_t len)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (late[i] < 0)
+			continue;
+		if (data && !r)
+			r = write_full(late[i], data, len);
+		close(late[i]);
+		late[i] = -1;
+	}
+	return r;
+}
+
+/*
+ * Built: wait for the sentry's word to go on ("D", once the guest has copied
+ * our mounts), appending the late data to the late files when it comes first
+ * ("L" and the data).  Return: 0, or -1 if the sentry gave up on us.
+ */
+static int wait_go_on(const struct gofer_tree *t, int *late, int ctl)
+{
+	static char msg[1 + GOFER_LATE_MAX];
+	unsigned nfds;
+	ssize_t n;
+
+	for (;;) {
+		n = fdio_recv(ctl, msg, sizeof(msg), NULL, 0, &nfds);
+		if (n < 1)
+			return -1;
+		if (msg[0] != 'L')
+			break;
+		{
+			int r = fill_late(late, t->nfiles, msg + 1, (size_t)n - 1);
+
+			if (report(ctl, r, r < 0 ? "append to the sandbox's presented files" : NULL) < 0)
+				return -1;
+		}
+	}
+	fill_late(late, t->nfiles, NULL, 0);
+	return 0;
+}
+
 int gofer_child(const struct gofer_tree *t, int ctl)
 {
 	struct merr e = { 0 };
 	char go;
 	unsigned nfds;
 	int rootfd, null, r, procself = -1;
+	int *late = malloc((t->nfiles + 1) * sizeof(*late));
 
 	log_set_component("gofer");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -73,13 +119,20 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 		goto fail;
 	}
 	prctl(PR_SET_DUMPABLE, 0);
-	r = tree_build(t, &e);
+	if (!late) {
+		merr_set(&e, ENOMEM, "gofer: out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < t->nfiles; i++)
+		late[i] = -1;
+	r = tree_build(t, late, &e);
 	if (r < 0)
 		goto fail;
 	/* Built: the sentry copies our mounts for the guest, then says go on. */
 	procself = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (report(ctl, 0, NULL) < 0 || fdio_recv(ctl, &go, 1, NULL, 0, &nfds) != 1)
+	if (report(ctl, 0, NULL) < 0 || wait_go_on(t, late, ctl) < 0)
 		return 1;
+	free(late);
 	r = tree_unveil(t, &e);
 	if (r < 0)
 		goto fail;
@@ -254,6 +307,22 @@ int gofer_wait_built(struct gofer *g, struct merr *e)
 	if (r < 0)
 		gofer_stop(g);
 	return r;
+}
+
+int gofer_fill_late(struct gofer *g, const void *data, size_t len, struct merr *e)
+{
+	char msg[1 + GOFER_LATE_MAX];
+	int r;
+
+	if (len > GOFER_LATE_MAX)
+		return merr_set(e, EMSGSIZE, "late file data of %zu bytes (at most %d)", len,
+				GOFER_LATE_MAX);
+	msg[0] = 'L';
+	memcpy(msg + 1, data, len);
+	r = fdio_send(g->ctl, msg, 1 + len, NULL, 0);
+	if (r < 0)
+		return merr_set(e, -r, "send the gofer the rest of its files: %s", strerror(-r));
+	return wait_status(g, e, "appending to the sandbox's presented files");
 }
 
 int gofer_seal(struct gofer *g, struct merr *e)

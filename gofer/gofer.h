@@ -43,6 +43,16 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e);
  */
 int gofer_wait_built(struct gofer *g, struct merr *e);
 
+/* The most late data gofer_fill_late() takes (a PEM certificate). */
+#define GOFER_LATE_MAX 16384
+
+/**
+ * gofer_fill_late() - append @data to every late file of the tree and close
+ * them; between gofer_wait_built() and gofer_seal(), and at most once
+ * Return: 0, or -errno with the gofer's own message in @e
+ */
+int gofer_fill_late(struct gofer *g, const void *data, size_t len, struct merr *e);
+
 /**
  * gofer_seal() - tell the gofer that the guest's mounts are copied: it lets go
  * of what it held for them, confines itself and starts serving.  Does not

@@ -75,6 +75,7 @@ struct build {
 	int nsubmounted;
 	char src[PATH_MAX];	/* rootfs as seen from the staging root */
 	int rootfd;		/* /root */
+	int *late;		/* late files: fds to append to (tree_build()) */
 	char **hidden;		/* sandbox paths (no leading '/') found on the host */
 	size_t nhidden;
 };
@@ -872,7 +873,8 @@ static int build_mounts(struct build *b)
 
 /*
  * Files the sandbox presents (/etc/resolv.conf, /etc/hosts, a CA bundle): the
- * content goes to the staging area and is bound read-only over the path.  A
+ * content goes to the staging area and is bound read-only over the path (a
+ * late file's staged copy stays open: the rest of it is appended there).  A
  * path that is a symlink is followed inside the tree; a missing file (or its
  * dangling symlink's target) is made first.
  */
@@ -890,6 +892,10 @@ static int build_files(struct build *b)
 		fd = open(staged, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || write_full(fd, f->content, f->len) < 0)
 			return merr_sys(b->e, "stage %s", f->path);
+		if (f->late) {
+			b->late[i] = fd;	/* the rest comes later: keep it open */
+			fd = -1;
+		}
 		target = tree_open(b, f->path, O_PATH);
 		if (target < 0) {
 			/* Missing, or a symlink into a fresh directory: make the file. */
@@ -1136,9 +1142,9 @@ int tree_unveil(const struct gofer_tree *t, struct merr *e)
 	return 0;
 }
 
-int tree_build(const struct gofer_tree *t, struct merr *e)
+int tree_build(const struct gofer_tree *t, int *late, struct merr *e)
 {
-	struct build b = { .t = t, .e = e, .rootfd = -1 };
+	struct build b = { .t = t, .e = e, .rootfd = -1, .late = late };
 	int r;
 
 	if (!t->rootfs || t->rootfs[0] != '/')

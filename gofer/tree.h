@@ -43,11 +43,16 @@ struct tree_mount {
 	unsigned mode;		/* TM_TMPFS: mode of its root, 0 for 0755 */
 };
 
-/* A file the sandbox presents at @path, read-only, with this content. */
+/*
+ * A file the sandbox presents at @path, read-only, with this content; a late
+ * file's content is followed by data that comes after the build (tree_build()
+ * leaves it open for gofer_child() to append to).
+ */
 struct tree_file {
 	char *path;		/* absolute, in the sandbox */
 	char *content;
 	size_t len;
+	bool late;
 };
 
 struct gofer_tree {
@@ -77,12 +82,14 @@ struct gofer_tree {
 /**
  * tree_build() - build the sandbox tree and make it this process's root
  * @t:		what to build
+ * @late:	t->nfiles fds, set to -1: receives an fd open for appending to
+ *		each late file (its staged copy, which the read-only mount shows)
  * @e:		error
  *
  * Must run in fresh user and mount namespaces with all capabilities in them.
  * Return: 0, or -errno with @e naming what failed
  */
-int tree_build(const struct gofer_tree *t, struct merr *e);
+int tree_build(const struct gofer_tree *t, int *late, struct merr *e);
 
 /**
  * tree_unveil() - detach the host's proc and sysfs from the gofer's tree

@@ -12,9 +12,12 @@
  * two helpers from its own (host) network namespace:
  *
  *   - outbound first: it loads the secrets (only it ever holds them), makes the
- *     sandbox's CA and sends back the CA's certificate, which the gofer then
+ *     sandbox's CA and sends back the CA's certificate, which the gofer
  *     presents in the guest's trust store; it serves HTTP and HTTPS flows that
- *     netstack hands it over a SOCK_SEQPACKET channel, one fd per flow;
+ *     netstack hands it over a SOCK_SEQPACKET channel, one fd per flow.
+ *     Making the CA takes milliseconds (most of it OpenSSL's first use), so
+ *     the gofer builds the tree meanwhile, with the trust store's files
+ *     present but without the CA, and appends it before the guest may run;
  *   - netstack, once the TAP exists: every frame of the guest goes through it.
  *     A connection is judged by the policy (the same one outbound applies to
  *     requests): denied, it gets an immediate RST; allowed, its far side is a
@@ -280,8 +283,6 @@ fail:
 static int start_outbound(const struct moat_spec *spec, struct network *n, struct merr *e)
 {
 	int ctl[2], flows[2];
-	unsigned nfds;
-	ssize_t len;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return merr_sys(e, "socketpair for outbound");
@@ -306,13 +307,19 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 	close(ctl[1]);
 	close(flows[1]);
 	n->flow_fd = flows[0];
-	n->ca_pem = malloc(CA_PEM_MAX + 1);
-	if (!n->ca_pem) {
-		close(ctl[0]);
-		return merr_set(e, ENOMEM, "out of memory");
-	}
 	n->outbound_ctl = ctl[0];
-	len = fdio_recv(ctl[0], n->ca_pem, CA_PEM_MAX, NULL, 0, &nfds);
+	return 0;
+}
+
+int network_wait_ca(struct network *n, struct merr *e)
+{
+	unsigned nfds;
+	ssize_t len;
+
+	n->ca_pem = malloc(CA_PEM_MAX + 1);
+	if (!n->ca_pem)
+		return merr_set(e, ENOMEM, "out of memory");
+	len = fdio_recv(n->outbound_ctl, n->ca_pem, CA_PEM_MAX, NULL, 0, &nfds);
 	if (len <= 0)
 		return merr_set(e, EPROTO, "outbound died while starting");
 	n->ca_pem[len] = '\0';
@@ -343,7 +350,8 @@ int network_wait_ready(struct network *n, struct merr *e)
 
 /* --- the files the guest sees --------------------------------------------- */
 
-static int add_file(struct gofer_tree *t, const char *path, const char *content, size_t len)
+static int add_file(struct gofer_tree *t, const char *path, const char *content, size_t len,
+		    bool late)
 {
 	struct tree_file *f = realloc(t->files, (t->nfiles + 1) * sizeof(*f));
 
@@ -361,15 +369,16 @@ static int add_file(struct gofer_tree *t, const char *path, const char *content,
 	memcpy(f->content, content, len);
 	f->content[len] = '\0';
 	f->len = len;
+	f->late = late;
 	t->nfiles++;
 	return 0;
 }
 
-/* The host's CA bundle with the sandbox's CA at the end. */
-static char *bundle(const struct network *n, size_t *len)
+/* The host's CA bundle, ready for the sandbox's CA to be appended. */
+static char *bundle(size_t *len)
 {
 	_cleanup_close_ int fd = open(SYSTEM_BUNDLE, O_RDONLY | O_CLOEXEC);
-	char *buf = malloc(BUNDLE_MAX + CA_PEM_MAX + 2);
+	char *buf = malloc(BUNDLE_MAX + 2);
 	ssize_t got = 0;
 
 	if (!buf)
@@ -381,8 +390,7 @@ static char *bundle(const struct network *n, size_t *len)
 	}
 	if (got && buf[got - 1] != '\n')
 		buf[got++] = '\n';
-	memcpy(buf + got, n->ca_pem, n->ca_len);
-	*len = (size_t)got + n->ca_len;
+	*len = (size_t)got;
 	return buf;
 }
 
@@ -393,8 +401,7 @@ static void ip_text(uint32_t host_order, char *buf, size_t cap)
 	inet_ntop(AF_INET, &a, buf, (socklen_t)cap);
 }
 
-int network_tree_files(const struct moat_spec *spec, const struct network *n,
-		       struct gofer_tree *t, struct merr *e)
+int network_tree_files(const struct moat_spec *spec, struct gofer_tree *t, struct merr *e)
 {
 	char resolv[128], hosts[384], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
 	_cleanup_free_ char *all = NULL;
@@ -408,16 +415,17 @@ int network_tree_files(const struct moat_spec *spec, const struct network *n,
 	 * so that a connection to one is judged by its name (netstack/dns.c). */
 	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n%s\t%s\n", guest,
 		 spec->hostname ? spec->hostname : "moat");
-	all = bundle(n, &alllen);
+	all = bundle(&alllen);
 	if (!all)
 		return merr_set(e, ENOMEM, "out of memory");
-	r = add_file(t, "/etc/resolv.conf", resolv, strlen(resolv));
+	r = add_file(t, "/etc/resolv.conf", resolv, strlen(resolv), false);
 	if (!r)
-		r = add_file(t, "/etc/hosts", hosts, strlen(hosts));
+		r = add_file(t, "/etc/hosts", hosts, strlen(hosts), false);
+	/* The CA is appended to these two once outbound has made it. */
 	if (!r)
-		r = add_file(t, MOAT_CA_PATH, n->ca_pem, n->ca_len);
+		r = add_file(t, MOAT_CA_PATH, "", 0, true);
 	if (!r)
-		r = add_file(t, SYSTEM_BUNDLE, all, alllen);
+		r = add_file(t, SYSTEM_BUNDLE, all, alllen, true);
 	return r < 0 ? merr_set(e, -r, "present the network files: %s", strerror(-r)) : 0;
 }
 

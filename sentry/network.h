@@ -28,18 +28,24 @@ struct network {
 int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e);
 
 /**
+ * network_wait_ca() - wait for outbound's CA certificate (n->ca_pem)
+ * Return: 0 or -errno, with @e saying what outbound could not do
+ */
+int network_wait_ca(struct network *n, struct merr *e);
+
+/**
  * network_wait_ready() - wait for outbound to have loaded the secrets and
- * keys (it sends the CA first, so that the tree can be built meanwhile)
+ * keys (after network_wait_ca(): it sends the CA first)
  * Return: 0 or -errno, with @e saying what outbound could not load
  */
 int network_wait_ready(struct network *n, struct merr *e);
 
 /**
  * network_tree_files() - what the guest sees: /etc/resolv.conf, /etc/hosts, the
- * CA in its trust store; appended to @t
+ * trust store; appended to @t.  The trust store's files are late: the CA's
+ * certificate is to be appended to them (gofer_fill_late()).
  */
-int network_tree_files(const struct moat_spec *spec, const struct network *n,
-		       struct gofer_tree *t, struct merr *e);
+int network_tree_files(const struct moat_spec *spec, struct gofer_tree *t, struct merr *e);
 
 /** network_env() - the variables that point TLS clients at the trust store */
 int network_env(struct moat_spec *spec);

@@ -408,7 +408,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	log_phase("sentry: filter built");
 	r.tree = spec->tree;
 	if (spec->net.sandbox) {
-		/* outbound first: the CA it makes goes into the tree */
+		/* outbound first: it makes the CA while the tree is built */
 		rc = network_prepare(spec, &r.net, e);
 		if (rc < 0)
 			goto out;
@@ -420,10 +420,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		if (spec->tree.nfiles)
 			memcpy(r.tree.files, spec->tree.files,
 			       spec->tree.nfiles * sizeof(*r.tree.files));
-		rc = network_tree_files(spec, &r.net, &r.tree, e);
+		rc = network_tree_files(spec, &r.tree, e);
 		if (rc < 0)
 			goto out;
-		log_phase("sentry: outbound ready");
 	}
 	rc = gofer_start(&r.gofer, &r.tree, e);
 	if (rc < 0)
@@ -440,9 +439,16 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	log_phase("sentry: gofer ready");
 	if (rc < 0)
 		goto out;
-	rc = network_wait_ready(&r.net, e);
-	if (rc < 0)
-		goto out;
+	if (spec->net.sandbox) {
+		rc = network_wait_ca(&r.net, e);
+		if (rc == 0)
+			rc = gofer_fill_late(&r.gofer, r.net.ca_pem, r.net.ca_len, e);
+		if (rc == 0)
+			rc = network_wait_ready(&r.net, e);
+		if (rc < 0)
+			goto out;
+		log_phase("sentry: outbound ready");
+	}
 	rc = cgroup_setup(spec, &r.cg, e);
 	if (rc < 0)
 		goto out;

@@ -78,6 +78,17 @@ print(ask("api.test")); print(ask("not-allowed.example"))' 2>&1)
 is "DNS: an allowed name gets its address, another NXDOMAIN" "10.88.0.1
 rcode 3" "$out"
 
+# --- the trust store: the host's bundle, then the sandbox's CA (appended once
+# outbound has made it, after the tree was built) ---------------------------------
+host_bundle=/etc/ssl/certs/ca-certificates.crt
+out=$(run -- /usr/bin/python3 -c "
+ca = open('/run/moat/sandbox-ca.pem', 'rb').read()
+b = open('$host_bundle', 'rb').read()
+print(ca.count(b'BEGIN CERTIFICATE'), b.endswith(ca), len(b) - len(ca))" 2>&1)
+host_len=$(wc -c <"$host_bundle")
+[ -z "$(tail -c 1 "$host_bundle")" ] || host_len=$((host_len + 1))
+is "the guest's bundle is the host's with the sandbox CA at its end" "1 True $host_len" "$out"
+
 # --- HTTPS through outbound, with the injected credential ----------------------
 out=$(run -- curl -s -w ' %{http_code}' "https://api.test:$HP/echo" 2>&1)
 like "curl over HTTPS: 200 through the sandbox's CA" " 200$" "$out"

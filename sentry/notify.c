@@ -25,7 +25,7 @@
  * wake-ups.  So two workers are started from the outset: while one returns
  * from an ADDFD, the other sleeps in RECV and is moved to the guest's CPU.
  * On an idle two-CPU virtual machine this took an open+close from ~70 to
- * ~13 microseconds (docs/benchmarks.md).
+ * 13-16 microseconds (docs/benchmarks.md).
  *
  * Only execve/execveat are ever continued (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * see exec.c for why that is safe.  Every handler reads guest memory into its

@@ -14,6 +14,7 @@ passed=0
 failed=0
 failures=()
 log=$(mktemp /tmp/moat-run.XXXXXX)
+trap 'rm -f "$log"' EXIT
 
 run_one() {
 	local name=$1
@@ -52,7 +53,6 @@ for dir in integration escape; do
 		run_one "$dir/$(basename "$t" .sh)" bash "$t"
 	done
 done
-rm -f "$log"
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 fi

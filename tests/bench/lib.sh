@@ -17,5 +17,6 @@ out="$B/results.md"
 say() { printf '%s\n' "$*" | tee -a "$out"; }
 mean() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$1"; }
 median_of() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+# A/B to two places; "n/a" when B is zero (a peer that moved nothing).
+ratio() { python3 -c "print('%.2f' % ($1 / $2) if $2 else 'n/a')"; }
 ms() { python3 -c "print('%.2f' % ($1 * 1000))"; }

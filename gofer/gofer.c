@@ -102,13 +102,37 @@ static int wait_go_on(const struct gofer_tree *t, int *late, int ctl)
 	return 0;
 }
 
+/*
+ * Build the tree, report it built and wait for the word to go on, filling the
+ * late files meanwhile.  Return: 0, 1 if the sentry gave up on us, or -errno
+ * with @e naming what failed.
+ */
+static int build(const struct gofer_tree *t, int ctl, struct merr *e)
+{
+	_cleanup_free_ int *late = malloc((t->nfiles + 1) * sizeof(*late));
+	int r;
+
+	if (!late)
+		return merr_set(e, ENOMEM, "gofer: out of memory");
+	for (size_t i = 0; i < t->nfiles; i++)
+		late[i] = -1;
+	r = tree_build(t, late, e);
+	if (r < 0) {
+		fill_late(late, t->nfiles, NULL, 0);
+		return r;
+	}
+	/* Built: the sentry copies our mounts for the guest, then says go on. */
+	if (report(ctl, 0, NULL) < 0 || wait_go_on(t, late, ctl) < 0)
+		return 1;
+	return 0;
+}
+
 int gofer_child(const struct gofer_tree *t, int ctl)
 {
 	struct merr e = { 0 };
 	char go;
 	unsigned nfds;
 	int rootfd, null, r, procself = -1;
-	int *late = malloc((t->nfiles + 1) * sizeof(*late));
 
 	log_set_component("gofer");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -119,20 +143,12 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 		goto fail;
 	}
 	prctl(PR_SET_DUMPABLE, 0);
-	if (!late) {
-		merr_set(&e, ENOMEM, "gofer: out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < t->nfiles; i++)
-		late[i] = -1;
-	r = tree_build(t, late, &e);
+	r = build(t, ctl, &e);
 	if (r < 0)
 		goto fail;
-	/* Built: the sentry copies our mounts for the guest, then says go on. */
-	procself = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (report(ctl, 0, NULL) < 0 || wait_go_on(t, late, ctl) < 0)
+	if (r > 0)
 		return 1;
-	free(late);
+	procself = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	r = tree_unveil(t, &e);
 	if (r < 0)
 		goto fail;

@@ -892,10 +892,8 @@ static int build_files(struct build *b)
 		fd = open(staged, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || write_full(fd, f->content, f->len) < 0)
 			return merr_sys(b->e, "stage %s", f->path);
-		if (f->late) {
-			b->late[i] = fd;	/* the rest comes later: keep it open */
-			fd = -1;
-		}
+		if (f->late)
+			b->late[i] = steal_fd(&fd);	/* the rest comes later: keep it open */
 		target = tree_open(b, f->path, O_PATH);
 		if (target < 0) {
 			/* Missing, or a symlink into a fresh directory: make the file. */

@@ -46,6 +46,7 @@
 
 #include "confine.h"
 #include "fdio.h"
+#include "gofer/gofer.h"
 #include "log.h"
 #include "netstack/netstack.h"
 #include "netstack/outbound/handoff.h"
@@ -56,7 +57,8 @@
 #include "sys.h"
 #include "util.h"
 
-#define CA_PEM_MAX 16384
+/* the gofer appends the CA to the trust store's files: at most this much */
+#define CA_PEM_MAX GOFER_LATE_MAX
 #define BUNDLE_MAX (4u << 20)
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 /* in the sandbox's own /run: a new file in the host's /etc would need a copy-up
@@ -311,41 +313,37 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 	return 0;
 }
 
-int network_wait_ca(struct network *n, struct merr *e)
+/* One message from outbound as it starts: what it sends, or "!" and why it
+ * failed.  Return: its length (NUL-terminated in @buf), or -errno with @e. */
+static ssize_t outbound_says(struct network *n, char *buf, size_t cap, struct merr *e)
 {
 	unsigned nfds;
-	ssize_t len;
+	ssize_t len = fdio_recv(n->outbound_ctl, buf, cap - 1, NULL, 0, &nfds);
 
-	n->ca_pem = malloc(CA_PEM_MAX + 1);
-	if (!n->ca_pem)
-		return merr_set(e, ENOMEM, "out of memory");
-	len = fdio_recv(n->outbound_ctl, n->ca_pem, CA_PEM_MAX, NULL, 0, &nfds);
 	if (len <= 0)
 		return merr_set(e, EPROTO, "outbound died while starting");
-	n->ca_pem[len] = '\0';
-	if (n->ca_pem[0] == '!')
-		return merr_set(e, EINVAL, "%s", n->ca_pem + 1);
-	n->ca_len = (size_t)len;
-	return 0;
+	buf[len] = '\0';
+	if (buf[0] == '!')
+		return merr_set(e, EINVAL, "%s", buf + 1);
+	return len;
+}
+
+ssize_t network_wait_ca(struct network *n, char *pem, size_t cap, struct merr *e)
+{
+	return outbound_says(n, pem, cap, e);
 }
 
 int network_wait_ready(struct network *n, struct merr *e)
 {
 	char msg[640];
-	unsigned nfds;
-	ssize_t len;
+	ssize_t r;
 
 	if (n->outbound_ctl < 0)
 		return 0;
-	len = fdio_recv(n->outbound_ctl, msg, sizeof(msg) - 1, NULL, 0, &nfds);
+	r = outbound_says(n, msg, sizeof(msg), e);
 	close(n->outbound_ctl);
 	n->outbound_ctl = -1;
-	if (len <= 0)
-		return merr_set(e, EPROTO, "outbound died while starting");
-	msg[len] = '\0';
-	if (msg[0] == '!')
-		return merr_set(e, EINVAL, "%s", msg + 1);
-	return 0;
+	return r < 0 ? (int)r : 0;
 }
 
 /* --- the files the guest sees --------------------------------------------- */
@@ -594,6 +592,4 @@ void network_stop(struct network *n)
 	if (n->policy)
 		policy_free(n->policy);
 	n->policy = NULL;
-	free(n->ca_pem);
-	n->ca_pem = NULL;
 }

@@ -17,8 +17,6 @@ struct network {
 	int flow_fd;		/* netstack's end of outbound's hand-off channel */
 	int netstack_ctl;	/* closing it ends netstack */
 	int outbound_ctl;	/* outbound says there whether it is ready */
-	char *ca_pem;		/* the sandbox CA's certificate */
-	size_t ca_len;
 };
 
 /**
@@ -28,10 +26,11 @@ struct network {
 int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e);
 
 /**
- * network_wait_ca() - wait for outbound's CA certificate (n->ca_pem)
- * Return: 0 or -errno, with @e saying what outbound could not do
+ * network_wait_ca() - wait for outbound's CA certificate (PEM) into @pem
+ * Return: its length (NUL-terminated; @cap - 1 at most), or -errno with @e
+ * saying what outbound could not do
  */
-int network_wait_ca(struct network *n, struct merr *e);
+ssize_t network_wait_ca(struct network *n, char *pem, size_t cap, struct merr *e);
 
 /**
  * network_wait_ready() - wait for outbound to have loaded the secrets and

@@ -440,9 +440,10 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (rc < 0)
 		goto out;
 	if (spec->net.sandbox) {
-		rc = network_wait_ca(&r.net, e);
-		if (rc == 0)
-			rc = gofer_fill_late(&r.gofer, r.net.ca_pem, r.net.ca_len, e);
+		char pem[GOFER_LATE_MAX + 1];
+		ssize_t len = network_wait_ca(&r.net, pem, sizeof(pem), e);
+
+		rc = len < 0 ? (int)len : gofer_fill_late(&r.gofer, pem, (size_t)len, e);
 		if (rc == 0)
 			rc = network_wait_ready(&r.net, e);
 		if (rc < 0)

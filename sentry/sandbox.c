@@ -254,12 +254,26 @@ static void on_message(struct run *r)
 	}
 }
 
+/* Every message the guest has sent so far. */
+static void drain_messages(struct run *r)
+{
+	struct pollfd p = { .fd = r->guest.sock, .events = POLLIN };
+
+	while (r->guest.sock >= 0 && poll(&p, 1, 0) == 1) {
+		on_message(r);
+		p.fd = r->guest.sock;
+	}
+}
+
 static void on_signal(struct run *r)
 {
 	struct signalfd_siginfo si;
 
 	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
+			/* init sends its command's status before it exits: read
+			 * that before judging by init's own exit */
+			drain_messages(r);
 			reap_init(r);
 			/* Reap anything else: the set-up process, a dead gofer. */
 			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)

@@ -9,7 +9,8 @@
 #   make bench      side-by-side benchmarks against peers (docs/benchmarks.md)
 #   make fuzz       build the libFuzzer targets with clang (tests/fuzz/)
 #   make lint       cppcheck and clang-tidy
-#   make install    install build/moat into $(PREFIX)/bin
+#   make install    install build/moat and build/moat-outbound (which moat runs
+#                   for --network=sandbox: they stay side by side) into $(PREFIX)/bin
 #
 # Each component lists its sources and packages in its own build.mk.
 
@@ -74,16 +75,17 @@ deps-bench:
 	@tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BUILD)/moat
+	@$(MAKE) --no-print-directory $(BUILD)/moat $(OUTBOUND)
 	@tools/demo/demo.sh $(BUILD)/moat $(BUILD)
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BUILD)/moat
+	@$(MAKE) --no-print-directory $(BUILD)/moat $(OUTBOUND)
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/moat $(DESTDIR)$(PREFIX)/bin/moat
+	install -m 0755 $(OUTBOUND) $(DESTDIR)$(PREFIX)/bin/moat-outbound
 
 clean:
 	rm -rf build build-san

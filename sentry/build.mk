@@ -15,7 +15,7 @@ FILTER_BPF_OBJ := $(OBJ)/gen/filter_bpf.o
 $(GENFILTER): tools/genfilter/main.c $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT) -Wl,--end-group -lseccomp -lcjson -lpthread -lcares -lssl -lcrypto -lhttp_parser
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT) -Wl,--end-group -lseccomp -lcjson -lpthread -lcares
 
 $(BUILD)/gen/filter_bpf.c: $(GENFILTER)
 	@mkdir -p $(dir $@)

@@ -63,7 +63,10 @@ int guest_go(struct guest *g);
  */
 int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender, int *fd);
 
-/** guest_take_listener() - take the listener from @cmd and let it exec */
+/**
+ * guest_take_listener() - take the listener from @cmd, which waits to exec
+ * until guest_go()
+ */
 int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e);
 
 #endif

@@ -89,7 +89,26 @@ static void report_exec_failure(const struct guest_msg *m)
 		fprintf(stderr, "moat: %s: cannot execute: %s\n", what, strerror(m->value));
 }
 
-/* Wait for the guest to be born; Return: 0 once serving, or -errno. */
+/*
+ * outbound makes the CA while the gofer builds the tree and the guest its
+ * namespaces: the trust store's files get it (late files) just before the
+ * command may run, and outbound must have loaded the secrets by then.
+ */
+static int network_finish(struct run *r, struct merr *e)
+{
+	char pem[GOFER_LATE_MAX + 1];
+	ssize_t len = network_wait_ca(&r->net, pem, sizeof(pem), e);
+	int rc = len < 0 ? (int)len : gofer_fill_late(&r->gofer, pem, (size_t)len, e);
+
+	if (rc == 0)
+		rc = network_wait_ready(&r->net, e);
+	if (rc == 0)
+		log_phase("sentry: outbound ready");
+	return rc;
+}
+
+/* Wait for the guest to be born, then let its command exec.
+ * Return: 0 once serving, or -errno. */
 static int birth(struct run *r, struct merr *e)
 {
 	bool have_init = false, have_listener = false;
@@ -124,10 +143,6 @@ static int birth(struct run *r, struct merr *e)
 			if (rc < 0)
 				return rc;
 			log_phase("sentry: guest namespaces made");
-			rc = gofer_seal(&r->gofer, e);
-			if (rc < 0)
-				return rc;
-			log_phase("sentry: gofer sealed");
 			break;
 		case GM_LISTENER: {
 			_cleanup_close_ int netns = -1;
@@ -167,7 +182,17 @@ static int birth(struct run *r, struct merr *e)
 			return merr_set(e, EPROTO, "unexpected message %u from the guest", m.type);
 		}
 	}
-	return 0;
+	/* The command waits to exec: its files must be complete by then. */
+	if (r->spec->net.sandbox) {
+		int rc = network_finish(r, e);
+
+		if (rc < 0)
+			return rc;
+	}
+	if (gofer_seal(&r->gofer, e) < 0)
+		return -e->errnum;
+	log_phase("sentry: gofer sealed");
+	return guest_go(&r->guest) < 0 ? merr_set(e, EPROTO, "the guest died while starting") : 0;
 }
 
 /* The setup process is gone: its last word says why, if it had one. */
@@ -453,17 +478,6 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	log_phase("sentry: gofer ready");
 	if (rc < 0)
 		goto out;
-	if (spec->net.sandbox) {
-		char pem[GOFER_LATE_MAX + 1];
-		ssize_t len = network_wait_ca(&r.net, pem, sizeof(pem), e);
-
-		rc = len < 0 ? (int)len : gofer_fill_late(&r.gofer, pem, (size_t)len, e);
-		if (rc == 0)
-			rc = network_wait_ready(&r.net, e);
-		if (rc < 0)
-			goto out;
-		log_phase("sentry: outbound ready");
-	}
 	rc = cgroup_setup(spec, &r.cg, e);
 	if (rc < 0)
 		goto out;

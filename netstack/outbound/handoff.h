@@ -37,6 +37,16 @@ struct ob_flow_msg {
 
 static_assert(sizeof(struct ob_flow_msg) == 284, "the hand-off message has a fixed layout");
 
+/*
+ * The start-up channel (moat-outbound --ctl-fd, a SOCK_SEQPACKET socket to the
+ * sentry): outbound sends the sandbox CA's certificate (PEM) as soon as it has
+ * made it, then "+" once it serves, confined; or "!" and why it cannot, at any
+ * point, and exits.  No message is longer than this.
+ */
+#define OB_CTL_MSG_MAX 16384
+/* moat-outbound takes at most this many of each repeatable option */
+#define OB_MAX_LIST 256
+
 /* Where a handed-off flow goes. */
 struct ob_flow_dest {
 	char host[POLICY_HOST_MAX + 1];	/* normalized name, or "" */

@@ -2,15 +2,18 @@
 /*
  * main.c - moat-outbound: outbound as a process of its own.
  *
- * The sentry will fork it for a sandbox with --network=sandbox (flows come
- * from netstack over --flow-fd); standalone it is an explicit HTTP proxy
- * (--listen) for any client that honours HTTP_PROXY/HTTPS_PROXY.  Either way:
- * read the configuration and the secrets, make the CA, open every socket,
- * then close inherited fds, drop capabilities and load the seccomp allowlist
- * before the first byte from a client is read.
+ * The sentry runs it for a sandbox with --network=sandbox (flows come from
+ * netstack over --flow-fd; start-up is reported over --ctl-fd, handoff.h);
+ * standalone it is an explicit HTTP proxy (--listen) for any client that
+ * honours HTTP_PROXY/HTTPS_PROXY.  Either way: read the configuration and the
+ * secrets, make the CA, open every socket, then close inherited fds, drop
+ * capabilities and load the seccomp allowlist before the first byte from a
+ * client is read.  A program of its own, so that OpenSSL is loaded only where
+ * TLS is spoken, and none of the sentry's memory is ever in this process.
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <openssl/pem.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +32,7 @@
 #include "parse.h"
 #include "util.h"
 
-#define MAX_LIST 64
+#define MAX_LIST OB_MAX_LIST
 
 static const char usage[] =
 "usage: moat-outbound [OPTIONS]\n"
@@ -43,6 +46,8 @@ static const char usage[] =
 "  --listen ADDR:PORT       an explicit proxy for HTTP_PROXY/HTTPS_PROXY (port 0: any)\n"
 "  --flow-socket PATH       accept hand-off channels from netstack on a unix socket\n"
 "  --flow-fd N              a connected hand-off channel inherited as fd N\n"
+"  --ctl-fd N               report start-up on fd N: the CA's certificate, then\n"
+"                           ready or why not (how the sentry runs it)\n"
 "policy and secrets:\n"
 "  --policy FILE            the policy file (docs/outbound.md)\n"
 "  --allow HOST[:PORT]      allow a host (globs: *.example.com); after the file's rules\n"
@@ -58,6 +63,7 @@ static const char usage[] =
 "other:\n"
 "  --resolve HOST:PORT:ADDR connect to ADDR for HOST:PORT, as curl's option\n"
 "  --audit FILE             append one JSON line per request\n"
+"  --audit-fd N             ... to the inherited fd N instead\n"
 "  --ready-file FILE        write ADDR:PORT of --listen here once serving\n"
 "  --max-flows N            concurrent flows (default 1024)\n"
 "  --idle-timeout SECONDS   close idle flows (default 120)\n"
@@ -70,10 +76,44 @@ struct opts {
 	const char *identity_key, *identity_pub;
 	const char *allow[MAX_LIST], *secret[MAX_LIST], *extra_ca[MAX_LIST], *resolve[MAX_LIST];
 	size_t nallow, nsecret, nextra_ca, nresolve;
-	int flow_fd;
+	int flow_fd, ctl_fd, audit_fd;
 	bool no_system_ca, check;
 	uint64_t max_flows, idle;
 };
+
+static _Noreturn void usage_error(const char *fmt, ...);
+
+/* --ctl-fd: start-up failures are told to the sentry there, not to stderr */
+static int ctl_fd = -1;
+
+__attribute__((format(printf, 1, 2)))
+static _Noreturn void fail(const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	int n;
+
+	msg[0] = '!';
+	va_start(ap, fmt);
+	n = vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (ctl_fd < 0)
+		die(MOAT_EXIT_FAILURE, "%s", msg + 1);
+	n = n < 0 ? 0 : MIN(n, (int)sizeof(msg) - 2);
+	if (fdio_send(ctl_fd, msg, (size_t)n + 1, NULL, 0) < 0) {
+		/* the sentry is gone: it learns nothing more */
+	}
+	_exit(MOAT_EXIT_FAILURE);
+}
+
+static int parse_fd(const char *flag, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) < 0 || v < 3 || v > 65535)
+		usage_error("%s %s: expected an fd number of 3 or more", flag, arg);
+	return (int)v;
+}
 
 __attribute__((format(printf, 1, 2)))
 static _Noreturn void usage_error(const char *fmt, ...)
@@ -98,7 +138,7 @@ static void push(const char **list, size_t *n, const char *v, const char *flag)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum {
-		O_LISTEN = 256, O_FLOW_SOCKET, O_FLOW_FD, O_POLICY, O_ALLOW, O_SECRET, O_SANDBOX,
+		O_LISTEN = 256, O_FLOW_SOCKET, O_FLOW_FD, O_CTL_FD, O_AUDIT_FD, O_POLICY, O_ALLOW, O_SECRET, O_SANDBOX,
 		O_IDKEY, O_IDPUB, O_CA_OUT, O_EXTRA_CA, O_NO_SYS_CA, O_RESOLVE, O_AUDIT, O_READY,
 		O_MAX_FLOWS, O_IDLE, O_CHECK, O_LOG, O_HELP,
 	};
@@ -106,6 +146,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "flow-socket", required_argument, NULL, O_FLOW_SOCKET },
 		{ "flow-fd", required_argument, NULL, O_FLOW_FD },
+		{ "ctl-fd", required_argument, NULL, O_CTL_FD },
+		{ "audit-fd", required_argument, NULL, O_AUDIT_FD },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "allow", required_argument, NULL, O_ALLOW },
 		{ "secret", required_argument, NULL, O_SECRET },
@@ -125,22 +167,19 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 },
 	};
-	uint64_t v;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->flow_fd = -1;
+	o->flow_fd = o->ctl_fd = o->audit_fd = -1;
 	o->sandbox_id = "standalone";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_LISTEN: o->listen = optarg; break;
 		case O_FLOW_SOCKET: o->flow_socket = optarg; break;
-		case O_FLOW_FD:
-			if (parse_u64(optarg, &v) < 0 || v < 3 || v > 65535)
-				usage_error("--flow-fd %s: expected an fd number of 3 or more", optarg);
-			o->flow_fd = (int)v;
-			break;
+		case O_FLOW_FD: o->flow_fd = parse_fd("--flow-fd", optarg); break;
+		case O_CTL_FD: o->ctl_fd = parse_fd("--ctl-fd", optarg); break;
+		case O_AUDIT_FD: o->audit_fd = parse_fd("--audit-fd", optarg); break;
 		case O_POLICY: o->policy = optarg; break;
 		case O_ALLOW: push(o->allow, &o->nallow, optarg, "--allow"); break;
 		case O_SECRET: push(o->secret, &o->nsecret, optarg, "--secret"); break;
@@ -180,6 +219,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument %d", optind);
+	if (o->audit && o->audit_fd >= 0)
+		usage_error("--audit and --audit-fd: give one");
 	if (!o->check && !o->listen && !o->flow_socket && o->flow_fd < 0)
 		usage_error("nothing to serve: give --listen, --flow-socket or --flow-fd");
 	if (!o->sandbox_id[0] || strlen(o->sandbox_id) > 64 ||
@@ -245,6 +286,23 @@ static void print_check(const struct opts *o, const struct policy *p, const stru
 	printf("default: deny\n");
 }
 
+/* --ctl-fd: the CA's certificate, the first thing the sentry waits for */
+static void send_ca(const struct ob_ca *ca)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long len;
+
+	if (!bio || !PEM_write_bio_X509(bio, ob_ca_cert(ca)))
+		fail("encode the sandbox CA");
+	len = BIO_get_mem_data(bio, &pem);
+	if (len <= 0 || len > OB_CTL_MSG_MAX)
+		fail("the sandbox CA's certificate is %ld bytes", len);
+	if (fdio_send(ctl_fd, pem, (size_t)len, NULL, 0) < 0)
+		fail("send the CA certificate: %s", strerror(errno));
+	BIO_free(bio);
+}
+
 int main(int argc, char **argv)
 {
 	struct ob_secrets secrets = { 0 };
@@ -257,39 +315,54 @@ int main(int argc, char **argv)
 	struct merr e = { 0 };
 	char bound[80] = "";
 	struct opts o;
-	int audit_fd = -1, r;
+	int audit_fd, r;
 
 	log_set_component("outbound");
 	prctl(PR_SET_DUMPABLE, 0);	/* no core dumps, no ptrace by the same uid */
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv, &o);
+	ctl_fd = o.ctl_fd;
+	audit_fd = o.audit_fd;
 	{
-		int keep[] = { o.flow_fd };
+		int keep[] = { o.flow_fd, o.ctl_fd, o.audit_fd };
+		size_t n = 0;
 
-		r = confine_close_fds(keep, o.flow_fd >= 0 ? 1 : 0);
+		for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+			if (keep[i] >= 0)
+				keep[n++] = keep[i];
+		r = confine_close_fds(keep, n);
 		if (r < 0)
-			die(MOAT_EXIT_FAILURE, "close inherited fds: %s", strerror(-r));
+			fail("close inherited fds: %s", strerror(-r));
+		for (size_t i = 0; i < n; i++)
+			fcntl(keep[i], F_SETFD, FD_CLOEXEC);
+	}
+	/* The sentry builds the sandbox's tree while we load the rest. */
+	if (ctl_fd >= 0) {
+		if (ob_ca_new(o.sandbox_id, &ca, &e) < 0)
+			fail("%s", e.msg);
+		send_ca(ca);
+		log_phase("outbound: CA sent");
 	}
 
 	for (size_t i = 0; i < o.nsecret; i++)
 		if (ob_secrets_add(&secrets, o.secret[i], &e) < 0)
-			die(MOAT_EXIT_FAILURE, "%s", e.msg);
+			fail("%s", e.msg);
 	pol = policy_new();
 	if (!pol)
-		die(MOAT_EXIT_FAILURE, "out of memory");
+		fail("out of memory");
 	if (o.policy && policy_load_file(pol, o.policy, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
 	for (size_t i = 0; i < o.nallow; i++)
 		if (policy_add_allow(pol, o.allow[i], &e) < 0)
-			die(MOAT_EXIT_FAILURE, "%s", e.msg);
+			fail("--allow %s: %s", o.allow[i], e.msg);
 	for (size_t i = 0; i < o.nresolve; i++)
 		if (ob_pin_parse(o.resolve[i], &pins[i], &e) < 0)
-			die(MOAT_EXIT_FAILURE, "%s", e.msg);
+			fail("%s", e.msg);
 	r = o.identity_key ? ob_signer_load(&signer, o.identity_key, &e) : ob_signer_generate(&signer, &e);
 	if (r < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
 	if (ob_inject_check(pol, &secrets, true, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "policy: %s", e.msg);
+		fail("policy: %s", e.msg);
 	if (o.check) {
 		print_check(&o, pol, &secrets, signer);
 		ob_secrets_free(&secrets);
@@ -297,19 +370,21 @@ int main(int argc, char **argv)
 		ob_signer_free(signer);
 		return 0;
 	}
-	if (ob_ca_new(o.sandbox_id, &ca, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+	if (!ca && ob_ca_new(o.sandbox_id, &ca, &e) < 0)
+		fail("%s", e.msg);
 	if (o.ca_out && ob_ca_write_cert(ca, o.ca_out, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
 	if (o.identity_pub && ob_signer_write_public(signer, o.identity_pub, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
+	log_phase("outbound: policy, secrets and keys loaded");
 	upstream = ob_tls_client_ctx(!o.no_system_ca, o.extra_ca, o.nextra_ca, &e);
 	if (!upstream)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
+	log_phase("outbound: upstreams' trust store loaded");
 	if (o.audit) {
 		audit_fd = open(o.audit, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (audit_fd < 0)
-			die(MOAT_EXIT_FAILURE, "open the audit log %s: %s", o.audit, strerror(errno));
+			fail("open the audit log %s: %s", o.audit, strerror(errno));
 	}
 
 	struct ob_config cfg = {
@@ -328,16 +403,15 @@ int main(int argc, char **argv)
 		.thread_init = confine_thread,
 	};
 	if (ob_server_new(&cfg, &srv, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
 	if (o.listen && ob_server_listen(srv, o.listen, bound, sizeof(bound), &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
 	if (o.flow_socket && ob_server_flow_listen(srv, o.flow_socket, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "%s", e.msg);
+		fail("%s", e.msg);
 	if (o.flow_fd >= 0) {
-		fcntl(o.flow_fd, F_SETFD, FD_CLOEXEC);
 		fcntl(o.flow_fd, F_SETFL, O_NONBLOCK);
 		if (ob_server_flow_channel(srv, o.flow_fd, &e) < 0)
-			die(MOAT_EXIT_FAILURE, "%s", e.msg);
+			fail("%s", e.msg);
 	}
 
 	/* Clients may connect from now on; the backlog holds them until the
@@ -347,22 +421,31 @@ int main(int argc, char **argv)
 
 		snprintf(line, sizeof(line), "%s\n", bound);
 		if (write_file_atomic(o.ready, line, &e) < 0)
-			die(MOAT_EXIT_FAILURE, "%s", e.msg);
+			fail("%s", e.msg);
 	}
 
 	/* Confined from here on: nothing a client sent has been read yet. */
 	{
-		int keep[32];
-		size_t n = ob_server_keep_fds(srv, keep, ARRAY_SIZE(keep) - 1);
+		int keep[34];
+		size_t n = ob_server_keep_fds(srv, keep, ARRAY_SIZE(keep) - 2);
 
 		if (audit_fd >= 0)
 			keep[n++] = audit_fd;
+		if (ctl_fd >= 0)
+			keep[n++] = ctl_fd;
 		r = confine_close_fds(keep, n);
 		if (r < 0)
-			die(MOAT_EXIT_FAILURE, "close fds: %s", strerror(-r));
+			fail("close fds: %s", strerror(-r));
 	}
 	if (confine_drop_caps(0, &e) < 0 || confine_seccomp(ob_syscalls, ob_nsyscalls, &e) < 0)
-		die(MOAT_EXIT_FAILURE, "confine: %s", e.msg);
+		fail("confine: %s", e.msg);
+	log_phase("outbound: confined");
+	if (ctl_fd >= 0) {
+		if (fdio_send(ctl_fd, "+", 1, NULL, 0) < 0)
+			return MOAT_EXIT_FAILURE;	/* the sentry is gone */
+		close(ctl_fd);
+		ctl_fd = -1;
+	}
 	if (bound[0])
 		log_info("serving as an explicit proxy on %s", bound);
 	r = ob_server_run(srv);

@@ -333,6 +333,17 @@ static void on_flow_listen(struct ob_server *s)
 }
 
 /* One hand-off message; anything malformed is dropped, its fd closed. */
+/* Whether any flow may still come: a listener or a hand-off channel. */
+static bool has_sources(const struct ob_server *s)
+{
+	if (s->listen_fd >= 0 || s->flow_listen_fd >= 0)
+		return true;
+	for (size_t i = 0; i < OB_CHANNELS_MAX; i++)
+		if (s->chans[i] >= 0)
+			return true;
+	return false;
+}
+
 static void on_channel(struct ob_server *s, size_t i)
 {
 	struct ob_flow_msg m;
@@ -440,6 +451,10 @@ int ob_server_run(struct ob_server *s)
 				ob_flow_event(f, tag & 1, evs[i].events);
 		}
 		sweep(s);
+		/* netstack is gone and nothing else feeds us: done once the
+		 * flows it handed over are */
+		if (!s->live && !has_sources(s))
+			s->stop = true;
 	}
 	return 0;
 }

@@ -286,6 +286,15 @@ check_fails "the audit log holds no secret" grep -q "$SECRET" "$D/audit.jsonl"
 # --- bad input --------------------------------------------------------------------
 "$MOAT" do --allow example.com -- true >"$D/err" 2>&1
 is "--allow without --network=sandbox: 125" "125" "$?"
+"$MOAT" do --network=sandbox $(for i in $(seq 257); do echo "--allow h$i.test"; done) -- true >"$D/err" 2>&1
+is "257 --allow: 125" "125" "$?"
+like "...saying the limit and the way around it" "--allow: at most 256 .a --policy file takes more." "$(cat "$D/err")"
+mkdir "$D/alone" && cp "$MOAT" "$D/alone/moat"
+"$D/alone/moat" do --network=sandbox -- true >"$D/err" 2>&1
+is "moat without moat-outbound beside it: 125" "125" "$?"
+like "...saying what is missing" "cannot run $D/alone/moat-outbound .it is installed next to moat.: No such file" "$(cat "$D/err")"
+"$D/alone/moat" do --network=none -- true 2>"$D/err"
+is "...while --network=none needs no moat-outbound" "0" "$?"
 "$MOAT" do --network=sandbox --secret API_TOKEN=env:NOT_SET_ANYWHERE -- true >"$D/err" 2>&1
 is "a secret from an unset variable: 125" "125" "$?"
 : >"$D/empty.secret"

@@ -69,6 +69,45 @@ printf 'a\r\nb' >"$D/crlf.secret"
 out=$("$OB" --secret K=file:"$D/crlf.secret" --listen 127.0.0.1:0 2>&1)
 like "a secret with CR/LF is refused without showing it" 'K=file:.*control character' "$out"
 
+# ---- the start-up channel the sentry uses (--ctl-fd) -------------------------
+ctl() {
+	python3 - "$OB" "$@" <<'PY'
+import socket, subprocess, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+f, g = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+p = subprocess.Popen([sys.argv[1], "--ctl-fd", str(b.fileno()), "--flow-fd", str(g.fileno())]
+                     + sys.argv[2:], pass_fds=(b.fileno(), g.fileno()), stderr=subprocess.PIPE)
+b.close(); g.close()
+a.settimeout(20)
+msgs = []
+while True:
+    m = a.recv(65536)
+    if not m:
+        break
+    msgs.append(m.decode(errors="replace"))
+    if m[:1] in (b"+", b"!"):
+        break
+f.close()   # no more flows: outbound ends
+p.wait(timeout=20)
+err = p.stderr.read().decode()
+print("first:", "PEM" if msgs and msgs[0].startswith("-----BEGIN CERTIFICATE-----") else repr(msgs[:1]))
+print("last:", msgs[-1][:120] if len(msgs) > 1 else "none")
+print("exit:", p.returncode, "stderr:", "empty" if not err else err.strip())
+PY
+}
+out=$(ctl --sandbox-id ctl1 --allow x.test --no-system-ca 2>&1)
+like "--ctl-fd: the CA's certificate comes first" "first: PEM" "$out"
+like "--ctl-fd: then + once confined" "last: \+" "$out"
+like "--ctl-fd: ends cleanly when its flow channel closes" "exit: 0 stderr: empty" "$out"
+out=$(ctl --sandbox-id ctl2 --secret K=env:OB_UNSET_VARIABLE 2>&1)
+like "--ctl-fd: a bad secret after the CA is told there" "last: !--secret K=env:OB_UNSET_VARIABLE: the variable is not set" "$out"
+like "--ctl-fd: ...not on stderr, exit 125" "exit: 125 stderr: empty" "$out"
+out=$("$OB" --ctl-fd 2 --flow-fd 3 2>&1)
+is "--ctl-fd 2: refused (exit 125)" 125 "$?"
+like "...saying what it expects" "--ctl-fd 2: expected an fd number of 3 or more" "$out"
+out=$("$OB" --flow-fd 3 --audit "$D/a.jsonl" --audit-fd 4 2>&1)
+like "--audit and --audit-fd together: refused" "--audit and --audit-fd: give one" "$out"
+
 # ---- outbound ---------------------------------------------------------------
 # (a sanitizer build's leak check needs ptrace, which outbound's seccomp filter refuses)
 OB_TEST_TOKEN="$SECRET" ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \

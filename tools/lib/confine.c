@@ -74,6 +74,13 @@ int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct 
 	if (!ctx)
 		return merr_set(e, ENOMEM, "seccomp_init: out of memory");
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/*
+	 * A binary tree of syscall numbers, not a chain: as it loads a filter
+	 * the kernel runs it for every syscall number, with interrupts off, to
+	 * cache the ones it allows outright; through a chain of 50 numbers that
+	 * took ~95 us, through the tree ~35 us.
+	 */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t i = 0; i < n && !r; i++) {
 		if (nrs[i] < 0)
 			continue;	/* not on this architecture */

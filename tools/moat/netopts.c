@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "netstack/netstack.h"
+#include "netstack/outbound/handoff.h"
 #include "sentry/network.h"
 #include "tools/moat/moat.h"
 
@@ -100,6 +101,9 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 			usage_error(o->verb, "--network=%s: use none or sandbox", arg);
 		return true;
 	case OPT_ALLOW:
+		if (n->nallow >= OB_MAX_LIST)
+			usage_error(o->verb, "--allow: at most %d (a --policy file takes more)",
+				    OB_MAX_LIST);
 		must(spec_strv_add(&n->allow, &n->nallow, arg));
 		break;
 	case OPT_POLICY:
@@ -108,6 +112,8 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 		set_path(&n->policy_file, arg);
 		break;
 	case OPT_SECRET:
+		if (n->nsecrets >= OB_MAX_LIST)
+			usage_error(o->verb, "--secret: at most %d", OB_MAX_LIST);
 		check_secret(o->verb, arg);
 		must(spec_strv_add(&n->secrets, &n->nsecrets, arg));
 		break;
@@ -129,6 +135,8 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 		must(spec_strv_add(&n->add_hosts, &n->nadd_hosts, arg));
 		break;
 	case OPT_UPSTREAM_CA:
+		if (n->nupstream_ca >= OB_MAX_LIST)
+			usage_error(o->verb, "--upstream-ca: at most %d", OB_MAX_LIST);
 		if (access(arg, R_OK) < 0)
 			die(MOAT_EXIT_FAILURE, "--upstream-ca %s: %s", arg, strerror(errno));
 		must(spec_strv_add(&n->upstream_ca, &n->nupstream_ca, arg));

@@ -24,6 +24,7 @@
 #include "sentry/path.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,8 +237,16 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
 /*
  * Open something for the guest without ever blocking unawares.  Opening a FIFO
  * waits for its other end, which may be a guest thread that needs serving; so
- * the first try is non-blocking, and only a FIFO is reopened blocking, after
+ * the first try is non-blocking, and only a FIFO may then wait, after
  * sentry_may_block().  @op opens with the flags it is given.
+ *
+ * The non-blocking try is already an end of the FIFO, and its other side sees
+ * it: closing it would hand a writer EPIPE or a reader an early EOF.  So it is
+ * never closed before the guest has its real end: a writer that found a reader
+ * keeps it (without O_NONBLOCK); a reader keeps it while a blocking open waits
+ * for a writer, unless one has been there already (data or a hang-up on it).
+ * Left: a writer that opens, writes everything and closes between that check
+ * and the blocking open makes the blocking open wait for the next writer.
  */
 static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int flags),
 		      const void *ctx)
@@ -272,10 +281,17 @@ static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int 
 		close(fd);
 		return -ENXIO;	/* /dev/tty: the guest has no controlling terminal */
 	}
-	if (S_ISFIFO(st.st_mode)) {
-		close(fd);
-		sentry_may_block(c);
-		return op(ctx, flags);
+	if (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int real;
+
+		if (poll(&p, 1, 0) == 0) {
+			/* no writer has come yet: wait for one, as the guest would */
+			sentry_may_block(c);
+			real = op(ctx, flags);
+			close(fd);
+			return real;
+		}
 	}
 	/* F_SETFL changes only these bits: the guest's own, without O_NONBLOCK. */
 	if (fcntl(fd, F_SETFL, flags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME)) < 0) {

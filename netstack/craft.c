@@ -316,6 +316,7 @@ void craft_cap_clear(struct craft_cap *c)
 #include <unistd.h>
 
 const uint8_t craft_guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+const uint8_t craft_gw_mac[6] = { 0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01 };
 
 static uint64_t env_clock(void *ctx)
 {

@@ -103,6 +103,8 @@ struct craft_env {
 };
 
 extern const uint8_t craft_guest_mac[6];
+/* the gateway MAC the stack answers from by default (the tests expect it) */
+extern const uint8_t craft_gw_mac[6];
 
 /**
  * craft_env_start() - build env->ns from env->cfg (set up by craft_env_init()

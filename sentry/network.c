@@ -191,67 +191,74 @@ static void audit_line(void *ctx, const struct ns_audit_event *ev)
  * outbound is its own program, moat-outbound, installed next to moat: the
  * sentry never loads OpenSSL (which costs every sandbox's start ~0.7 ms of
  * dynamic linking), and outbound starts from a fresh image holding nothing of
- * the sentry's memory.  Its options say what the forked helper used to take
- * from the spec; the secrets' variables reach it in the environment (the
- * sentry wipes its own copy once outbound is started).
+ * the sentry's memory.  Its options carry what it needs of the spec; the
+ * secrets' variables reach it in the environment (the sentry wipes its own
+ * copy once outbound is started).
  */
-struct argv_buf {
-	char *v[4 * OB_MAX_LIST + 32];
-	char nums[3][16];
+struct outbound_argv {
+	char **v;		/* NULL-terminated */
 	size_t n;
+	char fds[3][16];	/* the numbers of the inherited fds, as text */
 };
 
-static void argv_add(struct argv_buf *a, const char *flag, const char *val)
+static void argv_add(struct outbound_argv *a, const char *flag, const char *val)
 {
-	if (a->n + 3 > ARRAY_SIZE(a->v))
-		return;	/* cannot happen: the CLI keeps each list within OB_MAX_LIST */
 	a->v[a->n++] = (char *)flag;
 	if (val)
 		a->v[a->n++] = (char *)val;
 	a->v[a->n] = NULL;
 }
 
-static const char *fd_text(struct argv_buf *a, int i, int fd)
+/* @path: moat-outbound, next to this program.  Return: a->v, or NULL with @e. */
+static char **outbound_argv(const struct moat_spec *spec, int ctl, int flows,
+			    struct outbound_argv *a, char *path, size_t cap, struct merr *e)
 {
-	snprintf(a->nums[i], sizeof(a->nums[i]), "%d", fd);
-	return a->nums[i];
-}
-
-static int outbound_argv(const struct moat_spec *spec, int ctl, int flows, struct argv_buf *a,
-			 char *path, size_t cap, struct merr *e)
-{
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	const struct moat_net *net = &spec->net;
+	/* program, the fds, id, log level, policy, identity: at most 18 words */
+	size_t words = 18 + 2 * (net->nallow + net->nsecrets + net->nupstream_ca);
 	ssize_t len = readlink("/proc/self/exe", path, cap - 1);
 	char *slash;
 
-	if (len <= 0)
-		return merr_sys(e, "find moat's own program");
+	if (len <= 0) {
+		merr_sys(e, "find moat's own program");
+		return NULL;
+	}
 	path[len] = '\0';
 	slash = strrchr(path, '/');
-	if (!slash || (size_t)(slash - path) + sizeof("/moat-outbound") > cap)
-		return merr_set(e, ENAMETOOLONG, "%s: path too long", path);
+	if (!slash || (size_t)(slash - path) + sizeof("/moat-outbound") > cap) {
+		merr_set(e, ENAMETOOLONG, "%s: path too long", path);
+		return NULL;
+	}
 	strcpy(slash, "/moat-outbound");
+	a->v = calloc(words + 1, sizeof(*a->v));
+	if (!a->v) {
+		merr_set(e, ENOMEM, "out of memory");
+		return NULL;
+	}
 	a->n = 0;
+	snprintf(a->fds[0], sizeof(a->fds[0]), "%d", ctl);
+	snprintf(a->fds[1], sizeof(a->fds[1]), "%d", flows);
+	snprintf(a->fds[2], sizeof(a->fds[2]), "%d", spec->audit_fd);
 	argv_add(a, "moat-outbound", NULL);
-	argv_add(a, "--ctl-fd", fd_text(a, 0, ctl));
-	argv_add(a, "--flow-fd", fd_text(a, 1, flows));
+	argv_add(a, "--ctl-fd", a->fds[0]);
+	argv_add(a, "--flow-fd", a->fds[1]);
 	if (spec->audit_fd >= 0)
-		argv_add(a, "--audit-fd", fd_text(a, 2, spec->audit_fd));
+		argv_add(a, "--audit-fd", a->fds[2]);
 	argv_add(a, "--sandbox-id", spec->id);
-	argv_add(a, "--log-level", levels[log_level < ARRAY_SIZE(levels) ? log_level : 0]);
-	if (spec->net.policy_file)
-		argv_add(a, "--policy", spec->net.policy_file);
-	for (size_t i = 0; i < spec->net.nallow; i++)
-		argv_add(a, "--allow", spec->net.allow[i]);
-	for (size_t i = 0; i < spec->net.nsecrets; i++)
-		argv_add(a, "--secret", spec->net.secrets[i]);
-	for (size_t i = 0; i < spec->net.nupstream_ca; i++)
-		argv_add(a, "--extra-ca", spec->net.upstream_ca[i]);
-	if (spec->net.identity_key)
-		argv_add(a, "--identity-key", spec->net.identity_key);
-	if (spec->net.identity_pub)
-		argv_add(a, "--identity-pub", spec->net.identity_pub);
-	return 0;
+	argv_add(a, "--log-level", log_level_name(log_level));
+	if (net->policy_file)
+		argv_add(a, "--policy", net->policy_file);
+	for (size_t i = 0; i < net->nallow; i++)
+		argv_add(a, "--allow", net->allow[i]);
+	for (size_t i = 0; i < net->nsecrets; i++)
+		argv_add(a, "--secret", net->secrets[i]);
+	for (size_t i = 0; i < net->nupstream_ca; i++)
+		argv_add(a, "--extra-ca", net->upstream_ca[i]);
+	if (net->identity_key)
+		argv_add(a, "--identity-key", net->identity_key);
+	if (net->identity_pub)
+		argv_add(a, "--identity-pub", net->identity_pub);
+	return a->v;
 }
 
 static _Noreturn void outbound_child(const char *path, char **argv, const int *fds, size_t nfds,
@@ -275,22 +282,18 @@ static _Noreturn void outbound_child(const char *path, char **argv, const int *f
 
 static int start_outbound(const struct moat_spec *spec, struct network *n, struct merr *e)
 {
-	struct argv_buf *a = malloc(sizeof(*a));
+	struct outbound_argv a = { 0 };
 	char path[PATH_MAX];
 	int ctl[2], flows[2] = { -1, -1 };
 	pid_t self = getpid();
 
-	if (!a)
-		return merr_set(e, ENOMEM, "out of memory");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
-		free(a);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return merr_sys(e, "socketpair for outbound");
-	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, flows) < 0) {
 		merr_sys(e, "socketpair for outbound's flows");
 		goto fail;
 	}
-	if (outbound_argv(spec, ctl[1], flows[1], a, path, sizeof(path), e) < 0)
+	if (!outbound_argv(spec, ctl[1], flows[1], &a, path, sizeof(path), e))
 		goto fail;
 	n->outbound = fork();
 	if (n->outbound < 0) {
@@ -300,16 +303,16 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 	if (n->outbound == 0) {
 		int fds[] = { ctl[1], flows[1], spec->audit_fd };
 
-		outbound_child(path, a->v, fds, ARRAY_SIZE(fds), ctl[1], self);
+		outbound_child(path, a.v, fds, ARRAY_SIZE(fds), ctl[1], self);
 	}
-	free(a);
+	free(a.v);
 	close(ctl[1]);
 	close(flows[1]);
 	n->flow_fd = flows[0];
 	n->outbound_ctl = ctl[0];
 	return 0;
 fail:
-	free(a);
+	free(a.v);
 	close(ctl[0]);
 	close(ctl[1]);
 	if (flows[0] >= 0) {

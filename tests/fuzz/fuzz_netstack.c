@@ -29,7 +29,6 @@
 #define GW 0x0a580001u
 #define REMOTE 0xcb007105u
 
-static const uint8_t gw_mac[6] = { 0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01 };
 static uint8_t fbuf[70000];
 static const char *const allow[] = { "203.0.113.5:80", "*.fuzz.test", NULL };
 static const struct ns_host hosts[] = { { "a.fuzz.test", REMOTE } };
@@ -62,7 +61,7 @@ static void segment(struct craft_env *env, struct conn *c, const uint8_t *b, siz
 	t.optlen = olen;
 	t.data = b + 8 + olen;
 	t.len = n - 8 - olen;
-	len = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	len = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	if (!len)
 		return;
 	craft_env_input(env, fbuf, len);
@@ -101,14 +100,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.cfg.nhosts = 1;
 	if (craft_env_start(&env, allow) < 0)
 		return 0;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	craft_env_input(&env, fbuf, n);
 	learn(&env, &c);
 	t.flags = 0x10;
 	t.seq = 1000;
 	t.ack = c.ack;
 	t.optlen = 0;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	craft_env_input(&env, fbuf, n);
 	while (off + 3 <= size) {
 		uint8_t op = data[off];
@@ -126,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			segment(&env, &c, b, len);
 			break;
 		case 2:
-			n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53,
+			n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53,
 				      b, len);
 			if (n)
 				craft_env_input(&env, fbuf, n);
@@ -155,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				t.seq = 7;
 				t.opts = syn_opts;
 				t.optlen = sizeof(syn_opts);
-				n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+				n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 				craft_env_input(&env, fbuf, n);
 			}
 			break;

@@ -13,7 +13,6 @@
 #define GUEST 0x0a580002u
 #define GW 0x0a580001u
 
-static const uint8_t gw_mac[6] = { 0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01 };
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero[6];
 static struct craft_env env;
@@ -45,8 +44,8 @@ static void test_arp_reply(void **state)
 	assert_int_equal(r.ethertype, 0x0806);
 	assert_int_equal(r.arp_op, 2);
 	assert_memory_equal(r.eth_dst, craft_guest_mac, 6);
-	assert_memory_equal(r.eth_src, gw_mac, 6);
-	assert_memory_equal(r.arp_sha, gw_mac, 6);
+	assert_memory_equal(r.eth_src, craft_gw_mac, 6);
+	assert_memory_equal(r.arp_sha, craft_gw_mac, 6);
 	assert_int_equal(r.arp_spa, GW);
 	assert_int_equal(r.arp_tpa, GUEST);
 	assert_int_equal(env.cap.len[0], 42);

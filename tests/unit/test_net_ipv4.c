@@ -15,7 +15,6 @@
 #define GUEST 0x0a580002u
 #define GW 0x0a580001u
 
-static const uint8_t gw_mac[6] = { 0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01 };
 static struct craft_env env;
 
 static int setup(void **state)
@@ -71,7 +70,7 @@ static void test_ping_gateway(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)i;
-	n = craft_icmp_echo(f, sizeof(f), craft_guest_mac, gw_mac, GUEST, GW, 0x1234, 7, payload,
+	n = craft_icmp_echo(f, sizeof(f), craft_guest_mac, craft_gw_mac, GUEST, GW, 0x1234, 7, payload,
 			    sizeof(payload));
 	craft_env_input(&env, f, n);
 	assert_int_equal(env.cap.n, 1);
@@ -94,7 +93,7 @@ static void test_ping_gateway(void **state)
 static void test_malformed_ip_dropped(void **state)
 {
 	uint8_t good[256], f[256];
-	size_t n = craft_icmp_echo(good, sizeof(good), craft_guest_mac, gw_mac, GUEST, GW, 1, 1,
+	size_t n = craft_icmp_echo(good, sizeof(good), craft_guest_mac, craft_gw_mac, GUEST, GW, 1, 1,
 				   "abcdefgh", 8);
 	static const struct {
 		const char *what;
@@ -150,7 +149,7 @@ static void test_malformed_ip_dropped(void **state)
 static void test_padding_ignored(void **state)
 {
 	uint8_t f[256];
-	size_t n = craft_icmp_echo(f, sizeof(f), craft_guest_mac, gw_mac, GUEST, GW, 9, 9, "pad", 3);
+	size_t n = craft_icmp_echo(f, sizeof(f), craft_guest_mac, craft_gw_mac, GUEST, GW, 9, 9, "pad", 3);
 	struct craft_frame r;
 
 	(void)state;

@@ -31,7 +31,6 @@
 #define PSH 0x08
 #define ACK 0x10
 
-static const uint8_t gw_mac[6] = { 0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01 };
 static struct craft_env env;
 static uint8_t fbuf[70000];
 static const char *const allow_remote[] = { "203.0.113.5:80", NULL };
@@ -55,7 +54,7 @@ static void send_seg(uint16_t sport, uint32_t dst, uint16_t dport, uint32_t seq,
 		t.opts = linux_syn_opts;
 		t.optlen = sizeof(linux_syn_opts);
 	}
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	assert_true(n > 0);
 	craft_env_input(&env, fbuf, n);
 }
@@ -69,7 +68,7 @@ static void frame_at(size_t i, struct craft_frame *f)
 	assert_true(f->ip_csum_ok);
 	assert_true(f->l4_csum_ok);
 	assert_memory_equal(f->eth_dst, craft_guest_mac, 6);
-	assert_memory_equal(f->eth_src, gw_mac, 6);
+	assert_memory_equal(f->eth_src, craft_gw_mac, 6);
 	assert_int_equal(f->dst, GUEST);
 }
 
@@ -148,7 +147,7 @@ static void test_syn_without_wscale(void **state)
 		.flags = SYN, .wnd = 8192, .opts = mss_only_opts, .optlen = sizeof(mss_only_opts),
 	};
 	struct craft_frame f;
-	size_t n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	size_t n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 
 	(void)state;
 	craft_env_input(&env, fbuf, n);
@@ -500,30 +499,30 @@ static void test_malformed_segments(void **state)
 
 	(void)state;
 	/* bad checksum */
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	fbuf[n - 1] ^= 0x55;
 	craft_env_input(&env, fbuf, n);
 	/* bogus options */
 	t.opts = bad_len_opt;
 	t.optlen = 4;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	craft_env_input(&env, fbuf, n);
 	t.opts = bad_mss_opt;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	craft_env_input(&env, fbuf, n);
 	t.opts = overrun_opt;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	craft_env_input(&env, fbuf, n);
 	/* SYN and FIN together */
 	t.opts = NULL;
 	t.optlen = 0;
 	t.flags = SYN | FIN;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	craft_env_input(&env, fbuf, n);
 	/* a data offset past the segment (checksum fixed up by hand) */
 	t.flags = ACK;
 	t.len = 0;
-	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	fbuf[34 + 12] = 0xf0;
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(netstack_stat(env.ns, NS_DROP_TCP_MALFORMED), before + 6);
@@ -826,7 +825,7 @@ static void test_forward_into_guest(void **state)
 	/* its answer releases the SYN */
 	craft_cap_clear(&env.cap);
 	{
-		size_t n = craft_arp(fbuf, sizeof(fbuf), gw_mac, 2, craft_guest_mac, GUEST, gw_mac, GW);
+		size_t n = craft_arp(fbuf, sizeof(fbuf), craft_gw_mac, 2, craft_guest_mac, GUEST, craft_gw_mac, GW);
 
 		craft_env_input(&env, fbuf, n);
 	}
@@ -846,7 +845,7 @@ static void test_forward_into_guest(void **state)
 			.ack = iss + 1, .flags = SYN | ACK, .wnd = 65535, .opts = linux_syn_opts,
 			.optlen = 8,	/* MSS, NOP, WS */
 		};
-		size_t n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+		size_t n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 
 		craft_cap_clear(&env.cap);
 		craft_env_input(&env, fbuf, n);
@@ -872,7 +871,7 @@ static void test_forward_into_guest(void **state)
 		t.optlen = 0;
 		t.data = "200 OK";
 		t.len = 6;
-		n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+		n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 		craft_env_input(&env, fbuf, n);
 		assert_int_equal(read(cfd, buf, sizeof(buf)), 6);
 		assert_memory_equal(buf, "200 OK", 6);

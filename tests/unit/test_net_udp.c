@@ -21,7 +21,6 @@
 #define GUEST 0x0a580002u
 #define GW 0x0a580001u
 
-static const uint8_t gw_mac[6] = { 0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01 };
 static struct craft_env env;
 static uint8_t fbuf[70000];
 static uint32_t last_token;
@@ -70,7 +69,7 @@ static void query(uint16_t id, const char *name, uint16_t qtype)
 {
 	uint8_t q[512];
 	size_t qn = craft_dns_query(q, sizeof(q), id, name, qtype);
-	size_t n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	size_t n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 
 	craft_env_input(&env, fbuf, n);
 }
@@ -167,19 +166,19 @@ static void test_dns_malformed(void **state)
 
 	(void)state;
 	/* too short for a header: dropped without an answer */
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, "abc", 3);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, "abc", 3);
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(env.cap.n, 0);
 	/* a response (QR set): dropped */
 	qn = craft_dns_query(q, sizeof(q), 7, "web.test", 1);
 	q[2] |= 0x80;
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(env.cap.n, 0);
 	/* two questions: FORMERR */
 	qn = craft_dns_query(q, sizeof(q), 8, "web.test", 1);
 	q[5] = 2;
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 	craft_env_input(&env, fbuf, n);
 	m = answer(&len);
 	assert_int_equal(m[3] & 15, 1);
@@ -188,7 +187,7 @@ static void test_dns_malformed(void **state)
 	craft_cap_clear(&env.cap);
 	qn = craft_dns_query(q, sizeof(q), 9, "web.test", 1);
 	q[12] = 0xc0;
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 	craft_env_input(&env, fbuf, n);
 	m = answer(&len);
 	assert_int_equal(m[3] & 15, 1);
@@ -196,17 +195,17 @@ static void test_dns_malformed(void **state)
 	craft_cap_clear(&env.cap);
 	qn = craft_dns_query(q, sizeof(q), 10, "web.test", 1);
 	q[12] = 60;
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 	craft_env_input(&env, fbuf, n);
 	m = answer(&len);
 	assert_int_equal(m[3] & 15, 1);
 	/* a UDP length past the datagram, and a bad UDP checksum: dropped */
 	craft_cap_clear(&env.cap);
 	qn = craft_dns_query(q, sizeof(q), 11, "web.test", 1);
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 	fbuf[38] = 0x7f;
 	craft_env_input(&env, fbuf, n);
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 5353, 53, q, qn);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
 	fbuf[n - 1] ^= 1;
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(env.cap.n, 0);
@@ -257,7 +256,7 @@ static struct craft_frame syn_to(uint32_t dst, uint16_t port, uint16_t sport)
 		.src = GUEST, .dst = dst, .sport = sport, .dport = port, .seq = 1, .flags = 0x02,
 		.wnd = 65535, .opts = opts, .optlen = 4,
 	};
-	size_t n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, &t);
+	size_t n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
 	struct craft_frame f;
 
 	craft_cap_clear(&env.cap);
@@ -304,7 +303,7 @@ static void test_udp_flow_and_denial(void **state)
 	craft_env_free(&env);
 	craft_env_init(&env);
 	assert_int_equal(craft_env_start(&env, allow), 0);
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 6000,
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 6000,
 		      ntohs(sa.sin_port), "marco", 5);
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl), 5);
@@ -325,7 +324,7 @@ static void test_udp_flow_and_denial(void **state)
 	assert_int_equal(netstack_stat(env.ns, NS_UDP_FLOWS), 1);
 	/* another port: administratively prohibited */
 	craft_cap_clear(&env.cap);
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 6000, 9, "no", 2);
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 6000, 9, "no", 2);
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(env.cap.n, 1);
 	assert_true(craft_parse(env.cap.buf[0], env.cap.len[0], &f));
@@ -339,7 +338,7 @@ static void test_udp_flow_and_denial(void **state)
 	close(s);
 	s = -1;
 	craft_cap_clear(&env.cap);
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 6000,
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 6000,
 		      ntohs(sa.sin_port), "anyone?", 7);
 	craft_env_input(&env, fbuf, n);
 	for (int i = 0; i < 100 && env.cap.n == 0; i++) {
@@ -359,7 +358,7 @@ static void test_udp_flow_and_denial(void **state)
 	/* idle flows are closed after a minute */
 	env.now += 60000;
 	craft_env_poll(&env);
-	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, gw_mac, GUEST, GW, 6000,
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 6000,
 		      ntohs(sa.sin_port), "again", 5);
 	craft_env_input(&env, fbuf, n);
 	assert_int_equal(netstack_stat(env.ns, NS_UDP_FLOWS), 2);

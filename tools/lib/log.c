@@ -18,12 +18,18 @@ void log_set_component(const char *name)
 	component = name;
 }
 
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+const char *log_level_name(enum log_level lvl)
+{
+	return (unsigned)lvl < sizeof(level_names) / sizeof(level_names[0]) ? level_names[lvl]
+									     : "error";
+}
+
 int log_parse_level(const char *name, enum log_level *out)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
-
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(name, names[i])) {
+	for (unsigned i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (!strcmp(name, level_names[i])) {
 			*out = (enum log_level)i;
 			return 0;
 		}

@@ -21,6 +21,9 @@ void log_set_component(const char *name);
  */
 int log_parse_level(const char *name, enum log_level *out);
 
+/** log_level_name() - the name log_parse_level() takes for @lvl */
+const char *log_level_name(enum log_level lvl);
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -42,8 +42,9 @@
  *
  * All mount targets inside the tree are resolved with openat2(RESOLVE_IN_ROOT)
  * and mounted by fd with the new mount API, so a symlink in an untrusted rootfs
- * cannot redirect a mount outside the tree.  Finally the host root is detached
- * and the gofer pivots into /root: from then on it sees only the sandbox.
+ * cannot redirect a mount outside the tree.  Finally the gofer pivots into
+ * /root and detaches the staging area with the host's root below it: from
+ * then on it sees only the sandbox.
  */
 #include "gofer/tree.h"
 
@@ -1108,20 +1109,21 @@ static int stage(const struct gofer_tree *t, struct merr *e)
 	return 0;
 }
 
+/*
+ * Make the sandbox root our root.  The staging area, stacked on it by the
+ * pivot, is detached with everything below it, the host's root included: one
+ * detach, since each one waits for an RCU grace period (~0.1-0.5 ms).
+ */
 static int finish(struct build *b)
 {
-	if (umount2(SRC_PREFIX, MNT_DETACH) < 0)
-		return merr_sys(b->e, "detach the host root");
-	log_phase("gofer: host root detached");
-	rmdir(SRC_PREFIX);
 	if (fchdir(b->rootfd) < 0)
 		return merr_sys(b->e, "chdir into the sandbox root");
 	if (sys_pivot_root(".", ".") < 0)
 		return merr_sys(b->e, "pivot_root into the sandbox root");
 	log_phase("gofer: pivoted");
 	if (umount2(".", MNT_DETACH) < 0)
-		return merr_sys(b->e, "detach the staging area");
-	log_phase("gofer: staging detached");
+		return merr_sys(b->e, "detach the staging area and the host's root");
+	log_phase("gofer: staging and host root detached");
 	if (chdir("/") < 0)
 		return merr_sys(b->e, "chdir /");
 	return 0;

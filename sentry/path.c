@@ -25,11 +25,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -245,9 +247,75 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd)
  * never closed before the guest has its real end: a writer that found a reader
  * keeps it (without O_NONBLOCK); a reader keeps it while a blocking open waits
  * for a writer, unless one has been there already (data or a hang-up on it).
- * Left: a writer that opens, writes everything and closes between that check
- * and the blocking open makes the blocking open wait for the next writer.
+ * A writer may come, write and go between that check and the blocking open,
+ * which would then wait for the next writer: fifo_wait_writer() covers that.
  */
+struct fifo_watch {
+	int fd;		/* our non-blocking read end */
+	int stop;	/* readable once the blocking open has returned */
+	int selffd;	/* our /proc/self/fd */
+};
+
+/*
+ * Watch our read end while the blocking open waits.  Data or a hang-up on it
+ * means a writer came; if it also left, the blocking open may have missed it
+ * (the kernel counts writers from the moment a reader starts to wait).  So
+ * the watcher then opens the FIFO for writing itself and closes it at once:
+ * a writer that writes nothing, which ends the wait.  The data stays in the
+ * pipe, which our read end keeps, and the guest's read end gets it, then EOF,
+ * as it would have.  Kicks repeat until the open returns, in case one came
+ * before the open began to wait.
+ */
+static void *fifo_watch(void *arg)
+{
+	const struct fifo_watch *w = arg;
+	struct pollfd p[2] = { { .fd = w->stop, .events = POLLIN }, { .fd = w->fd, .events = POLLIN } };
+	char rel[32];
+
+	snprintf(rel, sizeof(rel), "%d", w->fd);
+	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
+		if (p[0].revents)
+			break;
+		if (!p[1].revents)
+			continue;
+		do {
+			int kick = openat(w->selffd, rel, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+			if (kick >= 0)
+				close(kick);
+		} while (poll(p, 1, 1) == 0);
+		break;
+	}
+	return NULL;
+}
+
+/* The blocking open of a FIFO to read, with a watcher (above) on @fd. */
+static int fifo_wait_writer(struct call *c, int fd, int (*op)(const void *ctx, int flags),
+			    const void *ctx, int flags)
+{
+	struct fifo_watch w = { .fd = fd, .selffd = c->s->selffd };
+	pthread_attr_t attr;
+	pthread_t t;
+	int sp[2], real;
+	bool watching;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	w.stop = sp[0];
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	watching = pthread_create(&t, &attr, fifo_watch, &w) == 0;
+	pthread_attr_destroy(&attr);
+	real = op(ctx, flags);
+	if (watching) {
+		(void)!write(sp[1], "", 1);
+		pthread_join(t, NULL);
+	}
+	close(sp[0]);
+	close(sp[1]);
+	return real;
+}
+
 static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int flags),
 		      const void *ctx)
 {
@@ -288,7 +356,7 @@ static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int 
 		if (poll(&p, 1, 0) == 0) {
 			/* no writer has come yet: wait for one, as the guest would */
 			sentry_may_block(c);
-			real = op(ctx, flags);
+			real = fifo_wait_writer(c, fd, op, ctx, flags);
 			close(fd);
 			return real;
 		}

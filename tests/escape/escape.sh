@@ -148,6 +148,33 @@ is "the host socket received nothing" "" "$(cat "$T_TMP/dgram-got")"
 kill "$listener" 2>/dev/null
 rm -f "/var/tmp/moat-dgram-$$"
 
+# The gofer, which can write to the sandbox's files, holds nothing more: no
+# capability, a seccomp filter, no new privileges, no mount of the host's root
+# (it built the tree from one, then detached it) and no fd but its stdio, its
+# root and its sockets.  It is the sentry's child that has no child.
+"$MOAT" do -- sh -c "sleep 30; : gofer-probe-$$" &
+moat_pid=$!
+gofer=
+for i in $(seq 100); do
+	for p in $(pgrep -P "$moat_pid"); do [ -z "$(pgrep -P "$p")" ] && gofer=$p; done
+	[ -n "$gofer" ] && pgrep -f "gofer-probe-$$" | grep -vqx "$moat_pid" && break
+	sleep 0.05
+done
+check "the gofer is found" test -n "$gofer"
+is "gofer: no capability" "0000000000000000" "$(awk '/^CapEff:/ {print $2}' "/proc/$gofer/status")"
+is "gofer: under seccomp" "2" "$(awk '/^Seccomp:/ {print $2}' "/proc/$gofer/status")"
+is "gofer: no new privileges" "1" "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$gofer/status")"
+host_root=$(awk '$5 == "/" {d = $3} END {print d}' /proc/self/mountinfo)
+is "gofer: the host's root is not mounted in its view" "" \
+	"$(awk -v d="$host_root" '$3 == d && $4 == "/"' "/proc/$gofer/mountinfo")"
+is "gofer: its fds are stdio, its root and sockets" "" \
+	"$(for f in /proc/"$gofer"/fd/*; do
+		n=${f##*/} l=$(readlink "$f")
+		[ "$n" -le 2 ] || [ "$l" = / ] || [[ "$l" == socket:* ]] || echo "$n -> $l"
+	done)"
+kill "$moat_pid"
+wait "$moat_pid" 2>/dev/null
+
 # Invariant 4: when the sentry dies, the guest dies, and nothing is left.
 mounts_before=$(wc -l </proc/self/mountinfo)
 "$MOAT" do -- /usr/bin/python3 -c 'import time; time.sleep(600)' "moat-orphan-$$" &

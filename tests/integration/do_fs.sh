@@ -47,6 +47,23 @@ t = threading.Thread(target=writer); t.start()
 print(open("p").read()); t.join()')
 is "a FIFO: a blocking open waits for the other end" "through the fifo" "$out"
 
+# A writer that opens, writes and closes while the reader's open is being
+# served must still be seen: its data, then EOF (the served open once waited
+# for a next writer, for ever, about once in 3000 tries).
+out=$(timeout 60 "$MOAT" do -w /tmp -- /usr/bin/python3 -c '
+import os, threading, time
+for i in range(3000):
+    p = "p%d" % i
+    os.mkfifo(p)
+    def writer():
+        time.sleep((i % 20) * 0.00002)
+        with open(p, "w") as f: f.write("x%d" % i)
+    t = threading.Thread(target=writer); t.start()
+    got = open(p).read(); t.join(); os.unlink(p)
+    if got != "x%d" % i: print("fifo", i, "read", repr(got)); break
+else: print("3000 fifos")' 2>&1)
+is "a FIFO whose writer comes and goes at once, 3000 times" "3000 fifos" "$out"
+
 out=$("$MOAT" do -- bash -c 'cat <(echo from-process-substitution); echo via-stdin | cat /dev/stdin' 2>&1)
 is "/dev/fd and /dev/stdin" "from-process-substitution
 via-stdin" "$out"

@@ -65,7 +65,8 @@ BIG_SHA=$(sha256sum <"$T_TMP/www/big.bin" | cut -d' ' -f1)
 
 cat >"$T_TMP/servers.py" <<'EOF'
 # TCP echo (7000), TCP sink that answers "<bytes> <sha256>" after the
-# client's FIN (7001), UDP echo (7002), and a DNS server (127.0.0.1:5353).
+# client's FIN (7001), UDP echo (7002), a TCP firehose that sends until the
+# connection breaks (7003), and a DNS server (127.0.0.1:5353).
 import asyncio, hashlib, socket, struct
 
 NAMES = {"web.test": "203.0.113.10", "x.glob.test": "203.0.113.10",
@@ -94,6 +95,17 @@ async def sink(r, w):
     await w.drain()
     w.close()
 
+async def firehose(r, w):
+    chunk = b"x" * (1 << 20)
+    try:
+        while True:
+            w.write(chunk)
+            await w.drain()
+    except OSError:
+        pass
+    finally:
+        w.close()
+
 class Udp(asyncio.DatagramProtocol):
     def connection_made(self, t): self.t = t
     def datagram_received(self, d, a): self.t.sendto(d, a)
@@ -117,6 +129,7 @@ async def main():
     loop = asyncio.get_running_loop()
     await asyncio.start_server(echo, "0.0.0.0", 7000, backlog=2048)
     await asyncio.start_server(sink, "0.0.0.0", 7001)
+    await asyncio.start_server(firehose, "0.0.0.0", 7003)
     await loop.create_datagram_endpoint(Udp, local_addr=("0.0.0.0", 7002))
     await loop.create_datagram_endpoint(Dns, local_addr=("127.0.0.1", 5353))
     print("ready", flush=True)
@@ -233,6 +246,91 @@ def garbage(n):
         s.send(gw + mac + b"\x08\x00" + ip + tcp)
     print("sent")
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    t = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+
+def floods(n):
+    # One connection made first must keep working through each flood.
+    n, host = int(n), "10.88.0.1"
+    keep = socket.create_connection((host, 7000), timeout=15)
+    def alive(tag):
+        keep.sendall(tag.encode() + b"\n")
+        got = b""
+        while not got.endswith(b"\n"):
+            d = keep.recv(100)
+            if not d:
+                break
+            got += d
+        return got.decode().strip() == tag
+    print("before:", alive("before"))
+    # n SYNs from a MAC the guest's kernel does not own: netstack answers to
+    # that MAC, the kernel drops the answers, and each handshake stays open.
+    mac = bytes.fromhex(open("/sys/class/net/eth0/address").read().strip().replace(":", ""))
+    fake = bytes.fromhex("02000000f10d")
+    gw = bytes.fromhex("026d6f617401")
+    src, dst = socket.inet_aton("10.88.0.2"), socket.inet_aton(host)
+    raw = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    raw.setsockopt(socket.SOL_SOCKET, 33, 256 << 20)     # SO_RCVBUFFORCE
+    raw.bind(("eth0", 0))
+    for i in range(n):
+        sport = 1024 + i
+        tcp = struct.pack(">HHIIBBHHH", sport, 7000, i * 7919, 0, 0x60, 2, 64240, 0, 0) + \
+              struct.pack(">BBH", 2, 4, 1460)
+        tcp = tcp[:16] + struct.pack(">H", csum(src + dst + struct.pack(">BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i & 0xffff, 0x4000, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack(">H", csum(ip)) + ip[12:]
+        raw.send(gw + fake + b"\x08\x00" + ip + tcp)
+        if i % 128 == 127:
+            time.sleep(0.005)       # not faster than netstack reads them
+    # What netstack sent the flood's MAC: an answer to each SYN, and a reset
+    # for each half-open flow that a newer SYN pushed out of the full table.
+    synack, rst = set(), set()
+    raw.settimeout(1)
+    try:
+        while True:
+            f = raw.recv(2048)
+            if f[:6] == fake and f[6:12] == gw and f[23] == 6:
+                port, flags = struct.unpack(">H", f[36:38])[0], f[14 + 20 + 13]
+                if flags & 0x12 == 0x12:
+                    synack.add(port)
+                if flags & 0x04:
+                    rst.add(port)
+    except socket.timeout:
+        pass
+    print("SYN flood: answered", len(synack) >= n - 100, "pushed out", len(rst) >= n - 4096 - 100)
+    print("after a SYN flood:", alive("syn"))
+    # n connections at once: the table is full of them, and then refuses.
+    opened, refused = [], 0
+    for i in range(n):
+        s = socket.socket()
+        s.settimeout(10)
+        try:
+            s.connect((host, 7000))
+            opened.append(s)
+        except ConnectionRefusedError:
+            refused += 1
+            s.close()
+    print("connections:", len(opened) + refused == n and len(opened) >= 1000, "refused:", refused > 0)
+    print("with them open:", alive("many"))
+    for s in opened:
+        s.close()
+    # A connection whose reader never reads, while another one moves data.
+    for _ in range(50):     # until the closed ones have left the table
+        try:
+            hose = socket.create_connection((host, 7003), timeout=10)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    hose.recv(1)
+    time.sleep(2)
+    print("beside a reader that never reads:", alive("hose"))
+    upload(host, 7001, 16)
+
 cmd = sys.argv[1]
 if cmd == "many":
     asyncio.run(many(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
@@ -299,6 +397,20 @@ is "UDP to a closed allowed port: connection refused" "ConnectionRefusedError 11
 	"$(G $PY udperr 10.88.0.1 7003)"
 is "1000 concurrent connections" "1000" \
 	"$(G bash -c "ulimit -n 8192; exec $PY many 10.88.0.1 7000 1000")"
+
+# Floods from the guest (the table holds 4096 flows): 10,000 SYNs whose
+# handshakes never end, then 10,000 connections, then a reader that never
+# reads.  A connection made before them goes on working through each, the
+# table refuses what does not fit, and netstack's memory stays small.
+is "floods: a connection made before goes on, the rest is refused" "before: True
+SYN flood: answered True pushed out True
+after a SYN flood: True
+connections: True refused: True
+with them open: True
+beside a reader that never reads: True
+ok" "$(G ip link set eth0 txqueuelen 10000 && G bash -c "ulimit -n 16384; exec $PY floods 10000" 2>&1)"
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$DRIVER_PID/status")
+check "floods: netstack's peak memory stayed under 16 MiB (${hwm} KiB)" test "${hwm:-999999}" -lt 16384
 
 # -p: a server inside the guest, reached on the host's loopback
 # (7>&-: only the test may hold the stack's control fifo open)

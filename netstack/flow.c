@@ -11,9 +11,13 @@
  * small table and the rate of new UDP flows allow.
  *
  * TCP flows still in their handshake are also kept on an "embryonic" list,
- * oldest first: when the table is full, a new SYN evicts the oldest of them
- * rather than an established flow, so a SYN flood cannot push out working
- * connections.
+ * and flows in TIME_WAIT on a list of their own, oldest first, through the
+ * same links (a flow is on one of them at most).  When the table is full, a
+ * new SYN takes the slot of the oldest flow in TIME_WAIT, which holds
+ * nothing but its four ports, else of the oldest embryonic one, never an
+ * established flow: so neither a SYN flood nor many short connections can
+ * push out working ones, and closing flows do not lock the table for the
+ * length of TIME_WAIT.
  */
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +35,33 @@ static uint32_t hash3(const struct netstack *ns, uint32_t raddr, uint16_t rport,
 	h *= 0x7feb352du;
 	h ^= h >> 15;
 	return h;
+}
+
+/* A list of flows through eprev/enext, oldest at @head (index + 1, 0: none). */
+static void list_add(struct netstack *ns, uint32_t *head, uint32_t *tail, struct tcp_conn *c)
+{
+	uint32_t i = tcp_idx(ns, c) + 1;
+
+	c->enext = 0;
+	c->eprev = *tail;
+	if (*tail)
+		ns->tcp[*tail - 1].enext = i;
+	else
+		*head = i;
+	*tail = i;
+}
+
+static void list_del(struct netstack *ns, uint32_t *head, uint32_t *tail, struct tcp_conn *c)
+{
+	if (c->eprev)
+		ns->tcp[c->eprev - 1].enext = c->enext;
+	else
+		*head = c->enext;
+	if (c->enext)
+		ns->tcp[c->enext - 1].eprev = c->eprev;
+	else
+		*tail = c->eprev;
+	c->eprev = c->enext = 0;
 }
 
 struct tcp_conn *tcp_lookup(struct netstack *ns, uint32_t raddr, uint16_t rport, uint16_t gport)
@@ -88,6 +119,8 @@ void tcp_slot_release(struct netstack *ns, struct tcp_conn *c)
 	if (*pp)
 		*pp = c->hnext;
 	tcp_embryo_del(ns, c);
+	if (c->state == TS_TIME_WAIT)
+		list_del(ns, &ns->twhead, &ns->twtail, c);
 	tcp_ooo_free(ns, c);
 	timer_clear(&ns->timers, i - 1);
 	c->state = TS_FREE;
@@ -100,18 +133,10 @@ void tcp_slot_release(struct netstack *ns, struct tcp_conn *c)
 
 void tcp_embryo_add(struct netstack *ns, struct tcp_conn *c)
 {
-	uint32_t i = tcp_idx(ns, c) + 1;
-
 	if (c->flags & TF_EMBRYO)
 		return;
 	c->flags |= TF_EMBRYO;
-	c->enext = 0;
-	c->eprev = ns->etail;
-	if (ns->etail)
-		ns->tcp[ns->etail - 1].enext = i;
-	else
-		ns->ehead = i;
-	ns->etail = i;
+	list_add(ns, &ns->ehead, &ns->etail, c);
 }
 
 void tcp_embryo_del(struct netstack *ns, struct tcp_conn *c)
@@ -119,20 +144,26 @@ void tcp_embryo_del(struct netstack *ns, struct tcp_conn *c)
 	if (!(c->flags & TF_EMBRYO))
 		return;
 	c->flags &= (uint16_t)~TF_EMBRYO;
-	if (c->eprev)
-		ns->tcp[c->eprev - 1].enext = c->enext;
-	else
-		ns->ehead = c->enext;
-	if (c->enext)
-		ns->tcp[c->enext - 1].eprev = c->eprev;
-	else
-		ns->etail = c->eprev;
-	c->eprev = c->enext = 0;
+	list_del(ns, &ns->ehead, &ns->etail, c);
 }
 
-struct tcp_conn *tcp_embryo_oldest(struct netstack *ns)
+/** tcp_time_wait() - @c enters TIME_WAIT: its far socket closes, a timer ends it */
+void tcp_time_wait(struct netstack *ns, struct tcp_conn *c)
 {
-	return ns->ehead ? &ns->tcp[ns->ehead - 1] : NULL;
+	tcp_embryo_del(ns, c);
+	c->state = TS_TIME_WAIT;
+	list_add(ns, &ns->twhead, &ns->twtail, c);
+	tcp_far_close(ns, c, false);
+	c->t_main = ns->now + TCP_TIME_WAIT_MS;
+	tcp_arm(ns, c);
+}
+
+/** tcp_reclaimable() - the flow a full table gives up first, or NULL */
+struct tcp_conn *tcp_reclaimable(struct netstack *ns)
+{
+	uint32_t i = ns->twhead ? ns->twhead : ns->ehead;
+
+	return i ? &ns->tcp[i - 1] : NULL;
 }
 
 struct udp_flow *udp_lookup(struct netstack *ns, uint32_t raddr, uint16_t rport, uint16_t gport)

@@ -108,7 +108,7 @@ struct tcp_conn {
 	uint64_t rtt_start;
 	uint32_t sndbuf;		/* far socket's SO_SNDBUF, refreshed now and then */
 	uint32_t hnext;			/* hash chain (index + 1) */
-	uint32_t eprev, enext;		/* embryonic list (index + 1) */
+	uint32_t eprev, enext;		/* embryonic or TIME_WAIT list (index + 1) */
 	uint32_t fwd;			/* which forward opened it */
 	uint64_t born;
 	uint64_t t_main;		/* RTO, persist, handshake or TIME_WAIT deadline */
@@ -175,6 +175,7 @@ struct netstack {
 	uint32_t tcp_fresh;			/* slots never used start here */
 	uint32_t *tcp_hash, tcp_hmask;
 	uint32_t ehead, etail;			/* embryonic list */
+	uint32_t twhead, twtail;		/* TIME_WAIT list */
 	uint32_t *ackq, nackq;
 	uint64_t ooo_bytes;			/* held by every flow's tcp_ooo */
 	uint16_t next_port;
@@ -256,7 +257,8 @@ struct tcp_conn *tcp_slot_alloc(struct netstack *ns, uint32_t raddr, uint16_t rp
 void tcp_slot_release(struct netstack *ns, struct tcp_conn *c);
 void tcp_embryo_add(struct netstack *ns, struct tcp_conn *c);
 void tcp_embryo_del(struct netstack *ns, struct tcp_conn *c);
-struct tcp_conn *tcp_embryo_oldest(struct netstack *ns);
+void tcp_time_wait(struct netstack *ns, struct tcp_conn *c);
+struct tcp_conn *tcp_reclaimable(struct netstack *ns);
 static inline uint32_t tcp_idx(const struct netstack *ns, const struct tcp_conn *c)
 {
 	return (uint32_t)(c - ns->tcp);

@@ -127,14 +127,17 @@ static void tcp_open(struct netstack *ns, uint32_t src, uint32_t dst, const stru
 	}
 	c = tcp_slot_alloc(ns, dst, s->dport, s->sport);
 	if (!c) {
-		struct tcp_conn *old = tcp_embryo_oldest(ns);
+		struct tcp_conn *old = tcp_reclaimable(ns);
 
 		ns_count(ns, NS_TCP_FULL);
 		if (!old) {
 			tcp_rst_reply(ns, src, dst, s);
 			return;
 		}
-		tcp_reset(ns, old, true);
+		if (old->state == TS_TIME_WAIT)
+			tcp_close(ns, old);
+		else
+			tcp_reset(ns, old, true);
 		c = tcp_slot_alloc(ns, dst, s->dport, s->sport);
 		if (!c)
 			return;
@@ -245,10 +248,7 @@ static bool process_ack(struct netstack *ns, struct tcp_conn *c, const struct tc
 				c->state = TS_FIN_WAIT_2;
 				break;
 			case TS_CLOSING:
-				c->state = TS_TIME_WAIT;
-				tcp_far_close(ns, c, false);
-				c->t_main = ns->now + TCP_TIME_WAIT_MS;
-				tcp_arm(ns, c);
+				tcp_time_wait(ns, c);
 				break;
 			case TS_LAST_ACK:
 				tcp_close(ns, c);
@@ -376,10 +376,7 @@ static void guest_fin(struct netstack *ns, struct tcp_conn *c)
 		c->state = TS_CLOSING;
 		break;
 	case TS_FIN_WAIT_2:
-		c->state = TS_TIME_WAIT;
-		tcp_far_close(ns, c, false);
-		c->t_main = ns->now + TCP_TIME_WAIT_MS;
-		tcp_arm(ns, c);
+		tcp_time_wait(ns, c);
 		break;
 	default:
 		break;

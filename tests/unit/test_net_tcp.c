@@ -767,6 +767,46 @@ static void test_table_full_evicts_embryonic(void **state)
 	assert_int_equal(f.dport, 42004);
 }
 
+static void test_table_full_reclaims_time_wait(void **state)
+{
+	struct craft_frame f;
+	uint32_t s_iss;
+
+	(void)state;
+	craft_env_free(&env);
+	craft_env_init(&env);
+	env.cfg.max_tcp_flows = 2;
+	assert_int_equal(craft_env_start(&env, allow_remote), 0);
+	/* one flow the far side ends first, into TIME_WAIT; one established */
+	s_iss = handshake(44000, 1, 65535);
+	shutdown(env.peer[0], SHUT_WR);
+	craft_env_poll(&env);
+	send_seg(44000, REMOTE, 80, 2, s_iss + 2, ACK | FIN, 65535, NULL, 0);
+	handshake(44001, 1, 65535);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_CLOSED), 0);
+	/* a new SYN takes the TIME_WAIT slot, silently, and is answered */
+	craft_cap_clear(&env.cap);
+	send_seg(44002, REMOTE, 80, 1, 0, SYN, 65535, NULL, 0);
+	if (env.cap.n == 0)
+		craft_env_poll(&env);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_FULL), 1);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_CLOSED), 1);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_RESET), 0);
+	assert_int_equal(env.cap.n, 1);
+	frame_at(0, &f);
+	assert_int_equal(f.flags, SYN | ACK);
+	assert_int_equal(f.dport, 44002);
+	/* the established flow was not touched: the next SYN is refused */
+	craft_cap_clear(&env.cap);
+	send_seg(44002, REMOTE, 80, 2, f.seq + 1, ACK, 65535, NULL, 0);
+	send_seg(44003, REMOTE, 80, 1, 0, SYN, 65535, NULL, 0);
+	assert_int_equal(env.cap.n, 1);
+	frame_at(0, &f);
+	assert_int_equal(f.flags, RST | ACK);
+	assert_int_equal(f.dport, 44003);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_OPENED), 3);
+}
+
 static void test_table_full_of_established(void **state)
 {
 	struct craft_frame f;
@@ -948,6 +988,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_our_zero_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_far_side_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full_evicts_embryonic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_full_reclaims_time_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full_of_established, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_into_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_peek_offset, setup, teardown),

@@ -740,6 +740,19 @@ static void test_direct_far_side_reset(void **state)
 	assert_int_equal(f.ack, 101);
 }
 
+/* A SYN from @sport that a table full of established flows refuses. */
+static void syn_refused(uint16_t sport)
+{
+	struct craft_frame f;
+
+	craft_cap_clear(&env.cap);
+	send_seg(sport, REMOTE, 80, 1, 0, SYN, 65535, NULL, 0);
+	assert_int_equal(env.cap.n, 1);
+	frame_at(0, &f);
+	assert_int_equal(f.flags, RST | ACK);
+	assert_int_equal(f.dport, sport);
+}
+
 static void test_table_full_evicts_embryonic(void **state)
 {
 	struct craft_frame f;
@@ -797,20 +810,13 @@ static void test_table_full_reclaims_time_wait(void **state)
 	assert_int_equal(f.flags, SYN | ACK);
 	assert_int_equal(f.dport, 44002);
 	/* the established flow was not touched: the next SYN is refused */
-	craft_cap_clear(&env.cap);
 	send_seg(44002, REMOTE, 80, 2, f.seq + 1, ACK, 65535, NULL, 0);
-	send_seg(44003, REMOTE, 80, 1, 0, SYN, 65535, NULL, 0);
-	assert_int_equal(env.cap.n, 1);
-	frame_at(0, &f);
-	assert_int_equal(f.flags, RST | ACK);
-	assert_int_equal(f.dport, 44003);
+	syn_refused(44003);
 	assert_int_equal(netstack_stat(env.ns, NS_TCP_OPENED), 3);
 }
 
 static void test_table_full_of_established(void **state)
 {
-	struct craft_frame f;
-
 	(void)state;
 	craft_env_free(&env);
 	craft_env_init(&env);
@@ -818,12 +824,7 @@ static void test_table_full_of_established(void **state)
 	assert_int_equal(craft_env_start(&env, allow_remote), 0);
 	handshake(43000, 1, 65535);
 	handshake(43001, 1, 65535);
-	craft_cap_clear(&env.cap);
-	send_seg(43002, REMOTE, 80, 1, 0, SYN, 65535, NULL, 0);
-	assert_int_equal(env.cap.n, 1);
-	frame_at(0, &f);
-	assert_int_equal(f.flags, RST | ACK);
-	assert_int_equal(f.dport, 43002);
+	syn_refused(43002);
 	assert_int_equal(netstack_stat(env.ns, NS_TCP_OPENED), 2);
 }
 

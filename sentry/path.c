@@ -273,7 +273,12 @@ static void *fifo_watch(void *arg)
 	char rel[32];
 
 	snprintf(rel, sizeof(rel), "%d", w->fd);
-	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
 		if (p[0].revents)
 			break;
 		if (!p[1].revents)
@@ -300,7 +305,7 @@ static int fifo_wait_writer(struct call *c, int fd, int (*op)(const void *ctx, i
 	bool watching;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -errno;
+		return op(ctx, flags);	/* unwatched: only the rare case above waits on */
 	w.stop = sp[0];
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);

@@ -13,11 +13,11 @@
  * TCP flows still in their handshake are also kept on an "embryonic" list,
  * and flows in TIME_WAIT on a list of their own, oldest first, through the
  * same links (a flow is on one of them at most).  When the table is full, a
- * new SYN takes the slot of the oldest flow in TIME_WAIT, which holds
- * nothing but its four ports, else of the oldest embryonic one, never an
- * established flow: so neither a SYN flood nor many short connections can
- * push out working ones, and closing flows do not lock the table for the
- * length of TIME_WAIT.
+ * new flow takes the slot of the oldest flow in TIME_WAIT, which holds
+ * nothing but its four ports (tcp_slot_alloc()); failing that, a new SYN
+ * evicts the oldest embryonic one (tcp.c), never an established flow: so
+ * neither a SYN flood nor many short connections can push out working ones,
+ * and closed flows do not lock the table for the length of TIME_WAIT.
  */
 #include <string.h>
 #include <unistd.h>
@@ -85,6 +85,11 @@ struct tcp_conn *tcp_slot_alloc(struct netstack *ns, uint32_t raddr, uint16_t rp
 	struct tcp_conn *c;
 	uint32_t gen;
 
+	if (!i && ns->tcp_fresh == ns->tcp_max && ns->twhead) {
+		/* full: the oldest flow in TIME_WAIT gives its slot, silently */
+		tcp_close(ns, &ns->tcp[ns->twhead - 1]);
+		i = ns->tcp_free;
+	}
 	if (i) {
 		c = &ns->tcp[i - 1];
 		ns->tcp_free = c->hnext;
@@ -158,12 +163,9 @@ void tcp_time_wait(struct netstack *ns, struct tcp_conn *c)
 	tcp_arm(ns, c);
 }
 
-/** tcp_reclaimable() - the flow a full table gives up first, or NULL */
-struct tcp_conn *tcp_reclaimable(struct netstack *ns)
+struct tcp_conn *tcp_embryo_oldest(struct netstack *ns)
 {
-	uint32_t i = ns->twhead ? ns->twhead : ns->ehead;
-
-	return i ? &ns->tcp[i - 1] : NULL;
+	return ns->ehead ? &ns->tcp[ns->ehead - 1] : NULL;
 }
 
 struct udp_flow *udp_lookup(struct netstack *ns, uint32_t raddr, uint16_t rport, uint16_t gport)

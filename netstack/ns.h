@@ -258,7 +258,7 @@ void tcp_slot_release(struct netstack *ns, struct tcp_conn *c);
 void tcp_embryo_add(struct netstack *ns, struct tcp_conn *c);
 void tcp_embryo_del(struct netstack *ns, struct tcp_conn *c);
 void tcp_time_wait(struct netstack *ns, struct tcp_conn *c);
-struct tcp_conn *tcp_reclaimable(struct netstack *ns);
+struct tcp_conn *tcp_embryo_oldest(struct netstack *ns);
 static inline uint32_t tcp_idx(const struct netstack *ns, const struct tcp_conn *c)
 {
 	return (uint32_t)(c - ns->tcp);

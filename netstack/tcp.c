@@ -127,17 +127,14 @@ static void tcp_open(struct netstack *ns, uint32_t src, uint32_t dst, const stru
 	}
 	c = tcp_slot_alloc(ns, dst, s->dport, s->sport);
 	if (!c) {
-		struct tcp_conn *old = tcp_reclaimable(ns);
+		struct tcp_conn *old = tcp_embryo_oldest(ns);
 
 		ns_count(ns, NS_TCP_FULL);
 		if (!old) {
 			tcp_rst_reply(ns, src, dst, s);
 			return;
 		}
-		if (old->state == TS_TIME_WAIT)
-			tcp_close(ns, old);
-		else
-			tcp_reset(ns, old, true);
+		tcp_reset(ns, old, true);
 		c = tcp_slot_alloc(ns, dst, s->dport, s->sport);
 		if (!c)
 			return;

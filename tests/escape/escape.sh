@@ -155,9 +155,11 @@ rm -f "/var/tmp/moat-dgram-$$"
 "$MOAT" do -- sh -c "sleep 30; : gofer-probe-$$" &
 moat_pid=$!
 gofer=
-for i in $(seq 100); do
-	for p in $(pgrep -P "$moat_pid"); do [ -z "$(pgrep -P "$p")" ] && gofer=$p; done
-	[ -n "$gofer" ] && pgrep -f "gofer-probe-$$" | grep -vqx "$moat_pid" && break
+for i in $(seq 100); do	# once the guest's init has its child, the gofer is the other
+	if pgrep -f "gofer-probe-$$" | grep -vqx "$moat_pid"; then
+		for p in $(pgrep -P "$moat_pid"); do [ -z "$(pgrep -P "$p")" ] && gofer=$p; done
+		break
+	fi
 	sleep 0.05
 done
 check "the gofer is found" test -n "$gofer"

@@ -404,7 +404,7 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	struct merr e = { 0 };
 	struct guest_msg ack;
 	unsigned nfds;
-	int listener, err;
+	int listener, hidden = -1, err;
 
 	setsid();
 	/* The guest starts with every signal at its default and none blocked. */
@@ -445,9 +445,12 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 		merr_sys(&e, "set no_new_privs");
 		fail(sock, &e);
 	}
-	listener = sys_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-			       (void *)prog);
-	if (listener < 0) {
+	/* With the ptrace platform, the tracer stands where the listener would. */
+	listener = sys_seccomp(SECCOMP_SET_MODE_FILTER,
+			       spec->ptrace ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER, (void *)prog);
+	if (spec->ptrace && listener == 0)
+		listener = -1;
+	else if (listener < 0) {
 		merr_sys(&e, "load the seccomp filter (does the kernel support user "
 			 "notification? Linux 5.9 or later is needed)");
 		fail(sock, &e);
@@ -455,9 +458,20 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	log_phase("command: filter loaded");
 	/* From here on only native calls until the sentry holds the listener. */
 	send_msg(sock, GM_LISTENER, listener, NULL);
-	if (fdio_recv(sock, &ack, sizeof(ack), NULL, 0, &nfds) != sizeof(ack))
+	if (fdio_recv(sock, &ack, sizeof(ack), &hidden, 1, &nfds) != sizeof(ack))
 		_exit(MOAT_EXIT_FAILURE);
-	close(listener);
+	if (listener >= 0)
+		close(listener);
+	if (nfds == 1) {
+		/* The ptrace platform's injection socket, at the number the
+		 * guest's filter keeps from being closed (fcntl: dup2 onto it is
+		 * refused by now).  Every guest process inherits it. */
+		int at = fcntl(hidden, F_DUPFD, ack.value);
+
+		close(hidden);
+		if (at != ack.value)
+			_exit(MOAT_EXIT_FAILURE);
+	}
 	err = exec_command(spec->argv, spec->env);
 	send_msg(sock, GM_EXEC_FAILED, err, spec->argv[0]);
 	_exit(err == ENOENT ? MOAT_EXIT_NOTFOUND : MOAT_EXIT_NOEXEC);
@@ -722,9 +736,14 @@ int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender, int *fd)
 
 int guest_go(struct guest *g)
 {
-	struct guest_msg m = { .type = GM_GO };
+	return guest_go_fd(g, -1, 0);
+}
 
-	return fdio_send(g->sock, &m, sizeof(m), NULL, 0);
+int guest_go_fd(struct guest *g, int fd, int at)
+{
+	struct guest_msg m = { .type = GM_GO, .value = at };
+
+	return fdio_send(g->sock, &m, sizeof(m), &fd, fd >= 0 ? 1 : 0);
 }
 
 int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e)

@@ -13,9 +13,11 @@
 
 /* Messages from the guest's processes to the sentry (one SOCK_SEQPACKET each). */
 enum guest_msg_type {
-	GM_GO = 1,		/* sentry -> guest: carry on */
+	GM_GO = 1,		/* sentry -> guest: carry on (the command: value = the
+				 * number to keep the fd it carries at, if any) */
 	GM_INIT,		/* setup -> sentry: value = host pid of init */
-	GM_LISTENER,		/* command -> sentry: value = fd number of the listener */
+	GM_LISTENER,		/* command -> sentry: value = fd number of the listener,
+				 * -1 with the ptrace platform */
 	GM_EXEC_FAILED,		/* command -> sentry: value = errno, text = command */
 	GM_EXIT,		/* init -> sentry: value = wait status of the command */
 	GM_SETUP_FAILED,	/* any -> sentry: value = errno, text = message */
@@ -56,6 +58,12 @@ int guest_start(const struct moat_spec *spec, const struct gofer *gofer,
 
 /** guest_go() - let the set-up process go on (after it was put in its cgroups) */
 int guest_go(struct guest *g);
+
+/**
+ * guest_go_fd() - let the command exec, handing it @fd to keep at number @at
+ * (the ptrace platform's injection socket)
+ */
+int guest_go_fd(struct guest *g, int fd, int at);
 
 /**
  * guest_recv() - the next message from the guest, its sender's host pid, and

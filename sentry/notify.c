@@ -27,6 +27,10 @@
  * On an idle two-CPU virtual machine this took an open+close from ~70 to
  * 13-16 microseconds (docs/benchmarks.md).
  *
+ * With the ptrace platform (ptrace.c), workers receive calls from the
+ * tracer's socket instead of the listener, and answer on it; the handlers
+ * are the same.
+ *
  * Only execve/execveat are ever continued (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * see exec.c for why that is safe.  Every handler reads guest memory into its
  * own buffers first and checks call_still_valid() before acting on it.
@@ -46,6 +50,7 @@
 #include "confine.h"
 #include "log.h"
 #include "sentry/handlers.h"
+#include "sentry/ptrace.h"
 #include "sentry/sentry.h"
 #include "sentry/table.h"
 #include "sys.h"
@@ -58,6 +63,8 @@ bool call_still_valid(struct call *c)
 {
 	uint64_t id = c->n->id;
 
+	if (c->s->tracer)
+		return tracer_valid(c->s->tracer, id);
 	return ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
@@ -106,6 +113,14 @@ static void answer(struct call *c, struct seccomp_notif_resp *resp)
 {
 	struct sentry *s = c->s;
 
+	if (s->tracer) {
+		tracer_answer(s->tracer, c->n->id, c->val, c->err, c->cont, c->inject,
+			      c->inject_cloexec);
+		if (c->inject >= 0)
+			close(c->inject);
+		c->inject = -1;
+		return;
+	}
 	if (c->inject >= 0 && !c->err) {
 		struct seccomp_notif_addfd add = {
 			.id = c->n->id,
@@ -214,8 +229,19 @@ static void *worker(void *arg)
 
 		memset(n, 0, s->sizes.seccomp_notif);
 		atomic_fetch_add(&s->idle, 1);
-		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n);
-		atomic_fetch_sub(&s->idle, 1);
+		if (s->tracer) {
+			r = tracer_recv(s->tracer, n);
+			atomic_fetch_sub(&s->idle, 1);
+			if (r == -EINTR)
+				continue;
+			if (r < 0) {
+				log_debug("worker: the tracer is gone: %s", strerror(-r));
+				break;
+			}
+		} else {
+			r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, n);
+			atomic_fetch_sub(&s->idle, 1);
+		}
 		if (r < 0) {
 			struct pollfd p = { .fd = s->listener, .events = POLLIN };
 
@@ -261,6 +287,11 @@ out:
 
 int sentry_serve(struct sentry *s)
 {
+	if (s->tracer) {
+		s->sizes.seccomp_notif = sizeof(struct seccomp_notif);
+		s->sizes.seccomp_notif_resp = sizeof(struct seccomp_notif_resp);
+		return spawn_worker(s) ? 0 : -EAGAIN;
+	}
 	if (sys_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &s->sizes) < 0)
 		return -errno;
 	/*

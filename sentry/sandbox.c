@@ -40,6 +40,7 @@
 #include "sentry/filter.h"
 #include "sentry/guest.h"
 #include "sentry/network.h"
+#include "sentry/ptrace.h"
 #include "sentry/self.h"
 #include "sentry/sentry.h"
 #include "sys.h"
@@ -59,6 +60,7 @@ struct run {
 	struct gofer gofer;
 	struct guest guest;
 	struct cgroups cg;
+	struct tracer tracer;		/* --platform=ptrace */
 	struct sock_fprog prog;
 	int sigfd, timerfd;
 	int status;		/* exit status once known, else -1 */
@@ -166,10 +168,20 @@ static int birth(struct run *r, struct merr *e)
 			if (netns < 0 || (setns(netns, CLONE_NEWNET) < 0 &&
 					  (errno != EPERM || geteuid() == 0)))
 				return merr_sys(e, "join the guest's network namespace");
-			rc = guest_take_listener(&r->guest, sender, m.value, e);
-			if (rc < 0)
-				return rc;
-			r->s.listener = r->guest.listener;
+			if (r->spec->ptrace) {
+				rc = tracer_start(&r->tracer, r->tracer.hidden, e);
+				if (rc == 0)
+					rc = tracer_seize(&r->tracer, sender, e);
+				if (rc < 0)
+					return rc;
+				r->guest.cmd = sender;
+				r->s.tracer = &r->tracer;
+			} else {
+				rc = guest_take_listener(&r->guest, sender, m.value, e);
+				if (rc < 0)
+					return rc;
+				r->s.listener = r->guest.listener;
+			}
 			rc = sentry_serve(&r->s);
 			if (rc < 0)
 				return merr_set(e, -rc, "start serving the guest: %s", strerror(-rc));
@@ -192,6 +204,13 @@ static int birth(struct run *r, struct merr *e)
 	if (gofer_seal(&r->gofer, e) < 0)
 		return -e->errnum;
 	log_phase("sentry: gofer sealed");
+	if (r->spec->ptrace) {
+		int rc = guest_go_fd(&r->guest, r->tracer.guest_end, r->tracer.hidden);
+
+		close(r->tracer.guest_end);
+		r->tracer.guest_end = -1;
+		return rc < 0 ? merr_set(e, EPROTO, "the guest died while starting") : 0;
+	}
 	return guest_go(&r->guest) < 0 ? merr_set(e, EPROTO, "the guest died while starting") : 0;
 }
 
@@ -388,6 +407,8 @@ static void cleanup(struct run *r)
 	if (r->guest.setup > 0)
 		while (waitpid(r->guest.setup, NULL, 0) < 0 && errno == EINTR)
 			;
+	/* Only now: the guest's last zombies were the tracer's to collect. */
+	tracer_stop(&r->tracer);
 	gofer_stop(&r->gofer);
 	network_stop(&r->net);
 	/*
@@ -429,6 +450,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	r.gofer.pid = 0;
 	r.gofer.ctl = r.gofer.pidfd = -1;
 	r.guest.init_pidfd = r.guest.sock = -1;
+	r.tracer.sock = r.tracer.ctl = r.tracer.guest_end = -1;
 
 	rc = setup_signals(&r, e);
 	if (rc < 0)
@@ -442,8 +464,13 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		return merr_sys(e, "open /proc/self/fd");
 	log_phase("sentry: start");
 	rc = filter_get(spec->audit_fd >= 0, &r.prog, e);
+	if (rc == 0 && spec->ptrace) {
+		r.tracer.hidden = tracer_hidden_fd(spec, e);
+		rc = r.tracer.hidden < 0 ? r.tracer.hidden
+					 : tracer_filter(&r.prog, r.tracer.hidden, e);
+	}
 	if (rc < 0)
-		return rc;
+		goto out;
 	log_phase("sentry: filter built");
 	r.tree = spec->tree;
 	if (spec->net.sandbox) {

@@ -32,7 +32,8 @@ struct sockset {
 struct sentry {
 	const struct moat_spec *spec;
 	struct gofer *gofer;
-	int listener;		/* seccomp user-notification fd */
+	int listener;		/* seccomp user-notification fd (-1 with a tracer) */
+	struct tracer *tracer;	/* the ptrace platform's tracer, else NULL */
 	int rootfd;		/* O_PATH: the guest's root, read-only view */
 	int hostproc;		/* O_PATH: the host's /proc */
 	int selffd;		/* O_PATH: the sentry's own /proc/self/fd */

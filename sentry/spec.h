@@ -67,6 +67,9 @@ struct moat_spec {
 
 	struct moat_net net;
 
+	bool ptrace;			/* --platform=ptrace: served calls stop in a
+					 * tracer (sentry/ptrace.c), not a listener */
+
 	/* observability */
 	int audit_fd;			/* -1: no audit log */
 	char *pid_file;			/* absolute; the host pid of the guest's init

@@ -5,6 +5,7 @@
 #   check_fails "name" COMMAND...     passes if COMMAND exits non-zero
 #   is "name" EXPECTED ACTUAL         passes if the strings are equal
 #   like "name" PATTERN ACTUAL        passes if ACTUAL matches the grep -E PATTERN
+#   expect "name" "line"... < OUTPUT  passes per line present; fails on ESCAPED
 #   finish                            prints the plan; the exit status says if all passed
 #
 # Every test prints one TAP line; tests/run.sh counts them.  On failure the
@@ -15,6 +16,16 @@ T_COUNT=0
 T_FAILED=0
 T_TMP=$(mktemp -d /tmp/moat-test.XXXXXX)
 trap 'rm -rf "$T_TMP"' EXIT
+
+# MOAT_PLATFORM=ptrace runs a script's sandboxes on that platform: $MOAT
+# becomes a wrapper that adds --platform to `do` and `run`.
+MOAT_PLATFORM=${MOAT_PLATFORM:-seccomp}
+if [ "$MOAT_PLATFORM" != seccomp ]; then
+	printf '#!/bin/sh\nverb=$1; shift\ncase $verb in do|run) exec "%s" "$verb" --platform=%s "$@";; esac\nexec "%s" "$verb" "$@"\n' \
+		"$MOAT" "$MOAT_PLATFORM" "$MOAT" >"$T_TMP/moat"
+	chmod +x "$T_TMP/moat"
+	MOAT=$T_TMP/moat
+fi
 
 _t_result() {
 	T_COUNT=$((T_COUNT + 1))
@@ -68,6 +79,26 @@ like() {
 	else
 		_t_result 1 "$1"
 		_t_diag "expected to match: $2" "got: $(printf '%s' "$3" | head -c 2000)"
+	fi
+}
+
+# An attack's output (tests/escape/attack.c): every "probe outcome" line is
+# there, and no line says ESCAPED.
+expect() {	# expect NAME "probe outcome" ... < output
+	local name=$1 out line
+	shift
+	out=$(cat)
+	for line in "$@"; do
+		if printf '%s\n' "$out" | grep -qxF -- "$line"; then
+			_t_result 0 "$name: $line"
+		else
+			_t_result 1 "$name: $line"
+			_t_diag "got:" "$out"
+		fi
+	done
+	if printf '%s\n' "$out" | grep -q ESCAPED; then
+		_t_result 1 "$name: nothing escaped"
+		_t_diag "$(printf '%s\n' "$out" | grep ESCAPED)"
 	fi
 }
 

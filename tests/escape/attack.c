@@ -18,17 +18,20 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -44,7 +47,8 @@ static const char *ename(int e)
 		{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { ENETUNREACH, "ENETUNREACH" },
 		{ EEXIST, "EEXIST" }, { ESRCH, "ESRCH" }, { EFAULT, "EFAULT" },
 		{ ENXIO, "ENXIO" }, { ENOTTY, "ENOTTY" }, { EIO, "EIO" },
-		{ ENAMETOOLONG, "ENAMETOOLONG" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" }, { EPIPE, "EPIPE" },
+		{ EAGAIN, "EAGAIN" },
 	};
 	static char buf[32];
 
@@ -446,6 +450,121 @@ static int pagepath(const char *file)
 	return 0;
 }
 
+/*
+ * The ptrace platform's injection socket, fd @h (sentry/ptrace.c): the guest
+ * can neither close nor replace it, close_range() over it spares it (and
+ * leaves the caller's registers as they were), sending on it fails, and a
+ * thread that receives from it while another opens files gets only what those
+ * opens would have returned.
+ */
+static long raw_close_range(unsigned *first, unsigned *last, unsigned long flags, int *kept)
+{
+	register unsigned long rdi __asm__("rdi") = *first;
+	register unsigned long rsi __asm__("rsi") = *last;
+	register unsigned long rdx __asm__("rdx") = flags;
+	unsigned long a = rdi, b = rsi, c = rdx;
+	long ret = __NR_close_range;
+
+	__asm__ volatile("syscall" : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx)
+			 : : "rcx", "r11", "memory");
+	*kept = rdi == a && rsi == b && rdx == c;
+	return ret;
+}
+
+static int fds_named(const char *want, int lo, int hi)
+{
+	int bad = 0;
+
+	for (int fd = lo; fd <= hi; fd++) {
+		char link[64], target[256];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, want))
+			bad++;
+	}
+	return bad;
+}
+
+static atomic_int steal_stop;
+static atomic_int stolen;
+
+static void *stealer(void *arg)
+{
+	int h = *(int *)arg;
+
+	while (!atomic_load(&steal_stop)) {
+		char byte;
+		struct iovec iov = { &byte, 1 };
+		union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } cb;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cb.buf, .msg_controllen = sizeof(cb.buf) };
+
+		if (recvmsg(h, &mh, MSG_DONTWAIT) >= 0 && CMSG_FIRSTHDR(&mh))
+			atomic_fetch_add(&stolen, 1);
+	}
+	return NULL;
+}
+
+static int hidden(int h, const char *self)
+{
+	struct rlimit rl;
+	unsigned first = 3, last = ~0u;
+	int kept, errs = 0, opened = 0, above;
+	pthread_t t;
+	char c = 'x';
+	long r;
+
+	printf("close %s\n", close(h) == 0 && fcntl(h, F_GETFD) >= 0 ? "kept" : "ESCAPED closed");
+	printf("dup2 %s\n", dup2(0, h) < 0 ? ename(errno) : "ESCAPED replaced");
+	printf("dup3 %s\n", dup3(0, h, 0) < 0 ? ename(errno) : "ESCAPED replaced");
+	printf("send %s\n", send(h, &c, 1, MSG_NOSIGNAL) < 0 ? ename(errno) : "ESCAPED sent");
+	printf("recv %s\n", recv(h, &c, 1, MSG_DONTWAIT) < 0 ? ename(errno) : "ESCAPED got a message");
+	/* fds below and above it, then close_range() over all of them */
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	open("/etc/hostname", O_RDONLY);
+	above = fcntl(0, F_DUPFD, h + 5);
+	r = raw_close_range(&first, &last, 0, &kept);
+	printf("close_range %s\n", r == 0 ? "ok" : ename((int)-r));
+	printf("close_range-registers %s\n", kept ? "kept" : "CHANGED");
+	printf("close_range-spared %s\n", fcntl(h, F_GETFD) >= 0 ? "ok" : "ESCAPED closed");
+	printf("close_range-closed %s\n", fcntl(3, F_GETFD) < 0 && (above < 0 ||
+	       fcntl(above, F_GETFD) < 0) ? "ok" : "NOT CLOSED");
+	/* a thread receives from it while this one opens */
+	pthread_create(&t, NULL, stealer, &h);
+	for (int i = 0; i < 2000; i++) {
+		int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			errs++;
+			continue;
+		}
+		opened++;
+		if (fds_named("/etc/hostname", fd, fd))
+			printf("open ESCAPED fd %d is something else\n", fd);
+	}
+	atomic_store(&steal_stop, 1);
+	pthread_join(t, NULL);
+	printf("race %s\n", opened + errs == 2000 && fds_named("/etc/hostname", 3, h - 1) == 0 &&
+	       fds_named("/etc/hostname", h + 1, h + 4096) == 0
+	       ? "ok" : "ESCAPED a stolen fd is something else");
+	fprintf(stderr, "race: %d opened, %d failed, %d taken by the other thread\n",
+		opened, errs, atomic_load(&stolen));
+	/* close_range(CLOEXEC) over it, then exec: it must still be there */
+	first = 3;
+	last = ~0u;
+	raw_close_range(&first, &last, CLOSE_RANGE_CLOEXEC, &kept);
+	execl(self, self, "fds", (char *)NULL);
+	printf("exec %s\n", ename(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -473,6 +592,8 @@ int main(int argc, char **argv)
 		return dgram(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "pagepath"))
 		return pagepath(argv[2]);
-	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath ...\n");
+	if (argc >= 3 && !strcmp(argv[1], "hidden"))
+		return hidden(atoi(argv[2]), argv[0]);
+	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath|hidden ...\n");
 	return 2;
 }

@@ -2,17 +2,29 @@
 /*
  * Unit tests: the syscall table and the filter made from it.  The table must
  * be consistent (one row per syscall, a handler for every served call), must
- * deny what docs/security.md says is denied, and must compile into a filter.
+ * deny what docs/security.md says is denied, and must compile into a filter;
+ * the ptrace platform's version of that filter must trace what the other
+ * notifies and keep its injection fd from being closed or replaced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sentry/filter.h"
+#include "sentry/ptrace.h"
 #include "sentry/table.h"
 
 static const struct sc_entry *find(const char *name)
@@ -121,6 +133,65 @@ static void test_precompiled(void **state)
 	}
 }
 
+static size_t count_ret(const struct sock_fprog *p, uint32_t action)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->len; i++)
+		if (p->filter[i].code == (BPF_RET | BPF_K) &&
+		    (p->filter[i].k & SECCOMP_RET_ACTION_FULL) == action)
+			n++;
+	return n;
+}
+
+static void test_ptrace_filter(void **state)
+{
+	struct sock_fprog prog;
+	struct merr e = { 0 };
+	size_t notify, len;
+	int hidden = 100, st;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(filter_build(false, &prog, &e), 0);
+	notify = count_ret(&prog, SECCOMP_RET_USER_NOTIF);
+	len = prog.len;
+	assert_true(notify > 0);
+	assert_int_equal(tracer_filter(&prog, hidden, &e), 0);
+	assert_int_equal(count_ret(&prog, SECCOMP_RET_USER_NOTIF), 0);
+	assert_int_equal(count_ret(&prog, SECCOMP_RET_TRACE), notify + 1);	/* + close_range */
+	assert_true(prog.len > len);
+
+	/* Loaded with no tracer: the guard answers in the kernel; a traced
+	 * call fails with ENOSYS, as the kernel does without a tracer. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct stat sb;
+		int bad = 0;
+
+		if (dup2(0, hidden) != hidden || dup2(0, hidden + 1) != hidden + 1)
+			_exit(90);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(91);
+		bad |= (close(hidden) != 0 || fcntl(hidden, F_GETFD) < 0) << 0;
+		bad |= (dup2(0, hidden) != -1 || errno != EBADF) << 1;
+		bad |= (dup3(0, hidden, 0) != -1 || errno != EBADF) << 2;
+		bad |= (syscall(SYS_close_range, 3, ~0u, 0) != -1 || errno != ENOSYS) << 3;
+		bad |= (fcntl(hidden, F_GETFD) < 0) << 4;
+		bad |= (syscall(SYS_close_range, hidden + 1, ~0u, 0) != 0) << 5;	/* native */
+		bad |= (fcntl(hidden + 1, F_GETFD) >= 0) << 6;
+		bad |= (close(hidden - 1) != -1 || errno != EBADF) << 7;		/* native */
+		bad |= (stat("/", &sb) != -1 || errno != ENOSYS) << 8;		/* traced */
+		_exit(bad);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	free(prog.filter);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_served),
 		cmocka_unit_test(test_filter_builds),
 		cmocka_unit_test(test_precompiled),
+		cmocka_unit_test(test_ptrace_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

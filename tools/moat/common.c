@@ -41,6 +41,16 @@ void opt_log_level(const char *value)
 		die(MOAT_EXIT_FAILURE, "--log-level %s: use error, warn, info or debug", value);
 }
 
+void opt_platform(const char *verb, struct moat_spec *spec, const char *value)
+{
+	if (!strcmp(value, "seccomp"))
+		spec->ptrace = false;
+	else if (!strcmp(value, "ptrace"))
+		spec->ptrace = true;
+	else
+		usage_error(verb, "--platform=%s: use seccomp or ptrace", value);
+}
+
 int opt_audit(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -59,6 +59,10 @@ static const char usage_tail[] =
 "  --log-level LEVEL       error, warn (default), info or debug\n"
 "  --audit FILE            append one JSON line per denied or refused syscall\n"
 "                          (and per DNS name, connection and HTTP request)\n"
+"  --platform=seccomp      serve system calls through seccomp user notification\n"
+"                          (default; Linux 5.9 or later)\n"
+"  --platform=ptrace       through a tracer instead: slower, for kernels without\n"
+"                          user notification (docs/architecture.md)\n"
 "  -h, --help              show this help\n"
 "\n"
 "The environment is not inherited: the guest gets PATH, TERM, LANG, LC_*, TZ,\n"
@@ -70,6 +74,7 @@ static const char usage_tail[] =
 enum {
 	OPT_HIDE = 256, OPT_NO_DEFAULT_HIDE, OPT_RO, OPT_OVERLAY, OPT_DISK,
 	OPT_MEMORY, OPT_PIDS, OPT_CPU, OPT_TIMEOUT, OPT_HOSTNAME, OPT_LOG, OPT_AUDIT,
+	OPT_PLATFORM,
 };
 
 static const struct option options[] = {
@@ -88,6 +93,7 @@ static const struct option options[] = {
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	NET_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -306,6 +312,9 @@ int cmd_do(int argc, char **argv)
 			if (spec.audit_fd >= 0)
 				close(spec.audit_fd);
 			spec.audit_fd = opt_audit(optarg);
+			break;
+		case OPT_PLATFORM:
+			opt_platform("do", &spec, optarg);
 			break;
 		case 'h':
 			print_usage(usage, usage_tail);

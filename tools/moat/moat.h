@@ -15,6 +15,12 @@ int cmd_run(int argc, char **argv);
 /** parse_log_level_opt() - apply --log-level; exits 125 on a bad value */
 void opt_log_level(const char *value);
 
+/**
+ * opt_platform() - apply --platform=seccomp|ptrace to @spec; exits 125 on a
+ * bad value
+ */
+void opt_platform(const char *verb, struct moat_spec *spec, const char *value);
+
 /** open_audit() - open --audit FILE for appending; exits 125 on failure */
 int opt_audit(const char *path);
 

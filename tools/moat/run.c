@@ -49,6 +49,8 @@ static const char usage[] =
 "                          (and per DNS name, connection and HTTP request)\n"
 "  --pid-file FILE         write the host pid of the container's init (its pid 1)\n"
 "                          to FILE once it runs; FILE is removed at the end\n"
+"  --platform=seccomp|ptrace\n"
+"                          how system calls are served (see moat do --help)\n"
 "  -d, --detach            not supported yet: moat run stays in the foreground\n"
 "  -h, --help              show this help\n"
 "  --network=sandbox       (default) a network whose only exit is moat's own\n"
@@ -61,13 +63,14 @@ static const char usage_tail[] =
 "Exit status: the guest's (128+N if killed by signal N);\n"
 "125 moat or config.json failed, 126 cannot execute, 127 not found.\n";
 
-enum { OPT_LOG = 256, OPT_AUDIT, OPT_PID_FILE };
+enum { OPT_LOG = 256, OPT_AUDIT, OPT_PID_FILE, OPT_PLATFORM };
 
 static const struct option options[] = {
 	{ "bundle", required_argument, NULL, 'b' },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "detach", no_argument, NULL, 'd' },
 	NET_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
@@ -134,6 +137,9 @@ int cmd_run(int argc, char **argv)
 		case OPT_PID_FILE:
 			free(spec.pid_file);
 			spec.pid_file = pid_file_path(optarg);
+			break;
+		case OPT_PLATFORM:
+			opt_platform("run", &spec, optarg);
 			break;
 		case 'd':
 			usage_error("run", "--detach is not supported yet: moat run runs the "

@@ -32,7 +32,9 @@ PY
 hyperfine -N -w 5 -r "$RUNS" --export-json "$B/start-moat.json" "$MOAT do -- /bin/true" >/dev/null 2>&1
 hyperfine -N -w 5 -r "$RUNS" --export-json "$B/start-bwrap.json" "bwrap --unshare-all --ro-bind / / /bin/true" >/dev/null 2>&1
 hyperfine -N -w 2 -r 10 --export-json "$B/start-runc.json" "runc run --bundle $bundle moat-bench-$$" >/dev/null 2>&1
+hyperfine -N -w 5 -r "$RUNS" --export-json "$B/start-ptrace.json" "$MOAT do --platform=ptrace -- /bin/true" >/dev/null 2>&1
 m=$(mean "$B/start-moat.json"); bw=$(mean "$B/start-bwrap.json"); rc=$(mean "$B/start-runc.json")
+mp=$(mean "$B/start-ptrace.json")
 say "## Start to exit of /bin/true (hyperfine, $RUNS runs)"
 say ""
 say "| | mean | ratio |"
@@ -40,6 +42,7 @@ say "| --- | --- | --- |"
 say "| moat do --network=none | $(ms "$m") ms | 1 |"
 say "| bwrap --unshare-all --ro-bind / / | $(ms "$bw") ms | moat/bwrap = $(ratio "$m" "$bw") (bar: at most 1) |"
 say "| runc run | $(ms "$rc") ms | runc/moat = $(ratio "$rc" "$m") (bar: at least 8) |"
+say "| moat do --platform=ptrace | $(ms "$mp") ms | ptrace/seccomp = $(ratio "$mp" "$m") (no bar) |"
 say ""
 
 # --- served calls --------------------------------------------------------
@@ -61,6 +64,14 @@ say "| bare round trip, synchronous wake-ups (moat's mode) | $bare_sync | 1 |"
 say "| stat() served by moat | $st | $(ratio "$st" "$bare_sync") |"
 say "| open()+close() served by moat | $op | $(ratio "$op" "$bare_sync") |"
 say "| native stat() / open()+close() | $native_st / $native_op | |"
+say ""
+# The ptrace platform (no bar): fewer calls, each costs far more.
+pt() { for i in 1 2 3 4 5; do "$MOAT" do --platform=ptrace -v "$B/served:/served:ro" -- /served "$@"; done | median_of; }
+pt_st=$(pt stat 10000 /etc/hostname); pt_op=$(pt open 10000 /etc/hostname)
+say "| | ns (median of 5 runs of 10000 calls) | ratio to the seccomp platform |"
+say "| --- | --- | --- |"
+say "| stat() served, --platform=ptrace | $pt_st | $(ratio "$pt_st" "$st") |"
+say "| open()+close() served, --platform=ptrace | $pt_op | $(ratio "$pt_op" "$op") |"
 say ""
 
 # --- native-path calls ------------------------------------------------------

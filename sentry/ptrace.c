@@ -50,6 +50,10 @@
  * most it can do is take an fd meant for another of its own threads, or make
  * its own opens fail.
  *
+ * A child made with CLONE_UNTRACED is not traced, but its filter is the same:
+ * every call it would have served fails with ENOSYS, as the kernel answers a
+ * SECCOMP_RET_TRACE with no tracer, so it can do nothing the others cannot.
+ *
  * What is different from the seccomp platform: a stopped thread does not see
  * signals until its call is answered (a guest blocked in a served FIFO open
  * cannot be interrupted, only killed), every served call costs two ptrace

@@ -565,6 +565,33 @@ static int hidden(int h, const char *self)
 	return 1;
 }
 
+/*
+ * `untraced`: a child made with CLONE_UNTRACED is not traced by the ptrace
+ * platform's tracer; its served calls must fail (ENOSYS), not run natively.
+ */
+static int untraced(void)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_UNTRACED | SIGCHLD, 0, 0, 0, 0);
+	int st;
+
+	if (pid < 0) {
+		printf("untraced-clone %s\n", ename(errno));
+		return 0;
+	}
+	if (pid == 0) {
+		struct stat sb;
+		int fd = open("/etc/hostname", O_RDONLY);
+
+		printf("untraced-open %s\n", fd >= 0 ? "ESCAPED opened" : ename(errno));
+		printf("untraced-stat %s\n", stat("/etc", &sb) == 0 ? "ESCAPED" : ename(errno));
+		execl("/bin/true", "true", (char *)NULL);
+		printf("untraced-exec %s\n", ename(errno));
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -592,8 +619,10 @@ int main(int argc, char **argv)
 		return dgram(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "pagepath"))
 		return pagepath(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "untraced"))
+		return untraced();
 	if (argc >= 3 && !strcmp(argv[1], "hidden"))
 		return hidden(atoi(argv[2]), argv[0]);
-	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath|hidden ...\n");
+	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath|hidden|untraced ...\n");
 	return 2;
 }

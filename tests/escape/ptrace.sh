@@ -21,6 +21,10 @@ expect "injection socket" "close kept" "dup2 EBADF" "dup3 EBADF" "send EPIPE" "r
 like "a thread that takes fds meant for another gets some" \
 	'race: [0-9]+ opened, [0-9]+ failed, [1-9][0-9]* taken' "$(cat "$T_TMP/err")"
 
+# A child the tracer does not trace (CLONE_UNTRACED) can serve itself nothing.
+out=$(pt -- /attack untraced 2>&1)
+expect "CLONE_UNTRACED" "untraced-open ENOSYS" "untraced-stat ENOSYS" "untraced-exec ENOSYS" <<<"$out"
+
 # A lower RLIMIT_NOFILE moves it; too low a limit is refused before the start.
 out=$(ulimit -n 200; "$MOAT" do --platform=ptrace -- sh -c 'ulimit -n; ls /proc/self/fd' 2>&1 |
 	tr '\n' ' ')

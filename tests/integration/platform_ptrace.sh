@@ -1,13 +1,14 @@
 #!/bin/bash
 # tests/integration/platform_ptrace.sh - the platform-independent suites again,
 # every sandbox on the ptrace platform (moat do/run --platform=ptrace): the
-# file-system calls, real programs, the options, OCI bundles and the attacks
-# of tests/escape/escape.sh.  Their results are renumbered into one plan, each
+# file-system calls, real programs, the options, unix sockets and the sandbox
+# network, OCI bundles and the attacks of tests/escape/escape.sh and
+# network.sh.  Their results are renumbered into one plan, each
 # named after its script.
 . tests/lib.sh
 
-for t in integration/do_fs integration/do_programs integration/do_options integration/run \
-	escape/escape; do
+for t in integration/do_fs integration/do_programs integration/do_options integration/do_net \
+	integration/run escape/escape escape/network; do
 	MOAT_PLATFORM=ptrace timeout 600 bash "tests/$t.sh" >"$T_TMP/out" 2>&1
 	rc=$?
 	failed_before=$T_FAILED

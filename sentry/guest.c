@@ -448,11 +448,15 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	/* With the ptrace platform, the tracer stands where the listener would. */
 	listener = sys_seccomp(SECCOMP_SET_MODE_FILTER,
 			       spec->ptrace ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER, (void *)prog);
-	if (spec->ptrace && listener == 0)
+	if (spec->ptrace && listener == 0) {
 		listener = -1;
-	else if (listener < 0) {
-		merr_sys(&e, "load the seccomp filter (does the kernel support user "
-			 "notification? Linux 5.9 or later is needed)");
+	} else if (listener < 0) {
+		if (spec->ptrace)
+			merr_sys(&e, "load the seccomp filter");
+		else
+			merr_sys(&e, "load the seccomp filter (does the kernel support user "
+				 "notification? Linux 5.9 or later is needed, or use "
+				 "--platform=ptrace)");
 		fail(sock, &e);
 	}
 	log_phase("command: filter loaded");

@@ -294,6 +294,14 @@ int sentry_serve(struct sentry *s)
 	}
 	if (sys_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &s->sizes) < 0)
 		return -errno;
+	{
+		/* Linux 5.9 answers an fd of -1 with EBADF; before, the ioctl
+		 * does not exist (EINVAL) and no open could be served. */
+		struct seccomp_notif_addfd probe = { .srcfd = (uint32_t)-1 };
+
+		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &probe) == 0 || errno != EBADF)
+			return -ENOSYS;
+	}
 	/*
 	 * The guest thread waits while a worker serves it: synchronous wake-ups
 	 * let the two hand the CPU back and forth instead of waking an idle CPU

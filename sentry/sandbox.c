@@ -183,6 +183,10 @@ static int birth(struct run *r, struct merr *e)
 				r->s.listener = r->guest.listener;
 			}
 			rc = sentry_serve(&r->s);
+			if (rc == -ENOSYS)
+				return merr_set(e, ENOSYS, "this kernel cannot install fds in the guest "
+						"(SECCOMP_IOCTL_NOTIF_ADDFD, Linux 5.9 or later): "
+						"use --platform=ptrace");
 			if (rc < 0)
 				return merr_set(e, -rc, "start serving the guest: %s", strerror(-rc));
 			have_listener = true;

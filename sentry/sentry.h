@@ -113,7 +113,10 @@ int sentry_gofer_channel(struct call *c);
  */
 void sentry_may_block(struct call *c);
 
-/** sentry_serve() - start the worker threads; Return: 0 or -errno */
+/**
+ * sentry_serve() - start the worker threads
+ * Return: 0, -ENOSYS if the kernel lacks SECCOMP_IOCTL_NOTIF_ADDFD, or -errno
+ */
 int sentry_serve(struct sentry *s);
 
 /** audit_call() - one JSON line for a denied or refused call (audit.c) */

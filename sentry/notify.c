@@ -234,6 +234,10 @@ static void *worker(void *arg)
 			atomic_fetch_sub(&s->idle, 1);
 			if (r == -EINTR)
 				continue;
+			if (r == -EPROTO) {
+				log_warn("worker: a malformed message from the tracer");
+				continue;
+			}
 			if (r < 0) {
 				log_debug("worker: the tracer is gone: %s", strerror(-r));
 				break;

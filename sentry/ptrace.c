@@ -90,27 +90,9 @@
 #include "util.h"
 #include <seccomp.h>
 
-#define NSLOTS 65536u		/* calls pending at once */
+#define NSLOTS TRACER_SLOTS
 #define NBUCKETS 1024u
 #define RED_ZONE 128
-
-/* tracer -> sentry: one call a thread stopped in */
-struct pt_call {
-	uint64_t id;		/* slot << 32 | generation */
-	uint64_t args[6];
-	uint64_t ip;
-	int32_t nr;
-	uint32_t tid;
-};
-
-/* sentry -> tracer: its answer (and the fd to install, in SCM_RIGHTS) */
-enum { PT_CONT = 1, PT_INJECT = 2, PT_CLOEXEC = 4 };
-struct pt_answer {
-	uint64_t id;
-	int64_t val;
-	int32_t err;
-	uint32_t flags;
-};
 
 /* ------------------------------------------------------------------------ */
 /* the guest's seccomp program                                               */
@@ -880,8 +862,10 @@ int tracer_recv(struct tracer *t, struct seccomp_notif *n)
 
 	if (r < 0)
 		return -errno;
-	if (r != (ssize_t)sizeof(m))
-		return -ECONNRESET;
+	if (r == 0)
+		return -ECONNRESET;	/* the tracer is gone */
+	if (r != (ssize_t)sizeof(m) || (mh.msg_flags & MSG_TRUNC))
+		return -EPROTO;
 	n->id = m.id;
 	n->pid = m.tid;
 	n->flags = 0;

@@ -15,6 +15,26 @@
 #include "err.h"
 #include "sentry/spec.h"
 
+#define TRACER_SLOTS 65536u	/* calls pending at once */
+
+/* tracer -> sentry: one call a thread stopped in */
+struct pt_call {
+	uint64_t id;		/* slot << 32 | generation */
+	uint64_t args[6];
+	uint64_t ip;
+	int32_t nr;
+	uint32_t tid;		/* host tid */
+};
+
+/* sentry -> tracer: its answer (and the fd to install, in SCM_RIGHTS) */
+enum { PT_CONT = 1, PT_INJECT = 2, PT_CLOEXEC = 4 };
+struct pt_answer {
+	uint64_t id;
+	int64_t val;
+	int32_t err;		/* positive errno, 0 to return val */
+	uint32_t flags;
+};
+
 struct tracer {
 	pid_t pid;		/* the tracer process, 0 if none */
 	int sock;		/* calls come in here, answers go out */
@@ -52,7 +72,8 @@ int tracer_seize(struct tracer *t, pid_t pid, struct merr *e);
 /**
  * tracer_recv() - wait for the next call a guest thread stopped in, as a
  * notification (id, host tid, number, arguments)
- * Return: 0, -EINTR, or another -errno once the tracer is gone
+ * Return: 0, -EINTR, -EPROTO for a message of the wrong size (skipped), or
+ * another -errno once the tracer is gone
  */
 int tracer_recv(struct tracer *t, struct seccomp_notif *n);
 

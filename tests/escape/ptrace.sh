@@ -58,6 +58,14 @@ is "a signal reaches a process making served calls" "15" "$out"
 out=$("$MOAT" do --platform=ptrace -- sh -c 'for i in $(seq 200); do /bin/true & done; wait; echo done' 2>&1)
 is "200 children at once" "done" "$out"
 
+# A thread stopped in a served call that blocks (a FIFO with no writer)
+# cannot be interrupted, but --timeout still ends the sandbox.
+start=$SECONDS
+"$MOAT" do --platform=ptrace --timeout 1 -- sh -c 'mkfifo /tmp/p; cat /tmp/p' 2>/dev/null
+rc=$?
+is "a guest blocked in a served open: --timeout ends it (124)" 124 "$rc"
+check "...at once" test $((SECONDS - start)) -le 5
+
 # The tracer's death takes the guest with it, and nothing is left.
 "$MOAT" do --platform=ptrace -- /usr/bin/python3 -c 'import time; time.sleep(600)' "moat-pt-$$" &
 moat_pid=$!

@@ -208,7 +208,8 @@ struct tracer_proc {
 	struct tracee *injecting;
 };
 
-static const int tracer_syscalls[] = {
+/* The tracer's allowlist (also compiled at build time by tools/genfilter). */
+const int tracer_syscalls[] = {
 	SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(poll), SCMP_SYS(read), SCMP_SYS(write),
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto), SCMP_SYS(recvfrom),
 	SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(close),
@@ -217,6 +218,10 @@ static const int tracer_syscalls[] = {
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
+const size_t tracer_nsyscalls = ARRAY_SIZE(tracer_syscalls);
+
+extern const struct sock_filter moat_filter_tracer[] __attribute__((weak));
+extern const unsigned short moat_filter_tracer_len __attribute__((weak));
 
 static struct tracee *tracee_find(struct tracer_proc *tp, pid_t tid, bool create)
 {
@@ -732,7 +737,15 @@ static _Noreturn void tracer_main(struct tracer_proc *tp)
 	}
 	/* Sanitizer builds too: the tracer ends with _exit(), never in their
 	 * leak checker, which would need ptrace of its own. */
-	if (confine_seccomp(tracer_syscalls, ARRAY_SIZE(tracer_syscalls), &e) < 0) {
+	if (moat_filter_tracer && &moat_filter_tracer_len) {
+		struct sock_fprog own = { moat_filter_tracer_len,
+					  (struct sock_filter *)moat_filter_tracer };
+
+		if (confine_load(&own, &e) < 0) {
+			log_err("tracer: %s", e.msg);
+			_exit(MOAT_EXIT_FAILURE);
+		}
+	} else if (confine_seccomp(tracer_syscalls, tracer_nsyscalls, &e) < 0) {
 		log_err("tracer: %s", e.msg);
 		_exit(MOAT_EXIT_FAILURE);
 	}

@@ -87,6 +87,10 @@ bool tracer_valid(const struct tracer *t, uint64_t id);
 void tracer_answer(struct tracer *t, uint64_t id, int64_t val, int err, bool cont,
 		   int inject, bool cloexec);
 
+/* The tracer's seccomp allowlist. */
+extern const int tracer_syscalls[];
+extern const size_t tracer_nsyscalls;
+
 /** tracer_stop() - kill the tracer (its tracees die with it) and free @t */
 void tracer_stop(struct tracer *t);
 

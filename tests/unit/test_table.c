@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "sentry/filter.h"
 #include "sentry/ptrace.h"
 #include "sentry/table.h"
@@ -130,6 +131,17 @@ static void test_precompiled(void **state)
 		assert_memory_equal(built.filter, got.filter, built.len * sizeof(*built.filter));
 		free(built.filter);
 		free(got.filter);
+	}
+	{
+		/* the tracer's allowlist too */
+		extern const struct sock_filter moat_filter_tracer[];
+		extern const unsigned short moat_filter_tracer_len;
+
+		assert_int_equal(confine_allowlist(tracer_syscalls, tracer_nsyscalls, &built, &e), 0);
+		assert_int_equal(built.len, moat_filter_tracer_len);
+		assert_memory_equal(built.filter, moat_filter_tracer,
+				    built.len * sizeof(*built.filter));
+		free(built.filter);
 	}
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ptrace.c - the ptrace platform (moat do --platform=ptrace), for kernels
- * without seccomp user notification and for watching a guest closely.
+ * without seccomp user notification (or without SECCOMP_IOCTL_NOTIF_ADDFD).
  *
  * Theory of operation
  * -------------------
@@ -56,9 +56,11 @@
  *
  * What is different from the seccomp platform: a stopped thread does not see
  * signals until its call is answered (a guest blocked in a served FIFO open
- * cannot be interrupted, only killed), every served call costs two ptrace
- * stops more, and the sentry's seccomp allowlist is the same (the ptrace
- * calls are the tracer's, which has an allowlist of its own).
+ * cannot be interrupted, only killed); every served call costs a ptrace stop
+ * and a hop to a worker and back (for an fd, a syscall-exit stop more): tens
+ * of microseconds where wake-ups cross CPUs (docs/benchmarks.md); and the
+ * sentry's seccomp allowlist is the same (the ptrace calls are the tracer's,
+ * which has an allowlist of its own).
  */
 #include "sentry/ptrace.h"
 
@@ -216,7 +218,7 @@ const int tracer_syscalls[] = {
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 	SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(clock_gettime),
 	SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
-	SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(sigaltstack), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 const size_t tracer_nsyscalls = ARRAY_SIZE(tracer_syscalls);
 
@@ -736,7 +738,8 @@ static _Noreturn void tracer_main(struct tracer_proc *tp)
 		_exit(MOAT_EXIT_FAILURE);
 	}
 	/* Sanitizer builds too: the tracer ends with _exit(), never in their
-	 * leak checker, which would need ptrace of its own. */
+	 * leak checker, which would need ptrace of its own (their run-time
+	 * looks at the signal stack before _exit: sigaltstack is allowed). */
 	if (moat_filter_tracer && &moat_filter_tracer_len) {
 		struct sock_fprog own = { moat_filter_tracer_len,
 					  (struct sock_filter *)moat_filter_tracer };

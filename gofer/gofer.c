@@ -191,14 +191,8 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 	umask(0);
 	if (confine_drop_caps(0, &e) < 0)
 		goto fail;
-	if (moat_filter_gofer && &moat_filter_gofer_len) {
-		struct sock_fprog prog = { moat_filter_gofer_len,
-					   (struct sock_filter *)moat_filter_gofer };
-
-		r = confine_load(&prog, &e);
-	} else {
-		r = confine_seccomp(gofer_syscalls, gofer_nsyscalls, &e);
-	}
+	r = confine_allowlist_load(moat_filter_gofer, &moat_filter_gofer_len, gofer_syscalls,
+				   gofer_nsyscalls, &e);
 	if (r < 0)
 		goto fail;
 	if (report(ctl, 0, NULL) < 0)

@@ -520,14 +520,9 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 	confine_drop_caps(0, &e);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	if (moat_filter_init && &moat_filter_init_len) {
-		struct sock_fprog own = { moat_filter_init_len, (struct sock_filter *)moat_filter_init };
-
-		if (confine_load(&own, &e) < 0)
-			_exit(MOAT_EXIT_FAILURE);
-	} else if (confine_seccomp(init_syscalls, init_nsyscalls, &e) < 0) {
+	if (confine_allowlist_load(moat_filter_init, &moat_filter_init_len, init_syscalls,
+				   init_nsyscalls, &e) < 0)
 		_exit(MOAT_EXIT_FAILURE);
-	}
 	for (;;) {
 		int status;
 		pid_t p = waitpid(-1, &status, __WALL);

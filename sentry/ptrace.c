@@ -665,11 +665,7 @@ static void on_answers(struct tracer_proc *tp)
 			continue;
 		}
 		t = tp->owner[slot];
-		slot_free(tp, slot);
-		if (t->queued) {
-			t->queued = false;
-			queue_remove(&tp->sendq, &tp->sendq_tail, t);
-		}
+		slot_free(tp, slot);	/* answered: only a sent call can be */
 		if (a.flags & PT_CONT) {
 			t->state = T_RUN;
 			resume(t, 0);
@@ -740,15 +736,8 @@ static _Noreturn void tracer_main(struct tracer_proc *tp)
 	/* Sanitizer builds too: the tracer ends with _exit(), never in their
 	 * leak checker, which would need ptrace of its own (their run-time
 	 * looks at the signal stack before _exit: sigaltstack is allowed). */
-	if (moat_filter_tracer && &moat_filter_tracer_len) {
-		struct sock_fprog own = { moat_filter_tracer_len,
-					  (struct sock_filter *)moat_filter_tracer };
-
-		if (confine_load(&own, &e) < 0) {
-			log_err("tracer: %s", e.msg);
-			_exit(MOAT_EXIT_FAILURE);
-		}
-	} else if (confine_seccomp(tracer_syscalls, tracer_nsyscalls, &e) < 0) {
+	if (confine_allowlist_load(moat_filter_tracer, &moat_filter_tracer_len, tracer_syscalls,
+				   tracer_nsyscalls, &e) < 0) {
 		log_err("tracer: %s", e.msg);
 		_exit(MOAT_EXIT_FAILURE);
 	}

@@ -127,6 +127,17 @@ int confine_load_all_threads(const struct sock_fprog *prog, struct merr *e)
 	return 0;
 }
 
+int confine_allowlist_load(const struct sock_filter *built, const unsigned short *built_len,
+			   const int *nrs, size_t n, struct merr *e)
+{
+	if (built && built_len) {
+		struct sock_fprog prog = { *built_len, (struct sock_filter *)built };
+
+		return confine_load(&prog, e);
+	}
+	return confine_seccomp(nrs, n, e);
+}
+
 int confine_seccomp(const int *nrs, size_t n, struct merr *e)
 {
 	struct sock_fprog prog = { 0 };

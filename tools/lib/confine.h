@@ -42,6 +42,15 @@ int confine_seccomp(const int *nrs, size_t n, struct merr *e);
  */
 int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct merr *e);
 
+/**
+ * confine_allowlist_load() - set no_new_privs and load an allowlist: @built
+ * (@built_len instructions, compiled at build time by tools/genfilter) if
+ * the program was linked with it, else @nrs compiled now
+ * Return: 0 or -errno (with @e)
+ */
+int confine_allowlist_load(const struct sock_filter *built, const unsigned short *built_len,
+			   const int *nrs, size_t n, struct merr *e);
+
 /** confine_load() - set no_new_privs and load @prog; Return: 0 or -errno */
 int confine_load(const struct sock_fprog *prog, struct merr *e);
 

@@ -85,9 +85,10 @@ enum tcp_flag {
 	TF_FAR_DRAINED = 1 << 15,/* everything the far socket had is sent; EPOLLIN clears */
 };
 
-/* Bounds on the guest's data held past a gap (tcp_ooo.c). */
-#define TCP_OOO_SEGS		8
-#define TCP_OOO_FLOW_MAX	(512u << 10)
+/* Bounds on the guest's data held past a gap (tcp_ooo.c): a flow may hold
+ * the whole window it offers, up to the largest a far socket's send buffer
+ * makes (3/4 of the 4 MiB of tcp_wmem), and the stack 16 MiB in all. */
+#define TCP_OOO_FLOW_MAX	(4u << 20)
 #define TCP_OOO_TOTAL_MAX	(16u << 20)
 
 struct tcp_ooo;

@@ -17,11 +17,15 @@
  * data reaches a held segment, tcp_ooo_flush() writes what follows on from
  * rcv_nxt, and the one ACK of the round covers all of it.
  *
- * Memory is bounded twice: at most TCP_OOO_SEGS segments and TCP_OOO_FLOW_MAX
- * bytes a flow, and TCP_OOO_TOTAL_MAX bytes in the whole stack; a segment
- * past any bound is dropped as before (the guest resends it).  The store is
- * allocated when a flow first holds a segment and freed when the gap is gone
- * or the flow ends.  A held FIN is kept with its segment and taken when the
+ * Without SACK the guest learns of one hole per round trip, so everything
+ * after a hole must be held, up to the whole window: a flow that held only a
+ * few segments of a 3 MB window dropped the rest, and the guest recovered
+ * them one retransmission timeout at a time (seconds of near-zero throughput
+ * in an upload).  Memory is bounded by bytes: at most TCP_OOO_FLOW_MAX a flow
+ * (the window, cut to that) and TCP_OOO_TOTAL_MAX in the whole stack; a
+ * segment past a bound is dropped as before (the guest resends it).  The
+ * store, a sorted array that grows as segments come, is allocated when a flow
+ * first holds a segment and freed when the gap is gone or the flow ends.  A held FIN is kept with its segment and taken when the
  * data before it is.  If the far socket cannot take what is flushed, the rest
  * is dropped: the guest resends it once the window opens again.
  */
@@ -39,17 +43,20 @@ struct ooo_seg {
 };
 
 struct tcp_ooo {
-	uint32_t n, bytes;
-	struct ooo_seg seg[TCP_OOO_SEGS];	/* sorted by seq */
+	uint32_t n, cap, bytes;
+	struct ooo_seg *seg;	/* sorted by seq */
 };
 
-static void drop_seg(struct netstack *ns, struct tcp_ooo *q, uint32_t i)
+/* Free the data of the first @k segments and move the rest to the front. */
+static void drop_first(struct netstack *ns, struct tcp_ooo *q, uint32_t k)
 {
-	ns->ooo_bytes -= q->seg[i].len;
-	q->bytes -= q->seg[i].len;
-	free(q->seg[i].data);
-	memmove(&q->seg[i], &q->seg[i + 1], (q->n - i - 1) * sizeof(q->seg[0]));
-	q->n--;
+	for (uint32_t i = 0; i < k; i++) {
+		ns->ooo_bytes -= q->seg[i].len;
+		q->bytes -= q->seg[i].len;
+		free(q->seg[i].data);
+	}
+	memmove(&q->seg[0], &q->seg[k], (q->n - k) * sizeof(q->seg[0]));
+	q->n -= k;
 }
 
 /**
@@ -63,8 +70,8 @@ void tcp_ooo_free(struct netstack *ns, struct tcp_conn *c)
 
 	if (!q)
 		return;
-	while (q->n)
-		drop_seg(ns, q, q->n - 1);
+	drop_first(ns, q, q->n);
+	free(q->seg);
 	free(q);
 	c->ooo = NULL;
 }
@@ -100,9 +107,17 @@ bool tcp_ooo_hold(struct netstack *ns, struct tcp_conn *c, uint32_t seq, const u
 	for (uint32_t i = 0; i < q->n; i++)
 		if (SEQ_LE(q->seg[i].seq, seq) && SEQ_GE(q->seg[i].seq + q->seg[i].len, seq + len))
 			return true;
-	if (q->n == TCP_OOO_SEGS || q->bytes + len > TCP_OOO_FLOW_MAX ||
-	    ns->ooo_bytes + len > TCP_OOO_TOTAL_MAX)
+	if (q->bytes + len > TCP_OOO_FLOW_MAX || ns->ooo_bytes + len > TCP_OOO_TOTAL_MAX)
 		return false;
+	if (q->n == q->cap) {
+		uint32_t cap = q->cap ? q->cap * 2 : 16;
+		struct ooo_seg *grown = realloc(q->seg, cap * sizeof(*grown));
+
+		if (!grown)
+			return false;
+		q->seg = grown;
+		q->cap = cap;
+	}
 	copy = malloc(len);
 	if (!copy)
 		return false;
@@ -128,16 +143,18 @@ int tcp_ooo_flush(struct netstack *ns, struct tcp_conn *c, bool *fin)
 {
 	struct tcp_ooo *q = c->ooo;
 
+	uint32_t done = 0;
+
 	*fin = false;
-	while (q && q->n && SEQ_LE(q->seg[0].seq, c->rcv_nxt)) {
-		struct ooo_seg *s = &q->seg[0];
+	if (!q)
+		return 0;
+	for (; done < q->n && SEQ_LE(q->seg[done].seq, c->rcv_nxt) && !*fin; done++) {
+		struct ooo_seg *s = &q->seg[done];
 		uint32_t skip = c->rcv_nxt - s->seq;
 		ssize_t n;
 
-		if (skip >= s->len) {	/* wholly taken already */
-			drop_seg(ns, q, 0);
+		if (skip >= s->len)	/* wholly taken already */
 			continue;
-		}
 		n = send(c->fd, s->data + skip, s->len - skip, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
@@ -149,11 +166,9 @@ int tcp_ooo_flush(struct netstack *ns, struct tcp_conn *c, bool *fin)
 			return 0;
 		}
 		*fin = s->fin;
-		drop_seg(ns, q, 0);
-		if (*fin)
-			break;
 	}
-	if (*fin || (q && !q->n))
+	drop_first(ns, q, done);	/* one move for all that was written */
+	if (*fin || !q->n)
 		tcp_ooo_free(ns, c);
 	return 0;
 }

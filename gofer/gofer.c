@@ -9,6 +9,11 @@
  * its root, closes every fd it did not bring for the purpose, drops all
  * capabilities, loads its seccomp allowlist and only then reports ready and
  * starts reading requests.  It dies with the sentry (PR_SET_PDEATHSIG).
+ *
+ * Late files (presented files whose rest comes from outbound: the sandbox's
+ * CA) get it before the guest runs ("L" on the control channel), or, when
+ * outbound starts on first use, from a GOFER_LATE request while serving: their
+ * fds stay open until then.
  */
 #include "gofer/gofer.h"
 
@@ -77,7 +82,8 @@ static int fill_late(int *late, size_t n, const char *data, size_t len)
 /*
  * Built: wait for the sentry's word to go on ("D", once the guest has copied
  * our mounts), appending the late data to the late files when it comes first
- * ("L" and the data).  Return: 0, or -1 if the sentry gave up on us.
+ * ("L" and the data; otherwise they stay open for GOFER_LATE).
+ * Return: 0, or -1 if the sentry gave up on us.
  */
 static int wait_go_on(const struct gofer_tree *t, int *late, int ctl)
 {
@@ -98,24 +104,19 @@ static int wait_go_on(const struct gofer_tree *t, int *late, int ctl)
 				return -1;
 		}
 	}
-	fill_late(late, t->nfiles, NULL, 0);
 	return 0;
 }
 
 /*
  * Build the tree, report it built and wait for the word to go on, filling the
- * late files meanwhile.  Return: 0, 1 if the sentry gave up on us, or -errno
- * with @e naming what failed.
+ * late files meanwhile (@late: t->nfiles fds, -1 or still open after).
+ * Return: 0, 1 if the sentry gave up on us, or -errno with @e naming what
+ * failed.
  */
-static int build(const struct gofer_tree *t, int ctl, struct merr *e)
+static int build(const struct gofer_tree *t, int *late, int ctl, struct merr *e)
 {
-	_cleanup_free_ int *late = malloc((t->nfiles + 1) * sizeof(*late));
 	int r;
 
-	if (!late)
-		return merr_set(e, ENOMEM, "gofer: out of memory");
-	for (size_t i = 0; i < t->nfiles; i++)
-		late[i] = -1;
 	r = tree_build(t, late, e);
 	if (r < 0) {
 		fill_late(late, t->nfiles, NULL, 0);
@@ -133,6 +134,7 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 	char go;
 	unsigned nfds;
 	int rootfd, null, r, procself = -1;
+	_cleanup_free_ int *late = NULL;
 
 	log_set_component("gofer");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -143,7 +145,14 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 		goto fail;
 	}
 	prctl(PR_SET_DUMPABLE, 0);
-	r = build(t, ctl, &e);
+	late = malloc((t->nfiles + 1) * sizeof(*late));
+	if (!late) {
+		merr_set(&e, ENOMEM, "gofer: out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < t->nfiles; i++)
+		late[i] = -1;
+	r = build(t, late, ctl, &e);
 	if (r < 0)
 		goto fail;
 	if (r > 0)
@@ -178,9 +187,16 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 		close(null);
 	}
 	{
-		int keep[] = { ctl, rootfd };
+		int keep[16] = { ctl, rootfd };
+		size_t n = 2;
 
-		r = confine_close_fds(keep, ARRAY_SIZE(keep));
+		for (size_t i = 0; i < t->nfiles; i++) {
+			if (late[i] >= 0 && n == ARRAY_SIZE(keep))
+				late[i] = -1;	/* no room: closed below, never filled */
+			if (late[i] >= 0)
+				keep[n++] = late[i];
+		}
+		r = confine_close_fds(keep, n);
 		if (r < 0) {
 			merr_set(&e, -r, "close inherited fds: %s", strerror(-r));
 			goto fail;
@@ -197,7 +213,7 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 		goto fail;
 	if (report(ctl, 0, NULL) < 0)
 		return 1;
-	return gofer_serve(rootfd, ctl) < 0 ? 1 : 0;
+	return gofer_serve(rootfd, ctl, late, t->nfiles) < 0 ? 1 : 0;
 fail:
 	report(ctl, -e.errnum, e.msg);
 	return 1;

@@ -48,7 +48,8 @@ int gofer_wait_built(struct gofer *g, struct merr *e);
 
 /**
  * gofer_fill_late() - append @data to every late file of the tree and close
- * them; between gofer_wait_built() and gofer_seal(), and at most once
+ * them; between gofer_wait_built() and gofer_seal(), and at most once.  Once
+ * the gofer serves, a GOFER_LATE request on a channel does the same.
  * Return: 0, or -errno with the gofer's own message in @e
  */
 int gofer_fill_late(struct gofer *g, const void *data, size_t len, struct merr *e);

@@ -16,7 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-enum s2_kind { S2_NONE, S2_PATH, S2_TEXT, S2_XATTR_NAME, S2_XATTR_PAIR };
+enum s2_kind { S2_NONE, S2_PATH, S2_TEXT, S2_XATTR_NAME, S2_XATTR_PAIR, S2_DATA };
 
 struct op_rule {
 	const char *name;
@@ -49,6 +49,7 @@ static const struct op_rule rules[GOFER_OP_MAX] = {
 	[GOFER_BIND] = { "bind", S2_NONE, 0, 1, 1 },
 	[GOFER_ACCESS] = { "access", S2_NONE, AT_EACCESS | AT_SYMLINK_NOFOLLOW, 0, 0 },
 	[GOFER_CHANNEL] = { "channel", S2_NONE, 0, 1, 0 },
+	[GOFER_LATE] = { "late", S2_DATA, 0, 0, 0 },
 };
 
 const char *gofer_op_name(uint32_t op)
@@ -175,6 +176,12 @@ int gofer_req_check(const void *buf, size_t len, unsigned nfds, struct gofer_msg
 		out->datalen = (size_t)req->a;
 		break;
 	}
+	case S2_DATA:
+		if (req->len2 == 0 || req->len2 > GOFER_DATA_MAX)
+			return -EPROTO;
+		out->data = s2;
+		out->datalen = req->len2;
+		break;
 	}
 
 	switch (req->op) {

@@ -45,6 +45,8 @@ enum gofer_op {
 	GOFER_ACCESS,		/* s1 path; mode = W_OK etc.; flags = AT_EACCESS,
 				   AT_SYMLINK_NOFOLLOW: answered on the writable view */
 	GOFER_CHANNEL,		/* s1 "/"; one fd: a new SOCK_SEQPACKET channel */
+	GOFER_LATE,		/* s1 "/", s2 data (any bytes, up to GOFER_DATA_MAX):
+				   append it to the late files, once (gofer.h) */
 	GOFER_OP_MAX
 };
 

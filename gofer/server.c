@@ -17,6 +17,10 @@
  *
  * Opens never block: the gofer opens with O_NONBLOCK and clears it afterwards,
  * so a FIFO without a peer cannot stall every other request.
+ *
+ * The late files (the trust store's, which get the sandbox's CA when outbound
+ * first makes it: sentry/network.c) stay open here until one GOFER_LATE
+ * request appends their rest; a second one is refused.
  */
 #include "gofer/server.h"
 
@@ -67,7 +71,29 @@ struct server {
 	int rootfd;
 	struct pollfd ch[MAX_CHANNELS];
 	size_t nch;
+	int *late;		/* fds of the late files, or -1 */
+	size_t nlate;
+	bool late_done;
 };
+
+/* GOFER_LATE: append the rest to every late file, once. */
+static int op_late(struct server *s, const struct gofer_msg *m)
+{
+	int r = 0;
+
+	if (s->late_done)
+		return -EALREADY;
+	s->late_done = true;
+	for (size_t i = 0; i < s->nlate; i++) {
+		if (s->late[i] < 0)
+			continue;
+		if (!r)
+			r = write_full(s->late[i], m->data, m->datalen);
+		close(s->late[i]);
+		s->late[i] = -1;
+	}
+	return r < 0 ? r : 0;
+}
 
 /*
  * Split @path into its parent directory, opened in the root, and the last
@@ -260,6 +286,8 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 	case GOFER_UTIMENS:
 	case GOFER_ACCESS:
 		return op_attr(s, m);
+	case GOFER_LATE:
+		return op_late(s, m);
 	case GOFER_CHANNEL:
 		if (s->nch >= MAX_CHANNELS)
 			return -EMFILE;
@@ -330,9 +358,9 @@ static int serve_channel(struct server *s, size_t i)
 	return r == -EPIPE ? -ECONNRESET : 0;
 }
 
-int gofer_serve(int rootfd, int ctl)
+int gofer_serve(int rootfd, int ctl, int *late, size_t nlate)
 {
-	struct server s = { .rootfd = rootfd, .nch = 1 };
+	struct server s = { .rootfd = rootfd, .nch = 1, .late = late, .nlate = nlate };
 
 	s.ch[0].fd = ctl;
 	s.ch[0].events = POLLIN;

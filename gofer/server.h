@@ -13,9 +13,11 @@ extern const size_t gofer_nsyscalls;
  * gofer_serve() - answer requests until the sentry closes the control channel
  * @rootfd:	O_PATH fd of the sandbox root (the process's root too)
  * @ctl:	the first channel; more arrive as GOFER_CHANNEL requests
+ * @late:	@nlate fds (or -1) of the late files still waiting for their
+ *		rest (GOFER_LATE appends it and closes them)
  *
  * Return: 0 when the sentry is gone, -errno on a fatal error
  */
-int gofer_serve(int rootfd, int ctl);
+int gofer_serve(int rootfd, int ctl, int *late, size_t nlate);
 
 #endif

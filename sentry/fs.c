@@ -24,6 +24,10 @@
  *
  * The guest's arguments are copied out of its memory before anything is done,
  * and the notification is checked to be still pending after the copy.
+ *
+ * While the trust store's files wait for the sandbox's CA (outbound starts on
+ * first use: network.c), every fd given to the guest and every stat result is
+ * checked against them first (late_complete()); afterwards nothing is.
  */
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -39,6 +43,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "log.h"
 #include "sentry/handlers.h"
 #include "sentry/mem.h"
 #include "sentry/path.h"
@@ -67,13 +72,43 @@ static void finish(struct call *c, long r)
 		c->val = r;
 }
 
+bool late_complete(struct call *c, dev_t dev, ino_t ino)
+{
+	struct late_files *l = &c->s->late;
+	bool done = false;
+	size_t i;
+
+	if (!atomic_load(&l->pending))
+		return false;
+	for (i = 0; i < l->n && (l->ids[i].dev != dev || l->ids[i].ino != ino); i++)
+		;
+	if (i == l->n)
+		return false;
+	sentry_may_block(c);	/* outbound takes milliseconds to start */
+	pthread_mutex_lock(&l->lock);
+	if (atomic_load(&l->pending)) {
+		struct merr e = { 0 };
+
+		if (l->fill(l->ctx, sentry_gofer_channel(c), &e) < 0)
+			log_err("the sandbox's CA is not in its trust store: %s", e.msg);
+		atomic_store(&l->pending, false);
+		done = true;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return done;
+}
+
 /* Answer with @fd as a new fd of the guest (or with the error in @fd). */
 static void give_fd(struct call *c, int fd, bool cloexec)
 {
+	struct stat st;
+
 	if (fd < 0) {
 		finish(c, fd);
 		return;
 	}
+	if (atomic_load(&c->s->late.pending) && fstat(fd, &st) == 0)
+		late_complete(c, st.st_dev, st.st_ino);
 	c->inject = fd;
 	c->inject_cloexec = cloexec;
 }
@@ -456,6 +491,8 @@ void h_stat(struct call *c)
 	base = path_base(c, dirfd);
 	if (base != PATH_SLOW && (base >= 0 || base == AT_FDCWD)) {
 		r = fstatat(base, c->path, &st, atflags & AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		if (r == 0 && late_complete(c, st.st_dev, st.st_ino))
+			r = fstatat(base, c->path, &st, atflags & AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 		if (r == 0 || !path_retry_slow(base, -r)) {
 			if (base >= 0)
 				close(base);
@@ -474,7 +511,7 @@ void h_stat(struct call *c)
 		finish(c, fd);
 		return;
 	}
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0 || (late_complete(c, st.st_dev, st.st_ino) && fstat(fd, &st) < 0)) {
 		finish(c, -errno);
 		return;
 	}
@@ -486,6 +523,7 @@ void h_statx(struct call *c)
 	int atflags = arg_int(c, 2);
 	_cleanup_close_ int fd = -1;
 	struct statx stx;
+	struct stat st;
 
 	if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
 			AT_STATX_SYNC_TYPE)) {
@@ -497,6 +535,8 @@ void h_statx(struct call *c)
 		finish(c, fd);
 		return;
 	}
+	if (atomic_load(&c->s->late.pending) && fstat(fd, &st) == 0)
+		late_complete(c, st.st_dev, st.st_ino);
 	if (statx(fd, "", AT_EMPTY_PATH | (atflags & AT_STATX_SYNC_TYPE),
 		  (unsigned)arg(c, 3), &stx) < 0) {
 		finish(c, -errno);

@@ -15,9 +15,18 @@
  *     sandbox's CA and sends back the CA's certificate, which the gofer
  *     presents in the guest's trust store; it serves HTTP and HTTPS flows that
  *     netstack hands it over a SOCK_SEQPACKET channel, one fd per flow.
- *     Making the CA takes milliseconds (most of it OpenSSL's first use), so
- *     the gofer builds the tree meanwhile, with the trust store's files
- *     present but without the CA, and appends it before the guest may run;
+ *     Starting it costs a few milliseconds of CPU (loading OpenSSL, whose
+ *     first use in a process is most of it, and making the CA), which most
+ *     sandboxes never need: so outbound starts on first use.  The process
+ *     forked for it (the standby) checks the secrets and the policy's
+ *     references to them at once, so that a bad --secret fails the start as
+ *     before, puts the variables back for outbound and waits.  It runs
+ *     moat-outbound when netstack hands it a flow, or when the sentry asks
+ *     for the CA: the trust store's files are present from the start without
+ *     it (late files), and the first served open or stat of one has the
+ *     gofer append it before the guest sees the file (fs.c).  With
+ *     --identity-pub, whose file must exist once the sandbox runs, outbound
+ *     starts at once and the CA is appended before the guest may run;
  *   - netstack, once the TAP exists: every frame of the guest goes through it.
  *     A connection is judged by the policy (the same one outbound applies to
  *     requests): denied, it gets an immediate RST; allowed, its far side is a
@@ -35,6 +44,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +57,7 @@
 #include "confine.h"
 #include "fdio.h"
 #include "gofer/gofer.h"
+#include "gofer/proto.h"
 #include "log.h"
 #include "netstack/netstack.h"
 #include "netstack/outbound/handoff.h"
@@ -209,13 +220,23 @@ static void argv_add(struct outbound_argv *a, const char *flag, const char *val)
 	a->v[a->n] = NULL;
 }
 
+/*
+ * Whether outbound starts at first use (the top of this file): not when an
+ * identity key must be checked (only OpenSSL can) or its public key written
+ * before the guest runs.
+ */
+static bool on_demand(const struct moat_spec *spec)
+{
+	return !spec->net.identity_key && !spec->net.identity_pub;
+}
+
 /* @path: moat-outbound, next to this program.  Return: a->v, or NULL with @e. */
 static char **outbound_argv(const struct moat_spec *spec, int ctl, int flows,
 			    struct outbound_argv *a, char *path, size_t cap, struct merr *e)
 {
 	const struct moat_net *net = &spec->net;
-	/* program, the fds, id, log level, policy, identity: at most 18 words */
-	size_t words = 18 + 2 * (net->nallow + net->nsecrets + net->nupstream_ca);
+	/* program, the fds, id, log level, policy, identity, on demand: at most 19 */
+	size_t words = 19 + 2 * (net->nallow + net->nsecrets + net->nupstream_ca);
 	ssize_t len = readlink("/proc/self/exe", path, cap - 1);
 	char *slash;
 
@@ -258,24 +279,111 @@ static char **outbound_argv(const struct moat_spec *spec, int ctl, int flows,
 		argv_add(a, "--identity-key", net->identity_key);
 	if (net->identity_pub)
 		argv_add(a, "--identity-pub", net->identity_pub);
+	if (on_demand(spec))
+		argv_add(a, "--on-demand", NULL);
 	return a->v;
 }
 
-static _Noreturn void outbound_child(const char *path, char **argv, const int *fds, size_t nfds,
-				     int ctl, pid_t sentry)
+/*
+ * The standby: check what outbound will load that can be wrong without
+ * OpenSSL (moat-outbound is there, the secrets, the policy's references to
+ * them, the upstream CA files can be read), then say so on the control
+ * channel ("=", or "!" and why) and run moat-outbound, at once or once it is
+ * needed: a flow from netstack, or the sentry asking for the CA ("G" on a
+ * channel of its own, which closes as moat-outbound runs, so that nothing
+ * is ever left unread on the control channel).  It holds the secrets'
+ * variables as outbound will, and reads nothing the guest sends.
+ */
+static int standby_check(const struct moat_spec *spec, const struct policy *p, const char *path,
+			 struct merr *e)
 {
+	const struct moat_net *net = &spec->net;
+	struct ob_secrets s = { 0 };
+	int r = 0;
+
+	if (access(path, X_OK) < 0)
+		return merr_set(e, errno, "cannot run %s (it is installed next to moat): %s", path,
+				strerror(errno));
+	for (size_t i = 0; i < net->nsecrets && r == 0; i++)
+		r = ob_secrets_add(&s, net->secrets[i], e);
+	if (r == 0 && ob_inject_check(p, &s, true, e) < 0) {
+		merr_prefix(e, "policy: ");
+		r = -e->errnum;
+	}
+	/* Loading took each variable out of the environment: outbound needs it. */
+	for (size_t i = 0; i < s.n; i++)
+		if (!strncmp(s.v[i].source, "env:", 4) && setenv(s.v[i].source + 4, s.v[i].value, 1) < 0)
+			r = r ? r : merr_set(e, ENOMEM, "out of memory");
+	ob_secrets_free(&s);
+	for (size_t i = 0; i < net->nupstream_ca + 1 && r == 0; i++) {
+		const char *f = i < net->nupstream_ca ? net->upstream_ca[i] : net->identity_key;
+		int fd = f ? open(f, O_RDONLY | O_CLOEXEC) : -1;
+
+		if (f && fd < 0)
+			r = merr_set(e, errno, "%s: %s", f, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return r;
+}
+
+/* Wait until outbound is needed.  Return: whether it is (else the sandbox is gone). */
+static bool standby_wait(int wake, int flows)
+{
+	struct pollfd p[2] = { { .fd = wake, .events = POLLIN }, { .fd = flows, .events = POLLIN } };
+
+	for (;;) {
+		char go;
+		unsigned nfds;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (p[1].revents & POLLIN)
+			return true;	/* a flow: outbound reads it */
+		if (p[0].revents & POLLIN)
+			return fdio_recv(wake, &go, 1, NULL, 0, &nfds) == 1 && go == 'G';
+		if ((p[0].revents | p[1].revents) & (POLLHUP | POLLERR | POLLNVAL))
+			return false;
+	}
+}
+
+/* @fds: what moat-outbound inherits (ctl, flows, the audit log); @wake closes. */
+static _Noreturn void standby(const struct moat_spec *spec, const struct policy *pol,
+			      const char *path, char **argv, const int *fds, size_t nfds, int wake,
+			      pid_t sentry)
+{
+	int ctl = fds[0], flows = fds[1], keep[4];
+	struct merr e = { 0 };
 	char msg[PATH_MAX + 160];
 	int len;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* kept across execve */
 	if (getppid() != sentry)
 		_exit(MOAT_EXIT_FAILURE);
+	prctl(PR_SET_DUMPABLE, 0);	/* it holds the secrets' variables */
+	prctl(PR_SET_NAME, "moat-outbound");
+	memcpy(keep, fds, nfds * sizeof(*fds));
+	keep[nfds] = wake;
+	if (confine_close_fds(keep, nfds + 1) < 0)
+		_exit(MOAT_EXIT_FAILURE);
+	if (standby_check(spec, pol, path, &e) < 0) {
+		len = snprintf(msg, sizeof(msg), "!%s", e.msg);
+		fdio_send(ctl, msg, (size_t)MIN(len, (int)sizeof(msg) - 1), NULL, 0);
+		_exit(MOAT_EXIT_FAILURE);
+	}
+	if (fdio_send(ctl, "=", 1, NULL, 0) < 0 || (on_demand(spec) && !standby_wait(wake, flows)))
+		_exit(0);
 	for (size_t i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			fcntl(fds[i], F_SETFD, 0);	/* inherited by moat-outbound */
 	execv(path, argv);
 	len = snprintf(msg, sizeof(msg), "!cannot run %s (it is installed next to moat): %s",
 		       path, strerror(errno));
+	if (on_demand(spec))
+		log_err("outbound: %s", msg + 1);
 	fdio_send(ctl, msg, (size_t)MIN(len, (int)sizeof(msg) - 1), NULL, 0);
 	_exit(MOAT_EXIT_FAILURE);
 }
@@ -284,12 +392,13 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 {
 	struct outbound_argv a = { 0 };
 	char path[PATH_MAX];
-	int ctl[2], flows[2] = { -1, -1 };
+	int ctl[2], flows[2] = { -1, -1 }, wake[2] = { -1, -1 };
 	pid_t self = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return merr_sys(e, "socketpair for outbound");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, flows) < 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, flows) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, wake) < 0) {
 		merr_sys(e, "socketpair for outbound's flows");
 		goto fail;
 	}
@@ -303,21 +412,25 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 	if (n->outbound == 0) {
 		int fds[] = { ctl[1], flows[1], spec->audit_fd };
 
-		outbound_child(path, a.v, fds, ARRAY_SIZE(fds), ctl[1], self);
+		standby(spec, n->policy, path, a.v, fds, ARRAY_SIZE(fds), wake[1], self);
 	}
 	free(a.v);
 	close(ctl[1]);
 	close(flows[1]);
+	close(wake[1]);
 	n->flow_fd = flows[0];
 	n->outbound_ctl = ctl[0];
+	n->outbound_wake = wake[0];
 	return 0;
 fail:
 	free(a.v);
 	close(ctl[0]);
 	close(ctl[1]);
-	if (flows[0] >= 0) {
-		close(flows[0]);
-		close(flows[1]);
+	for (int i = 0; i < 2; i++) {
+		if (flows[i] >= 0)
+			close(flows[i]);
+		if (wake[i] >= 0)
+			close(wake[i]);
 	}
 	n->outbound = 0;
 	return -e->errnum;
@@ -338,9 +451,55 @@ static ssize_t outbound_says(struct network *n, char *buf, size_t cap, struct me
 	return len;
 }
 
+bool network_on_demand(const struct moat_spec *spec)
+{
+	return on_demand(spec);
+}
+
+int network_wait_checked(struct network *n, struct merr *e)
+{
+	char msg[PATH_MAX + 160];	/* as the standby's */
+	ssize_t r = outbound_says(n, msg, sizeof(msg), e);
+
+	if (r >= 0 && strcmp(msg, "="))
+		return merr_set(e, EPROTO, "outbound's standby said something unexpected");
+	return r < 0 ? (int)r : 0;
+}
+
 ssize_t network_wait_ca(struct network *n, char *pem, size_t cap, struct merr *e)
 {
 	return outbound_says(n, pem, cap, e);
+}
+
+int network_fill_ca(struct network *n, int ch, struct merr *e)
+{
+	char pem[OB_CTL_MSG_MAX + 1];
+	struct gofer_req req = { .op = GOFER_LATE };
+	ssize_t len;
+	int r;
+
+	if (n->outbound_ctl < 0)
+		return merr_set(e, ENOTCONN, "outbound is not there");
+	/* Started by a flow already, the standby is gone: no matter. */
+	fdio_send(n->outbound_wake, "G", 1, NULL, 0);
+	len = outbound_says(n, pem, sizeof(pem), e);
+	if (len < 0) {
+		close(n->outbound_ctl);
+		n->outbound_ctl = -1;
+		return (int)len;
+	}
+	r = ch < 0 ? ch : gofer_call(ch, &req, "/", pem, (size_t)len, -1, NULL);
+	if (r < 0) {
+		merr_set(e, -r, "append the sandbox's CA to its trust store: %s", strerror(-r));
+		close(n->outbound_ctl);
+		n->outbound_ctl = -1;
+		return r;
+	}
+	/* The CA is there.  Had outbound failed after sending it, it has said
+	 * why on stderr itself (--on-demand). */
+	if (network_wait_ready(n, e) < 0)
+		log_debug("outbound did not start: %s", e->msg);
+	return 0;
 }
 
 int network_wait_ready(struct network *n, struct merr *e)
@@ -461,7 +620,7 @@ int network_prepare(const struct moat_spec *spec, struct network *n, struct merr
 	int r;
 
 	memset(n, 0, sizeof(*n));
-	n->flow_fd = n->netstack_ctl = n->outbound_ctl = -1;
+	n->flow_fd = n->netstack_ctl = n->outbound_ctl = n->outbound_wake = -1;
 	n->policy = policy_new();
 	if (!n->policy)
 		return merr_set(e, ENOMEM, "out of memory");
@@ -591,6 +750,9 @@ void network_stop(struct network *n)
 	if (n->outbound_ctl >= 0)
 		close(n->outbound_ctl);
 	n->outbound_ctl = -1;
+	if (n->outbound_wake >= 0)
+		close(n->outbound_wake);
+	n->outbound_wake = -1;
 	if (n->netstack_ctl >= 0)
 		close(n->netstack_ctl);
 	n->netstack_ctl = -1;

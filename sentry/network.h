@@ -3,6 +3,7 @@
 #ifndef MOAT_SENTRY_NETWORK_H
 #define MOAT_SENTRY_NETWORK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -13,17 +14,29 @@
 
 struct network {
 	struct policy *policy;	/* the policy file and --allow rules */
-	pid_t outbound, netstack;
+	pid_t outbound, netstack;	/* outbound: its standby until it is needed */
 	int flow_fd;		/* netstack's end of outbound's hand-off channel */
 	int netstack_ctl;	/* closing it ends netstack */
 	int outbound_ctl;	/* outbound says there whether it is ready */
+	int outbound_wake;	/* "G" there starts outbound, if not yet started */
 };
 
 /**
- * network_prepare() - load the policy and start outbound (which makes the CA)
- * Return: 0 or -errno, with @e naming a bad policy or secret
+ * network_prepare() - load the policy and fork outbound's standby (network.c),
+ * which checks the secrets and then starts outbound at once or on demand
+ * Return: 0 or -errno, with @e naming a bad policy
  */
 int network_prepare(const struct moat_spec *spec, struct network *n, struct merr *e);
+
+/** network_on_demand() - whether outbound starts at first use, not at once */
+bool network_on_demand(const struct moat_spec *spec);
+
+/**
+ * network_wait_checked() - wait for the standby's word that the secrets and
+ * the files outbound will load are fine (first, in both modes)
+ * Return: 0 or -errno, with @e saying what is wrong
+ */
+int network_wait_checked(struct network *n, struct merr *e);
 
 /**
  * network_wait_ca() - wait for outbound's CA certificate (PEM) into @pem
@@ -40,9 +53,19 @@ ssize_t network_wait_ca(struct network *n, char *pem, size_t cap, struct merr *e
 int network_wait_ready(struct network *n, struct merr *e);
 
 /**
+ * network_fill_ca() - on demand: have outbound start (if a flow has not
+ * started it), wait for its CA and have the gofer append it to the late files
+ * over channel @ch (GOFER_LATE); then wait for outbound to be ready (had it
+ * failed, it has said why on stderr).  Once only, by one thread at a time.
+ * Return: 0 once the CA is appended, or -errno with @e saying what failed
+ */
+int network_fill_ca(struct network *n, int ch, struct merr *e);
+
+/**
  * network_tree_files() - what the guest sees: /etc/resolv.conf, /etc/hosts, the
  * trust store; appended to @t.  The trust store's files are late: the CA's
- * certificate is to be appended to them (gofer_fill_late()).
+ * certificate is to be appended to them (gofer_fill_late() before the guest
+ * runs, or network_fill_ca() on demand).
  */
 int network_tree_files(const struct moat_spec *spec, struct gofer_tree *t, struct merr *e);
 

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,21 +93,67 @@ static void report_exec_failure(const struct guest_msg *m)
 }
 
 /*
- * outbound makes the CA while the gofer builds the tree and the guest its
- * namespaces: the trust store's files get it (late files) just before the
- * command may run, and outbound must have loaded the secrets by then.
+ * Before the command may run, outbound's standby has checked the secrets.
+ * Started at once, outbound has made the CA meanwhile (while the gofer built
+ * the tree and the guest its namespaces): the trust store's files (late
+ * files) get it now, and outbound must have loaded the secrets.  On demand,
+ * they get it at their first use (late_start()).
  */
 static int network_finish(struct run *r, struct merr *e)
 {
 	char pem[GOFER_LATE_MAX + 1];
-	ssize_t len = network_wait_ca(&r->net, pem, sizeof(pem), e);
-	int rc = len < 0 ? (int)len : gofer_fill_late(&r->gofer, pem, (size_t)len, e);
+	ssize_t len;
+	int rc = network_wait_checked(&r->net, e);
 
+	if (rc < 0 || network_on_demand(r->spec))
+		return rc;
+	len = network_wait_ca(&r->net, pem, sizeof(pem), e);
+	rc = len < 0 ? (int)len : gofer_fill_late(&r->gofer, pem, (size_t)len, e);
 	if (rc == 0)
 		rc = network_wait_ready(&r->net, e);
 	if (rc == 0)
 		log_phase("sentry: outbound ready");
 	return rc;
+}
+
+static int fill_ca(void *ctx, int ch, struct merr *e)
+{
+	struct run *r = ctx;
+	int rc = network_fill_ca(&r->net, ch, e);
+
+	log_phase("sentry: the CA is in the trust store");
+	return rc;
+}
+
+/*
+ * Outbound on demand: find the late files in the guest's view (the trust
+ * store's, as the tree presents them) so that their first served use has
+ * the CA appended (fs.c).
+ */
+static int late_start(struct run *r, struct merr *e)
+{
+	struct late_files *l = &r->s.late;
+
+	for (size_t i = 0; i < r->tree.nfiles && l->n < LATE_FILES_MAX; i++) {
+		const char *path = r->tree.files[i].path;
+		_cleanup_close_ int fd = -1;
+		struct stat st;
+
+		if (!r->tree.files[i].late)
+			continue;
+		while (*path == '/')
+			path++;
+		fd = sys_openat2(r->s.rootfd, path, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return merr_sys(e, "find %s in the sandbox", r->tree.files[i].path);
+		l->ids[l->n].dev = st.st_dev;
+		l->ids[l->n].ino = st.st_ino;
+		l->n++;
+	}
+	l->fill = fill_ca;
+	l->ctx = r;
+	atomic_store(&l->pending, true);
+	return 0;
 }
 
 /* Wait for the guest to be born, then let its command exec.
@@ -155,6 +202,11 @@ static int birth(struct run *r, struct merr *e)
 			r->s.rootfd = openat(r->s.hostproc, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (r->s.rootfd < 0)
 				return merr_sys(e, "open the guest's root");
+			if (r->spec->net.sandbox && network_on_demand(r->spec)) {
+				rc = late_start(r, e);
+				if (rc < 0)
+					return rc;
+			}
 			/*
 			 * /proc/sys/net resolves in the network namespace of whoever
 			 * looks it up: the workers that open it for the guest must
@@ -414,7 +466,11 @@ static void cleanup(struct run *r)
 	/* Only now: the guest's last zombies were the tracer's to collect. */
 	tracer_stop(&r->tracer);
 	gofer_stop(&r->gofer);
+	/* A worker may still be asking outbound for the CA: it fails, now. */
+	pthread_mutex_lock(&r->s.late.lock);
+	atomic_store(&r->s.late.pending, false);
 	network_stop(&r->net);
+	pthread_mutex_unlock(&r->s.late.lock);
 	/*
 	 * The guest's last processes, killed with its init, come to the sentry
 	 * (a subreaper) to be reaped; a zombie still holds its cgroup.
@@ -451,6 +507,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	r.s.audit_fd = spec->audit_fd;
 	pthread_mutex_init(&r.s.audit_lock, NULL);
 	pthread_mutex_init(&r.s.socks.lock, NULL);
+	pthread_mutex_init(&r.s.late.lock, NULL);
 	r.gofer.pid = 0;
 	r.gofer.ctl = r.gofer.pidfd = -1;
 	r.guest.init_pidfd = r.guest.sock = -1;

@@ -29,6 +29,23 @@ struct sockset {
 	size_t n, cap;
 };
 
+/*
+ * Presented files whose rest comes on first use: the trust store's files,
+ * which get the sandbox's CA when outbound first makes it (network.c).  The
+ * first served open or stat of one of them calls @fill, holding @lock, before
+ * the guest sees the file.
+ */
+#define LATE_FILES_MAX 4
+struct late_files {
+	atomic_bool pending;
+	pthread_mutex_t lock;
+	struct sock_id ids[LATE_FILES_MAX];
+	size_t n;
+	/* appends the rest over gofer channel @ch: 0 or -errno with @e */
+	int (*fill)(void *ctx, int ch, struct merr *e);
+	void *ctx;
+};
+
 struct sentry {
 	const struct moat_spec *spec;
 	struct gofer *gofer;
@@ -43,6 +60,7 @@ struct sentry {
 	atomic_int idle;	/* workers waiting for a notification */
 	atomic_int nworkers;
 	struct sockset socks;
+	struct late_files late;
 	struct seccomp_notif_sizes sizes;
 };
 
@@ -125,5 +143,12 @@ void audit_call(struct call *c);
 /** sockset_add() / sockset_has() - unix sockets bound inside the sandbox */
 void sockset_add(struct sockset *set, dev_t dev, ino_t ino);
 bool sockset_has(struct sockset *set, dev_t dev, ino_t ino);
+
+/**
+ * late_complete() - if (@dev, @ino) is a late file still waiting for its
+ * rest, have it appended now (struct late_files)
+ * Return: whether it was appended by this call (a stat must then be taken again)
+ */
+bool late_complete(struct call *c, dev_t dev, ino_t ino);
 
 #endif

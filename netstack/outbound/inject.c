@@ -77,37 +77,3 @@ int ob_inject_headers(const struct policy_rule *r, const struct ob_inject_ctx *c
 	}
 	return 0;
 }
-
-struct check {
-	const struct ob_secrets *s;
-	bool have_signer;
-	struct merr *e;
-};
-
-static int check_ref(void *ctx, const struct policy_rule *r, const struct policy_inject *inj,
-		     const char *name)
-{
-	struct check *c = ctx;
-
-	if (!strcmp(name, "MOAT_SANDBOX_ID"))
-		return 0;
-	if (!strcmp(name, "MOAT_IDENTITY_TOKEN"))
-		return c->have_signer ? 0 :
-		       merr_set(c->e, ENOENT, "rule \"%s\": header %s uses ${MOAT_IDENTITY_TOKEN}, but there is no identity key",
-				r->name, inj->header);
-	if (!strncmp(name, "MOAT_", 5))
-		return merr_set(c->e, ENOENT, "rule \"%s\": header %s: ${%s} is not a built-in (MOAT_IDENTITY_TOKEN, MOAT_SANDBOX_ID)",
-				r->name, inj->header, name);
-	if (!ob_secrets_find(c->s, name))
-		return merr_set(c->e, ENOENT, "rule \"%s\": header %s uses ${%s}, which no --secret defines (--secret %s=env:VAR or =file:PATH)",
-				r->name, inj->header, name, name);
-	return 0;
-}
-
-int ob_inject_check(const struct policy *p, const struct ob_secrets *s, bool have_signer,
-		    struct merr *e)
-{
-	struct check c = { .s = s, .have_signer = have_signer, .e = e };
-
-	return policy_for_each_ref(p, check_ref, &c);
-}

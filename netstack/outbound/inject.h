@@ -35,12 +35,4 @@ int ob_inject_headers(const struct policy_rule *r, const struct ob_inject_ctx *c
 		      const char *host, struct ob_buf *out, struct ob_injected *names,
 		      struct merr *e);
 
-/**
- * ob_inject_check() - before serving: does every ${NAME} in @p resolve
- * @have_signer: whether MOAT_IDENTITY_TOKEN can be minted
- * Return: 0, or -ENOENT with @e naming the rule, the header and the name
- */
-int ob_inject_check(const struct policy *p, const struct ob_secrets *s, bool have_signer,
-		    struct merr *e);
-
 #endif

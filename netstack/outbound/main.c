@@ -48,6 +48,8 @@ static const char usage[] =
 "  --flow-fd N              a connected hand-off channel inherited as fd N\n"
 "  --ctl-fd N               report start-up on fd N: the CA's certificate, then\n"
 "                           ready or why not (how the sentry runs it)\n"
+"  --on-demand              started at a sandbox's first use of the network, not\n"
+"                           with it: a start-up failure goes to stderr as well\n"
 "policy and secrets:\n"
 "  --policy FILE            the policy file (docs/outbound.md)\n"
 "  --allow HOST[:PORT]      allow a host (globs: *.example.com); after the file's rules\n"
@@ -77,7 +79,7 @@ struct opts {
 	const char *allow[MAX_LIST], *secret[MAX_LIST], *extra_ca[MAX_LIST], *resolve[MAX_LIST];
 	size_t nallow, nsecret, nextra_ca, nresolve;
 	int flow_fd, ctl_fd, audit_fd;
-	bool no_system_ca, check;
+	bool no_system_ca, check, on_demand;
 	uint64_t max_flows, idle;
 };
 
@@ -95,8 +97,10 @@ const char *__asan_default_options(void)
 	return "detect_leaks=0";
 }
 
-/* --ctl-fd: start-up failures are told to the sentry there, not to stderr */
+/* --ctl-fd: start-up failures are told to the sentry there, not to stderr
+ * (unless --on-demand: the sentry is not waiting for them then) */
 static int ctl_fd = -1;
+static bool on_demand;
 
 __attribute__((format(printf, 1, 2)))
 static _Noreturn void fail(const char *fmt, ...)
@@ -111,6 +115,8 @@ static _Noreturn void fail(const char *fmt, ...)
 	va_end(ap);
 	if (ctl_fd < 0)
 		die(MOAT_EXIT_FAILURE, "%s", msg + 1);
+	if (on_demand)
+		log_err("cannot start: %s", msg + 1);
 	n = n < 0 ? 0 : MIN(n, (int)sizeof(msg) - 2);
 	if (fdio_send(ctl_fd, msg, (size_t)n + 1, NULL, 0) < 0) {
 		/* the sentry is gone: it learns nothing more */
@@ -152,7 +158,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	enum {
 		O_LISTEN = 256, O_FLOW_SOCKET, O_FLOW_FD, O_CTL_FD, O_AUDIT_FD, O_POLICY, O_ALLOW, O_SECRET, O_SANDBOX,
 		O_IDKEY, O_IDPUB, O_CA_OUT, O_EXTRA_CA, O_NO_SYS_CA, O_RESOLVE, O_AUDIT, O_READY,
-		O_MAX_FLOWS, O_IDLE, O_CHECK, O_LOG, O_HELP,
+		O_MAX_FLOWS, O_IDLE, O_CHECK, O_ON_DEMAND, O_LOG, O_HELP,
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -175,6 +181,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "max-flows", required_argument, NULL, O_MAX_FLOWS },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "check", no_argument, NULL, O_CHECK },
+		{ "on-demand", no_argument, NULL, O_ON_DEMAND },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 },
@@ -213,6 +220,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				usage_error("--idle-timeout %s: expected 1-86400 seconds", optarg);
 			break;
 		case O_CHECK: o->check = true; break;
+		case O_ON_DEMAND: o->on_demand = true; break;
 		case O_LOG: {
 			enum log_level l;
 
@@ -334,6 +342,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv, &o);
 	ctl_fd = o.ctl_fd;
+	on_demand = o.on_demand;
 	audit_fd = o.audit_fd;
 	{
 		int keep[] = { o.flow_fd, o.ctl_fd, o.audit_fd };

@@ -19,9 +19,11 @@
 #ifndef MOAT_OUTBOUND_SECRET_H
 #define MOAT_OUTBOUND_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
+#include "policy.h"
 #include "template.h"
 
 #define OB_SECRET_MAX (64 * 1024)	/* largest value */
@@ -61,5 +63,13 @@ const struct ob_secret *ob_secrets_find(const struct ob_secrets *s, const char *
 
 /** ob_secrets_free() - zero and release every value */
 void ob_secrets_free(struct ob_secrets *s);
+
+/**
+ * ob_inject_check() - before serving: does every ${NAME} in @p resolve
+ * @have_signer: whether MOAT_IDENTITY_TOKEN can be minted
+ * Return: 0, or -ENOENT with @e naming the rule, the header and the name
+ */
+int ob_inject_check(const struct policy *p, const struct ob_secrets *s, bool have_signer,
+		    struct merr *e);
 
 #endif

@@ -4,7 +4,8 @@
 # attacked from the host: every process of a sandbox with --network=sandbox
 # and a --secret from the environment has its memory searched for the value;
 # outbound, which must hold it, is the search's own check.  Then a process
-# with netstack's powers (uid 0, no capability) tries to read outbound's memory.
+# with netstack's powers (uid 0, no capability) tries to read outbound's memory,
+# and that of its standby (the process that waits to run it until first use).
 . tests/lib.sh
 
 SECRET="made-up-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -12,14 +13,18 @@ cat >"$T_TMP/policy.json" <<'JSON'
 {"version": 1, "rules": [{"name": "api", "host": "api.test", "action": "allow",
   "inject": {"Authorization": "Bearer ${API_TOKEN}"}}]}
 JSON
+# The guest reads its trust store, which starts outbound (on first use).
 TOK="$SECRET" "$MOAT" do --network=sandbox --policy "$T_TMP/policy.json" \
-	--secret API_TOKEN=env:TOK -- sleep 30 &
+	--secret API_TOKEN=env:TOK -- \
+	sh -c 'cat /etc/ssl/certs/ca-certificates.crt >/dev/null; exec sleep 30' &
 moat_pid=$!
-trap 'kill $moat_pid 2>/dev/null; wait $moat_pid 2>/dev/null; rm -rf "$T_TMP"' EXIT
+trap 'kill $moat_pid $idle_pid 2>/dev/null; wait $moat_pid $idle_pid 2>/dev/null; rm -rf "$T_TMP"' EXIT
 for _ in $(seq 100); do pgrep -P "$moat_pid" -x moat-netstack >/dev/null && pgrep -f -x "sleep 30" >/dev/null && break; sleep 0.05; done
 outbound=$(pgrep -P "$moat_pid" -x moat-outbound)
 netstack=$(pgrep -P "$moat_pid" -x moat-netstack)
 check "outbound and netstack run" test -n "$outbound" -a -n "$netstack"
+check "...outbound as moat-outbound, started" \
+	sh -c "readlink /proc/$outbound/exe | grep -q '/moat-outbound\$'"
 
 # What each helper holds: no capability, a seccomp filter, no new privileges.
 for p in "$outbound" "$netstack"; do
@@ -81,16 +86,32 @@ fi
 
 # netstack's powers: uid 0, no capability.  outbound is not dumpable, so
 # such a process cannot open its memory (nor ptrace it).
-out=$(setpriv --inh-caps=-all --bounding-set=-all -- python3 -c "
+peek() {	# peek PID: what such a process gets from PID's memory and ptrace
+	setpriv --inh-caps=-all --bounding-set=-all -- python3 -c "
 import ctypes, sys
 try:
-    open('/proc/$outbound/mem', 'rb').read(1)
+    open('/proc/$1/mem', 'rb').read(1)
     print('read')
 except OSError as e:
     print(e.strerror)
 libc = ctypes.CDLL(None, use_errno=True)
-print('ptrace', 'attached' if libc.ptrace(16, $outbound, 0, 0) == 0 else 'refused')" 2>&1)
+print('ptrace', 'attached' if libc.ptrace(16, $1, 0, 0) == 0 else 'refused')" 2>&1
+}
 is "a capless process of uid 0 cannot read outbound's memory or ptrace it" "Permission denied
-ptrace refused" "$out"
+ptrace refused" "$(peek "$outbound")"
+
+# An idle sandbox: outbound's standby holds the secret's variable for it, and
+# is as closed to others as outbound.
+TOK="$SECRET" "$MOAT" do --network=sandbox --policy "$T_TMP/policy.json" \
+	--secret API_TOKEN=env:TOK -- sleep 31 &
+idle_pid=$!
+for _ in $(seq 100); do pgrep -P "$idle_pid" -x moat-netstack >/dev/null && pgrep -f -x "sleep 31" >/dev/null && break; sleep 0.05; done
+standby=$(pgrep -P "$idle_pid" -x moat-outbound)
+check "an idle sandbox: outbound's standby waits" test -n "$standby"
+check_fails "...not yet moat-outbound" sh -c "readlink /proc/$standby/exe | grep -q '/moat-outbound\$'"
+is "...holds the secret (for outbound)" "found" "$(scan "$standby")"
+[ "${BUILD:-build}" = build-san ] || is "...no longer the sentry" "clean" "$(scan "$idle_pid")"
+is "...a capless process of uid 0 cannot read its memory or ptrace it" "Permission denied
+ptrace refused" "$(peek "$standby")"
 
 finish

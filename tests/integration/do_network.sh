@@ -89,6 +89,56 @@ host_len=$(wc -c <"$host_bundle")
 [ -z "$(tail -c 1 "$host_bundle")" ] || host_len=$((host_len + 1))
 is "the guest's bundle is the host's with the sandbox CA at its end" "1 True $host_len" "$out"
 
+# --- outbound starts on first use -------------------------------------------------
+# The programs the processes of moat's run $1 (and their children) are running.
+programs_of() {
+	local pids=" $1 " grown=1
+	while [ $grown = 1 ]; do
+		grown=0
+		while read -r pid ppid; do
+			if [[ $pids == *" $ppid "* && $pids != *" $pid "* ]]; then
+				pids+="$pid "
+				grown=1
+			fi
+		done < <(ps -e -o pid=,ppid=)
+	done
+	for pid in $pids; do
+		readlink "/proc/$pid/exe" 2>/dev/null
+	done
+}
+# How many moat-outbound programs run a second into `run -- sh -c "$1"`.
+outbound_running() {
+	local bg n
+	run -- sh -c "$1" &
+	bg=$!
+	sleep 1
+	n=$(programs_of $bg | grep -c '/moat-outbound$')
+	wait $bg
+	echo "$n"
+}
+is "an idle sandbox runs no moat-outbound" "0" "$(outbound_running 'sleep 2')"
+is "...which the first read of the trust store starts" "1" \
+	"$(outbound_running "cat $host_bundle >/dev/null; sleep 2")"
+out=$(run -- sh -c "stat -c %s $host_bundle; wc -c <$host_bundle" 2>&1)
+read -r stat_len read_len <<<"$(echo $out)"
+is "a stat of the bundle before any read: the size with the CA" "$read_len" "$stat_len"
+check "...longer than the host's bundle" test "${stat_len:-0}" -gt "$host_len"
+out=$(run -- /usr/bin/python3 -c "
+import http.client, ssl
+c = http.client.HTTPSConnection('api.test', $HP, context=ssl._create_unverified_context())
+c.request('GET', '/echo'); print(c.getresponse().status)
+ca = open('/run/moat/sandbox-ca.pem').read()
+print(ca.count('BEGIN CERTIFICATE'), open('$host_bundle').read().endswith(ca))" 2>&1)
+is "a flow first (no trust store read): outbound starts; the CA comes after" "200
+1 True" "$out"
+echo "not a certificate" >"$D/junk.pem"
+out=$("$MOAT" do --network=sandbox --allow api.test --upstream-ca "$D/junk.pem" -- \
+	sh -c "cat $host_bundle >/dev/null && echo read" 2>&1)
+is "a bad --upstream-ca: the guest runs" "0" "$?"
+like "...and outbound says what is wrong when first used" \
+	"^read
+moat.outbound.: cannot start: --extra-ca .*junk.pem: load a CA file" "$out"
+
 # --- HTTPS through outbound, with the injected credential ----------------------
 out=$(run -- curl -s -w ' %{http_code}' "https://api.test:$HP/echo" 2>&1)
 like "curl over HTTPS: 200 through the sandbox's CA" " 200$" "$out"

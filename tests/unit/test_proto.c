@@ -85,6 +85,33 @@ static void test_xattr_pair(void **state)
 	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EPROTO);
 }
 
+/* GOFER_LATE: any bytes (NULs too), counted by the header, within bounds. */
+static void test_late_data(void **state)
+{
+	static char data[GOFER_DATA_MAX + 1];
+	struct gofer_msg m;
+	ssize_t n;
+
+	(void)state;
+	memcpy(data, "-----BEGIN\0CERT", 16);
+	n = build(GOFER_LATE, 0, 0, "/", data, 16);
+	assert_true(n > 0);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), 0);
+	assert_int_equal(m.datalen, 16);
+	assert_memory_equal(m.data, data, 16);
+	n = build(GOFER_LATE, 0, 0, "/", data, GOFER_DATA_MAX);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), 0);
+	/* too long, empty, with an fd, with flags */
+	n = build(GOFER_LATE, 0, 0, "/", data, GOFER_DATA_MAX + 1);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EPROTO);
+	n = build(GOFER_LATE, 0, 0, "/", NULL, 0);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EPROTO);
+	n = build(GOFER_LATE, 0, 0, "/", data, 16);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 1, &m), -EPROTO);
+	n = build(GOFER_LATE, 1, 0, "/", data, 16);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EINVAL);
+}
+
 /* Corrupt a valid OPEN message one way per row; each must be refused. */
 static void test_malformed(void **state)
 {
@@ -182,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_xattr_pair),
+		cmocka_unit_test(test_late_data),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_resp),

@@ -124,6 +124,15 @@ read -r stat_len read_len <<<"$(echo $out)"
 is "a stat of the bundle before any read: the size with the CA" "$read_len" "$stat_len"
 check "...longer than the host's bundle" test "${stat_len:-0}" -gt "$host_len"
 out=$(run -- /usr/bin/python3 -c "
+import threading
+ends = []
+def look():
+    ends.append(open('$host_bundle', 'rb').read().endswith(open('/run/moat/sandbox-ca.pem', 'rb').read()))
+ts = [threading.Thread(target=look) for _ in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(ends.count(True), open('/run/moat/sandbox-ca.pem').read().count('BEGIN CERTIFICATE'))" 2>&1)
+is "8 threads look at the trust store at once: each finds the CA, once" "8 1" "$out"
+out=$(run -- /usr/bin/python3 -c "
 import http.client, ssl
 c = http.client.HTTPSConnection('api.test', $HP, context=ssl._create_unverified_context())
 c.request('GET', '/echo'); print(c.getresponse().status)

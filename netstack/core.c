@@ -103,6 +103,7 @@ void netstack_config_init(struct netstack_config *cfg)
 	cfg->max_tcp_flows = NS_DEFAULT_TCP_FLOWS;
 	cfg->max_udp_flows = NS_DEFAULT_UDP_FLOWS;
 	cfg->ctl_fd = -1;
+	cfg->ready_fd = -1;
 	cfg->stats_fd = -1;
 }
 

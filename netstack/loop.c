@@ -37,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -128,6 +129,17 @@ static int confine(struct netstack *ns, struct merr *e)
 	return confine_seccomp(netstack_syscalls, netstack_nsyscalls, e);
 }
 
+/* cfg->ready_fd: "+", or "!" and what failed (a -p port in use, ...). */
+static void say_ready(const struct netstack_config *cfg, int r, const struct merr *e)
+{
+	char msg[sizeof(e->msg) + 1];
+	int n = r < 0 ? snprintf(msg, sizeof(msg), "!%s", e->msg) : snprintf(msg, sizeof(msg), "+");
+
+	if (cfg->ready_fd >= 0 && send(cfg->ready_fd, msg, (size_t)MIN(n, (int)sizeof(msg) - 1),
+				       MSG_NOSIGNAL) < 0)
+		log_debug("netstack: the ready fd: %s", strerror(errno));
+}
+
 int netstack_run(const struct netstack_config *cfg, int tapfd, struct merr *e)
 {
 	struct netstack *ns;
@@ -135,13 +147,16 @@ int netstack_run(const struct netstack_config *cfg, int tapfd, struct merr *e)
 	int r, fl;
 
 	r = netstack_new(cfg, tap_tx, NULL, NULL, NULL, &ns, e);
-	if (r < 0)
+	if (r < 0) {
+		say_ready(cfg, r, e);
 		return r;
+	}
 	ns->tx_ctx = ns;
 	ns->tapfd = tapfd;
 	fl = fcntl(tapfd, F_GETFL);
 	if (fl < 0 || fcntl(tapfd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		r = merr_sys(e, "netstack: TAP fd %d", tapfd);
+		say_ready(cfg, r, e);
 		goto out;
 	}
 	/* The device is to go with its network namespace, not with this fd:
@@ -155,6 +170,7 @@ int netstack_run(const struct netstack_config *cfg, int tapfd, struct merr *e)
 		r = ns_ep_add(ns, cfg->ctl_fd, EPOLLIN | EPOLLRDHUP, ep_tag(EP_CTL, 0, 0));
 	if (r < 0) {
 		r = merr_set(e, -r, "netstack: epoll_ctl: %s", strerror(-r));
+		say_ready(cfg, r, e);
 		goto out;
 	}
 	/* Each TCP and UDP flow holds a host socket. */
@@ -166,6 +182,7 @@ int netstack_run(const struct netstack_config *cfg, int tapfd, struct merr *e)
 	}
 	signal(SIGPIPE, SIG_IGN);	/* a peer that went away is an error, not a death */
 	r = confine(ns, e);
+	say_ready(cfg, r, e);
 	if (r < 0)
 		goto out;
 	while (!ns->stop) {

@@ -183,6 +183,8 @@ struct netstack_config {
 
 	/* netstack_run() only */
 	int ctl_fd;			/* -1, or an fd whose hang-up (or input) ends the loop */
+	int ready_fd;			/* -1, or a socket that hears "+" once set up and
+					   confined, or "!" and why set-up failed */
 	int stats_fd;			/* -1, or where "name value" lines go at the end */
 	bool no_confine;		/* tests: skip the seccomp/capability steps */
 	const int *keep_fds;		/* fds netstack_run() must not close (audit log) */
@@ -212,7 +214,8 @@ void netstack_config_init(struct netstack_config *cfg);
  * cfg->ctl_fd becomes readable or hangs up (the sentry keeps the other end of
  * a socket pair: its death ends the netstack).  SIGPIPE is ignored; other
  * signals keep their default actions (SIGTERM ends the process).  At most 16
- * fds are kept in all (TAP, epoll, ctl, stats, -p listeners, keep_fds).
+ * fds are kept in all (TAP, epoll, ctl, stats, -p listeners, keep_fds; the
+ * ready fd must be one of them).
  *
  * Return: 0, or -errno (with @e) if set-up failed.
  */

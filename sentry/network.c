@@ -670,6 +670,7 @@ static _Noreturn void netstack_child(const struct moat_spec *spec, struct networ
 	cfg.audit_ctx = &audit;
 	cfg.dns_use_system = true;
 	cfg.ctl_fd = ctl;
+	cfg.ready_fd = ctl;
 	for (size_t i = 0; i < spec->net.npublish && i < NS_MAX_FORWARDS; i++)
 		if (netstack_forward_parse(spec->net.publish[i], &fw[i], &e) < 0)
 			goto fail;
@@ -725,6 +726,23 @@ int network_start_netstack(const struct moat_spec *spec, struct network *n, int 
 	close(n->flow_fd);
 	n->flow_fd = -1;
 	return 0;
+}
+
+int network_wait_netstack(struct network *n, struct merr *e)
+{
+	char msg[sizeof(e->msg) + 2];
+	unsigned nfds;
+	ssize_t len;
+
+	if (n->netstack_ctl < 0)
+		return merr_set(e, EPROTO, "netstack did not start");
+	len = fdio_recv(n->netstack_ctl, msg, sizeof(msg) - 1, NULL, 0, &nfds);
+	if (len <= 0)
+		return merr_set(e, EPROTO, "netstack died while starting");
+	msg[len] = '\0';
+	if (msg[0] == '!')
+		return merr_set(e, EINVAL, "%s", msg + 1);
+	return msg[0] == '+' ? 0 : merr_set(e, EPROTO, "netstack said something unexpected");
 }
 
 void network_kill(struct network *n)

@@ -93,7 +93,8 @@ static void report_exec_failure(const struct guest_msg *m)
 }
 
 /*
- * Before the command may run, outbound's standby has checked the secrets.
+ * Before the command may run, netstack is set up (its -p ports bound) and
+ * outbound's standby has checked the secrets.
  * Started at once, outbound has made the CA meanwhile (while the gofer built
  * the tree and the guest its namespaces): the trust store's files (late
  * files) get it now, and outbound must have loaded the secrets.  On demand,
@@ -103,7 +104,10 @@ static int network_finish(struct run *r, struct merr *e)
 {
 	char pem[GOFER_LATE_MAX + 1];
 	ssize_t len;
-	int rc = network_wait_checked(&r->net, e);
+	int rc = network_wait_netstack(&r->net, e);
+
+	if (rc == 0)
+		rc = network_wait_checked(&r->net, e);
 
 	if (rc < 0 || network_on_demand(r->spec))
 		return rc;

@@ -303,7 +303,8 @@ out=$(run -- curl -s -m 5 -w '%{http_code}' "http://rebind.test:$((HP + 1))/" 2>
 is "an allowed name that resolves to the host's loopback does not open it" "000" "$out"
 
 # --- -p: a server in the guest, reached from the host ----------------------------
-PORT=$((20000 + RANDOM % 20000))
+# A port free a moment ago (a random one could be another test's socket).
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 run -p "$PORT:8000" -- /usr/bin/python3 -c '
 import socket
 s = socket.socket(); s.bind(("0.0.0.0", 8000)); s.listen(1); s.settimeout(20)
@@ -323,6 +324,18 @@ print(d); sys.exit(0 if d else 1)" 2>/dev/null) && break
 done
 wait $guest
 is "-p exposes a guest server on the host's loopback" "served from the guest" "$got"
+# A host port already taken: the sandbox does not start without its forward.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1]); time.sleep(30)' "$D/taken.port" &
+taker=$!
+wait_file "$D/taken.port"
+run -p "$(cat "$D/taken.port"):8000" -- echo ran >"$D/out" 2>&1
+is "-p on a host port in use: 125" "125" "$?"
+like "...saying which and why, the command not run" \
+	"^moat: -p [0-9]+:8000: bind port [0-9]+ .is it in use..: Address already in use$" "$(cat "$D/out")"
+kill $taker
 
 # --- the audit log ----------------------------------------------------------------
 rm -f "$D/audit.jsonl"

@@ -299,7 +299,7 @@ static void loopback_up(void)
  * netstack's addressing and a default route through it.  The fd goes to the
  * sentry, which gives it to netstack; the device dies with that fd.
  */
-static int make_tap(int proc, struct merr *e)
+static int make_tap(int proc, unsigned mtu, struct merr *e)
 {
 	struct ifreq ifr = { 0 };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
@@ -339,7 +339,7 @@ static int make_tap(int proc, struct merr *e)
 	sin->sin_addr.s_addr = htonl(~0u << (32 - NS_DEFAULT_PREFIX));
 	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0)
 		return merr_sys(e, "set eth0's netmask");
-	ifr.ifr_mtu = NS_DEFAULT_MTU;
+	ifr.ifr_mtu = (int)(mtu ? mtu : NS_DEFAULT_MTU);
 	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
 		return merr_sys(e, "set eth0's MTU");
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
@@ -579,7 +579,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 	loopback_up();
 	if (spec->net.sandbox) {
 		struct guest_msg m = { .type = GM_TAP };
-		int tap = make_tap(ns->proc, &e);
+		int tap = make_tap(ns->proc, spec->net.mtu, &e);
 
 		if (tap < 0)
 			fail(sock, &e);

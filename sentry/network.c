@@ -671,6 +671,8 @@ static _Noreturn void netstack_child(const struct moat_spec *spec, struct networ
 	cfg.dns_use_system = true;
 	cfg.ctl_fd = ctl;
 	cfg.ready_fd = ctl;
+	if (spec->net.mtu)
+		cfg.mtu = spec->net.mtu;
 	for (size_t i = 0; i < spec->net.npublish && i < NS_MAX_FORWARDS; i++)
 		if (netstack_forward_parse(spec->net.publish[i], &fw[i], &e) < 0)
 			goto fail;

@@ -34,6 +34,7 @@ struct moat_net {
 	size_t nupstream_ca;
 	char *identity_key;		/* --identity-key FILE: signs identity tokens */
 	char *identity_pub;		/* --identity-pub FILE: their public key, written */
+	unsigned mtu;			/* --mtu: eth0's MTU; 0 for NS_DEFAULT_MTU */
 };
 
 struct moat_spec {

@@ -61,6 +61,17 @@ nameserver 10.88.0.1
 1" "$out"
 out=$(run -- sh -c 'ping -c 1 -W 2 10.88.0.1 >/dev/null && echo pong' 2>&1)
 is "ping the gateway" "pong" "$out"
+# --mtu: a smaller eth0, and segments to match (4 MiB over HTTPS both ways).
+big() { run "$@" -- sh -c "cat /sys/class/net/eth0/mtu; curl -s https://api.test:$HP/big?n=4194304 | sha256sum" 2>&1; }
+want=$(curl -s --cacert "$D/upca.pem" --resolve "api.test:$HP:127.0.0.1" \
+	"https://api.test:$HP/big?n=4194304" | sha256sum)
+is "the default MTU: 65520; a 4 MiB download whole" "65520
+$want" "$(big)"
+is "--mtu 1500: eth0's MTU 1500; the same download whole" "1500
+$want" "$(big --mtu 1500)"
+"$MOAT" do --network=sandbox --mtu 575 -- true >"$D/err" 2>&1
+is "--mtu 575: 125" 125 "$?"
+like "...saying the range" "--mtu 575: give a whole number from 576 to 65520" "$(cat "$D/err")"
 
 # --- DNS -------------------------------------------------------------------------
 # Raw queries to the sandbox's resolver (getent would read /etc/hosts first).

@@ -40,7 +40,7 @@ char *new_sandbox_id(const char *prefix);
 /* The network options (netopts.c): getopt values, long options, help lines. */
 enum {
 	OPT_NETWORK = 1000, OPT_ALLOW, OPT_POLICY, OPT_SECRET, OPT_ADD_HOST, OPT_UPSTREAM_CA,
-	OPT_IDENTITY_KEY, OPT_IDENTITY_PUB,
+	OPT_IDENTITY_KEY, OPT_IDENTITY_PUB, OPT_MTU,
 };
 #define NET_LONG_OPTIONS \
 	{ "network", required_argument, NULL, OPT_NETWORK }, \
@@ -51,7 +51,8 @@ enum {
 	{ "add-host", required_argument, NULL, OPT_ADD_HOST }, \
 	{ "upstream-ca", required_argument, NULL, OPT_UPSTREAM_CA }, \
 	{ "identity-key", required_argument, NULL, OPT_IDENTITY_KEY }, \
-	{ "identity-pub", required_argument, NULL, OPT_IDENTITY_PUB }
+	{ "identity-pub", required_argument, NULL, OPT_IDENTITY_PUB }, \
+	{ "mtu", required_argument, NULL, OPT_MTU }
 extern const char net_usage[];	/* the lines after the --network ones */
 
 /** print_usage() - a verb's help: @head, the network options, @tail */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * netopts.c - the network options `moat do` and `moat run` share: --network,
- * --allow, --policy, --secret, -p, --add-host, --upstream-ca.  Each is checked
+ * --allow, --policy, --secret, -p, --add-host, --upstream-ca, --identity-*,
+ * --mtu.  Each is checked
  * when it is parsed (a missing file or variable is exit status 125 before
  * anything starts); the policy itself is read by the sentry (network.c).
  */
@@ -14,6 +15,7 @@
 #include "err.h"
 #include "netstack/netstack.h"
 #include "netstack/outbound/handoff.h"
+#include "parse.h"
 #include "sentry/network.h"
 #include "tools/moat/moat.h"
 
@@ -29,7 +31,9 @@ const char net_usage[] =
 "  --upstream-ca FILE      also trust this CA for HTTPS upstreams\n"
 "  --identity-key FILE     sign the policy's identity tokens with this PEM key\n"
 "                          (default: a new P-256 key for this sandbox)\n"
-"  --identity-pub FILE     write the identity tokens' public key (PEM) here\n";
+"  --identity-pub FILE     write the identity tokens' public key (PEM) here\n"
+"  --mtu N                 eth0's MTU, 576-65520 (default 65520: big frames,\n"
+"                          fewer of them)\n";
 
 void print_usage(const char *head, const char *tail)
 {
@@ -149,6 +153,15 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 	case OPT_IDENTITY_PUB:
 		set_path(&n->identity_pub, arg);
 		break;
+	case OPT_MTU: {
+		uint64_t v;
+
+		if (parse_u64(arg, &v) < 0 || v < NS_MIN_MTU || v > NS_MAX_MTU)
+			usage_error(o->verb, "--mtu %s: give a whole number from %d to %d", arg,
+				    NS_MIN_MTU, NS_MAX_MTU);
+		n->mtu = (unsigned)v;
+		break;
+	}
 	default:
 		return false;
 	}
@@ -159,8 +172,8 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 void net_options_done(struct net_opts *o)
 {
 	if (o->nflags && !o->spec->net.sandbox)
-		usage_error(o->verb, "--allow, --policy, --secret, -p, --add-host, --upstream-ca "
-			    "and --identity-* need --network=sandbox");
+		usage_error(o->verb, "--allow, --policy, --secret, -p, --add-host, --upstream-ca, "
+			    "--identity-* and --mtu need --network=sandbox");
 	/* -e VAR would hand the guest the very value --secret keeps from it. */
 	for (size_t i = 0; i < o->spec->net.nsecrets; i++) {
 		const char *src = strchr(o->spec->net.secrets[i], '=') + 1;

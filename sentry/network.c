@@ -627,10 +627,8 @@ int network_prepare(const struct moat_spec *spec, struct network *n, struct merr
 	if (spec->net.policy_file && policy_load_file(n->policy, spec->net.policy_file, e) < 0)
 		return -e->errnum;
 	for (size_t i = 0; i < spec->net.nallow; i++)
-		if (policy_add_allow(n->policy, spec->net.allow[i], e) < 0) {
-			merr_prefix(e, "--allow %s: ", spec->net.allow[i]);
-			return -e->errnum;
-		}
+		if (policy_add_allow(n->policy, spec->net.allow[i], e) < 0)
+			return -e->errnum;	/* the message names the --allow */
 	r = start_outbound(spec, n, e);
 	if (r < 0)
 		return r;

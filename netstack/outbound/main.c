@@ -375,7 +375,7 @@ int main(int argc, char **argv)
 		fail("%s", e.msg);
 	for (size_t i = 0; i < o.nallow; i++)
 		if (policy_add_allow(pol, o.allow[i], &e) < 0)
-			fail("--allow %s: %s", o.allow[i], e.msg);
+			fail("%s", e.msg);	/* it names the --allow */
 	for (size_t i = 0; i < o.nresolve; i++)
 		if (ob_pin_parse(o.resolve[i], &pins[i], &e) < 0)
 			fail("%s", e.msg);

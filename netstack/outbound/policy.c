@@ -814,15 +814,15 @@ int policy_load_file(struct policy *p, const char *path, struct merr *e)
 
 int policy_add_allow(struct policy *p, const char *spec, struct merr *e)
 {
-	char host[POLICY_HOST_MAX + 3], name[POLICY_HOST_MAX + 32];
+	char host[POLICY_HOST_MAX + 3], name[POLICY_HOST_MAX + 32], origin[96];
 	struct policy_rule *nr, r = { .action = POLICY_ALLOW, .ttl = POLICY_TTL_DEFAULT };
-	struct pctx c = { .origin = "--allow", .e = e };
+	struct pctx c = { .origin = origin, .e = e };	/* "--allow SPEC: host: why" */
 	const char *hs = spec, *colon = NULL;
 	size_t hl = strlen(spec);
 	long port = 0;
 	int ret;
 
-	snprintf(c.where, sizeof(c.where), "%.80s", spec);
+	snprintf(origin, sizeof(origin), "--allow %.80s", spec);
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 

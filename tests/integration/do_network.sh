@@ -372,6 +372,12 @@ is "--allow without --network=sandbox: 125" "125" "$?"
 "$MOAT" do --network=sandbox $(for i in $(seq 257); do echo "--allow h$i.test"; done) -- true >"$D/err" 2>&1
 is "257 --allow: 125" "125" "$?"
 like "...saying the limit and the way around it" "--allow: at most 256 .a --policy file takes more." "$(cat "$D/err")"
+"$MOAT" do --network=sandbox --allow 'a b' -- true >"$D/err" 2>&1
+is "a bad --allow: 125" "125" "$?"
+is "...named once, with why" 'moat: --allow a b: host: "a b" is not a valid host name or address' "$(cat "$D/err")"
+"$MOAT" do --network=sandbox -p 99999:80 -- true >"$D/err" 2>&1
+is "a bad -p: 125" "125" "$?"
+like "...named once, with the forms it takes" "^moat do: -p 99999:80: expected HOSTPORT:GUESTPORT or ADDR:HOSTPORT:GUESTPORT .ports 1-65535. .see: moat do --help.$" "$(cat "$D/err")"
 mkdir "$D/alone" && cp "$MOAT" "$D/alone/moat"
 "$D/alone/moat" do --network=sandbox -- true >"$D/err" 2>&1
 is "moat without moat-outbound beside it: 125" "125" "$?"

@@ -126,7 +126,7 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 		struct merr e = { 0 };
 
 		if (netstack_forward_parse(arg, &f, &e) < 0)
-			usage_error(o->verb, "-p %s: %s", arg, e.msg);
+			usage_error(o->verb, "%s", e.msg);	/* "-p ARG: why" */
 		if (n->npublish >= NS_MAX_FORWARDS)
 			usage_error(o->verb, "-p: at most %d", NS_MAX_FORWARDS);
 		must(spec_strv_add(&n->publish, &n->npublish, arg));

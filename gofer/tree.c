@@ -950,8 +950,19 @@ static int mask_rest(struct build *b)
 	return 0;
 }
 
+/* Whether O_PATH fd @fd is the tree's root (a read-only path that leads there). */
+static bool is_root(struct build *b, int fd)
+{
+	struct stat a, r;
+
+	return fstat(fd, &a) == 0 && fstat(b->rootfd, &r) == 0 && a.st_dev == r.st_dev &&
+	       a.st_ino == r.st_ino;
+}
+
 static int build_ro(struct build *b)
 {
+	bool root_ro = false;	/* beyond what t->readonly already made */
+
 	for (size_t i = 0; i < b->t->nro; i++) {
 		_cleanup_close_ int target = tree_open(b, b->t->ro[i], O_PATH);
 		_cleanup_close_ int tree = -1;
@@ -962,6 +973,12 @@ static int build_ro(struct build *b)
 				continue;
 			return merr_sys(b->e, "read-only path %s", b->t->ro[i]);
 		}
+		/* A mount stacked on the root would leave us beneath it: flag the
+		 * root itself instead, as for a read-only root. */
+		if (is_root(b, target)) {
+			root_ro = true;
+			continue;
+		}
 		tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				 AT_EMPTY_PATH | AT_RECURSIVE);
 		if (tree < 0 ||
@@ -969,7 +986,8 @@ static int build_ro(struct build *b)
 		    attach(tree, target) < 0)
 			return merr_sys(b->e, "make %s read-only", b->t->ro[i]);
 	}
-	if (b->t->readonly && b->t->layer != TREE_DIRECT) {
+	/* A direct root was bound read-only already if t->readonly says so. */
+	if (root_ro || (b->t->readonly && b->t->layer != TREE_DIRECT)) {
 		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
 		if (mount_setattr(b->rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)

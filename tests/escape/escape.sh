@@ -144,8 +144,11 @@ rm -f "/var/tmp/moat-dgram-$$"
 "$MOAT" do -- sh -c "sleep 30; : gofer-probe-$$" &
 moat_pid=$!
 gofer= tracer=
-for i in $(seq 100); do	# once the guest's init has its child, the gofer is the other
-	if pgrep -f "gofer-probe-$$" | grep -vqx "$moat_pid"; then
+# Once the guest's command runs (the sentry's forks carry moat's command line,
+# probe and all, from their birth: wait for the guest's own sh), the gofer is
+# the child without a child.
+for i in $(seq 100); do
+	if pgrep -f "^sh -c sleep 30; : gofer-probe-$$" >/dev/null; then
 		for p in $(pgrep -P "$moat_pid"); do
 			[ -z "$(pgrep -P "$p")" ] || continue
 			if [ "$(readlink "/proc/$p/ns/mnt")" = "$(readlink "/proc/$moat_pid/ns/mnt")" ]; then

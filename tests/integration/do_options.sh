@@ -51,6 +51,19 @@ is "--no-default-hide shows them again" "visible" "$out"
 out=$("$MOAT" do --ro /etc -- sh -c 'echo x > /etc/x; mkdir /etc/d; echo y > /tmp/y && cat /tmp/y' 2>&1)
 like "--ro refuses writes below it" "Read-only file system" "$out"
 like "--ro leaves the rest writable" "^y$" "$(printf '%s' "$out" | tail -1)"
+out=$("$MOAT" do --ro / -- sh -c 'echo x > /etc/x; head -c 5 /etc/passwd' 2>&1)
+is "--ro /: the whole tree refuses writes, and reads" "sh: 1: cannot create /etc/x: Read-only file system
+root:" "$out"
+out=$("$MOAT" do --hide /etc//passwd/ -- sh -c 'test -e /etc/passwd || echo gone' 2>&1)
+is "--hide of a path with extra slashes: the same path" "gone" "$out"
+# Paths the options cannot take: each refused before anything starts.
+for bad in "--hide /" "--hide /usr/.." "--hide /proc/self" "--ro /sys/kernel" "--ro ./etc" \
+	"--volume /tmp:/" "--volume /tmp:/dev/pts" "--volume /tmp:/mnt/./x"; do
+	read -r opt arg <<<"$bad"
+	"$MOAT" do $opt "$arg" -- true >"$T_TMP/err" 2>&1
+	is "$bad: 125" 125 "$?"
+	like "...naming it, and why" "^moat do: (--[a-z]+|-v) $arg: (the|a volume|write)" "$(cat "$T_TMP/err")"
+done
 
 # --- environment and working directory ----------------------------------
 out=$(MOAT_HOST_ONLY=leak FROMHOST=yes "$MOAT" do -e A=1 -e A=2 -e FROMHOST -w /usr/share -- sh -c 'echo "$A $FROMHOST ${MOAT_HOST_ONLY:-unset} $HOME $(pwd)"' 2>&1)

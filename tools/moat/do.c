@@ -128,6 +128,56 @@ static bool absolute(const char *p)
 	return p[0] == '/';
 }
 
+/* Whether @path is @dir or lies under it (both plain, absolute). */
+static bool within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * A path in the sandbox that --hide, --ro or --volume names: absolute, with
+ * no "." or ".." (what it names must be plain to see), and not in what the
+ * sandbox mounts afresh for itself (/proc, /sys, /dev/pts), where the
+ * option could not take effect.  @arg is the option's argument, for messages.
+ * Return: @path without repeated or trailing slashes ("/" for the root), to be
+ * freed.
+ */
+static char *guest_path(const char *opt, const char *arg, const char *path)
+{
+	static const char *const own[] = { "/proc", "/sys", "/dev/pts" };
+	char *out = malloc(strlen(path) + 2), *o = out;
+
+	if (!out)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	if (!absolute(path))
+		usage_error("do", "%s %s: the path must be absolute", opt, arg);
+	for (const char *p = path; *p;) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			usage_error("do", "%s %s: write the path without . or .. in it", opt, arg);
+		if (n) {
+			*o++ = '/';
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (within(out, own[i]))
+			usage_error("do", "%s %s: the sandbox mounts its own %s, which this cannot "
+				    "change", opt, arg, own[i]);
+	return out;
+}
+
 static void add_volume(struct moat_spec *s, const char *arg)
 {
 	char *copy = strdup(arg), *host, *guest, *mode;
@@ -150,6 +200,10 @@ static void add_volume(struct moat_spec *s, const char *arg)
 	}
 	if (!absolute(guest))
 		usage_error("do", "--volume %s: the guest path must be absolute", arg);
+	guest = guest_path("--volume", arg, guest);
+	if (!strcmp(guest, "/"))
+		usage_error("do", "--volume %s: a volume cannot be the sandbox's root (moat run "
+			    "takes a bundle's rootfs)", arg);
 	if (stat(host, &st) < 0 || !realpath(host, real))
 		die(MOAT_EXIT_FAILURE, "--volume %s: %s: %s", arg, host, strerror(errno));
 	m = realloc(s->tree.mounts, (s->tree.nmounts + 1) * sizeof(*m));
@@ -160,9 +214,9 @@ static void add_volume(struct moat_spec *s, const char *arg)
 	memset(m, 0, sizeof(*m));
 	m->type = TM_BIND;
 	m->src = strdup(real);
-	m->dst = strdup(guest);
+	m->dst = guest;
 	m->ro = mode && !strcmp(mode, "ro");
-	if (!m->src || !m->dst)
+	if (!m->src)
 		die(MOAT_EXIT_FAILURE, "out of memory");
 	free(copy);
 }
@@ -249,19 +303,29 @@ int cmd_do(int argc, char **argv)
 		case 'v':
 			add_volume(&spec, optarg);
 			break;
-		case OPT_HIDE:
-			if (!absolute(optarg))
-				usage_error("do", "--hide %s: the path must be absolute", optarg);
-			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, optarg));
+		case OPT_HIDE: {
+			char *p = guest_path("--hide", optarg, optarg);
+
+			if (!strcmp(p, "/"))
+				usage_error("do", "--hide %s: the sandbox's root cannot be hidden",
+					    optarg);
+			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, p));
+			free(p);
 			break;
+		}
 		case OPT_NO_DEFAULT_HIDE:
 			default_hides = false;
 			break;
-		case OPT_RO:
-			if (!absolute(optarg))
-				usage_error("do", "--ro %s: the path must be absolute", optarg);
-			must(spec_strv_add(&spec.tree.ro, &spec.tree.nro, optarg));
+		case OPT_RO: {
+			char *p = guest_path("--ro", optarg, optarg);
+
+			if (!strcmp(p, "/"))
+				spec.tree.readonly = true;	/* the whole tree: EROFS */
+			else
+				must(spec_strv_add(&spec.tree.ro, &spec.tree.nro, p));
+			free(p);
 			break;
+		}
 		case 'e':
 			add_env(&spec, optarg);
 			break;

@@ -131,9 +131,9 @@ static bool absolute(const char *p)
 /* Whether @path is @dir or lies under it (both plain, absolute). */
 static bool within(const char *path, const char *dir)
 {
-	size_t n = strlen(dir);
+	size_t n = strlen(dir), m = strlen(path);
 
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+	return m >= n && !memcmp(path, dir, n) && (m == n || path[n] == '/');
 }
 
 /*
@@ -147,7 +147,7 @@ static bool within(const char *path, const char *dir)
 static char *guest_path(const char *opt, const char *arg, const char *path)
 {
 	static const char *const own[] = { "/proc", "/sys", "/dev/pts" };
-	char *out = malloc(strlen(path) + 2), *o = out;
+	char *out = calloc(1, strlen(path) + 2), *o = out;
 
 	if (!out)
 		die(MOAT_EXIT_FAILURE, "out of memory");

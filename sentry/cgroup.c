@@ -142,6 +142,9 @@ int cgroup_setup(const struct moat_spec *spec, struct cgroups *cg, struct merr *
 			write_text(dir, "memory.memsw.limit_in_bytes", num);
 		snprintf(cg->oom_file, sizeof(cg->oom_file), "%s/%s", dir,
 			 v2 ? "memory.events" : "memory.oom_control");
+		snprintf(cg->mem_hit_file, sizeof(cg->mem_hit_file), "%s/%s", dir,
+			 v2 ? "memory.events" : "memory.max_usage_in_bytes");
+		cg->mem_limit = spec->memory_bytes;
 	}
 	if (spec->pids) {
 		r = group_for(spec, cg, "pids", e, &v2, &dir);
@@ -153,6 +156,7 @@ int cgroup_setup(const struct moat_spec *spec, struct cgroups *cg, struct merr *
 			merr_set(e, -r, "set pids.max in %s: %s", dir, strerror(-r));
 			goto fail;
 		}
+		snprintf(cg->pids_file, sizeof(cg->pids_file), "%s/pids.events", dir);
 	}
 	return 0;
 fail_mem:
@@ -176,23 +180,50 @@ int cgroup_add(struct cgroups *cg, pid_t pid, struct merr *e)
 	return 0;
 }
 
-bool cgroup_oom_killed(struct cgroups *cg)
+/* The N of the "@key N" line of the events file @path (with no @key, the
+ * file's one number); 0 if there is none. */
+static uint64_t event_count(const char *path, const char *key)
 {
 	char buf[1024], *p;
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
-	if (!cg->oom_file[0])
-		return false;
-	fd = open(cg->oom_file, O_RDONLY | O_CLOEXEC);
+	if (!path[0])
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
-		return false;
+		return 0;
 	buf[n] = '\0';
-	p = strstr(buf, "oom_kill ");
-	return p && atol(p + 9) > 0;
+	if (!key)
+		return strtoull(buf, NULL, 10);
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ' ')
+			return strtoull(p + strlen(key) + 1, NULL, 10);
+	return 0;
+}
+
+bool cgroup_oom_killed(struct cgroups *cg)
+{
+	return event_count(cg->oom_file, "oom_kill") > 0;
+}
+
+bool cgroup_pids_hit(struct cgroups *cg)
+{
+	return event_count(cg->pids_file, "max") > 0;
+}
+
+bool cgroup_memory_hit(struct cgroups *cg)
+{
+	if (cgroup_oom_killed(cg))
+		return true;
+	/* v2 counts the times usage reached the limit; v1 keeps the peak. */
+	if (strstr(cg->mem_hit_file, "memory.events"))
+		return event_count(cg->mem_hit_file, "max") > 0;
+	return cg->mem_limit &&
+	       event_count(cg->mem_hit_file, NULL) >= (cg->mem_limit & ~(uint64_t)4095);	/* pages */
 }
 
 void cgroup_remove(struct cgroups *cg)

@@ -11,6 +11,7 @@
 #define MOAT_SENTRY_CGROUP_H
 
 #include <limits.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -20,6 +21,9 @@ struct cgroups {
 	int n;
 	char dir[4][PATH_MAX];
 	char oom_file[PATH_MAX];	/* where the OOM kill count is, or "" */
+	char pids_file[PATH_MAX];	/* pids.events: refused forks, or "" */
+	char mem_hit_file[PATH_MAX];	/* memory.events (v2), memory.max_usage_in_bytes (v1) */
+	uint64_t mem_limit;
 };
 
 /** cgroup_setup() - create the groups and set the limits; Return: 0 or -errno */
@@ -30,6 +34,12 @@ int cgroup_add(struct cgroups *cg, pid_t pid, struct merr *e);
 
 /** cgroup_oom_killed() - whether the kernel killed something for memory */
 bool cgroup_oom_killed(struct cgroups *cg);
+
+/** cgroup_pids_hit() - whether a fork was refused by the pids limit */
+bool cgroup_pids_hit(struct cgroups *cg);
+
+/** cgroup_memory_hit() - whether the memory limit was reached (not only by an OOM kill) */
+bool cgroup_memory_hit(struct cgroups *cg);
 
 /** cgroup_remove() - remove the groups (their processes must be gone) */
 void cgroup_remove(struct cgroups *cg);

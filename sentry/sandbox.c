@@ -274,6 +274,19 @@ static int birth(struct run *r, struct merr *e)
 	return guest_go(&r->guest) < 0 ? merr_set(e, EPROTO, "the guest died while starting") : 0;
 }
 
+/* The guest did not start: say so plainly if its own limits stopped it. */
+static void start_limited(struct run *r, struct merr *e)
+{
+	if (cgroup_memory_hit(&r->cg))
+		merr_set(e, ENOMEM, "the sandbox reached its memory limit (%llu bytes) while "
+			 "starting: give it more (--memory)",
+			 (unsigned long long)r->spec->memory_bytes);
+	else if (cgroup_pids_hit(&r->cg))
+		merr_set(e, EAGAIN, "the sandbox reached its limit on processes (%llu) while "
+			 "starting (its init is one of them): give it more (--pids)",
+			 (unsigned long long)r->spec->pids);
+}
+
 /* The setup process is gone: its last word says why, if it had one. */
 static int go_failed(struct run *r, int rc, struct merr *e)
 {
@@ -579,11 +592,14 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = guest_go(&r.guest);
 	if (rc < 0) {
 		rc = go_failed(&r, rc, e);
+		start_limited(&r, e);
 		goto out;
 	}
 	rc = birth(&r, e);
-	if (rc < 0)
+	if (rc < 0) {
+		start_limited(&r, e);
 		goto out;
+	}
 	log_phase("sentry: serving");
 	/*
 	 * The workers dropped every capability as they started (notify.c): the

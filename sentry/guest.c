@@ -376,6 +376,8 @@ static int exec_command(char **argv, char **env)
 	char buf[PATH_MAX];
 	int err = ENOENT;
 
+	if (!argv[0][0])
+		return ENOENT;	/* as a shell: an empty name is no command */
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, env);
 		return errno;

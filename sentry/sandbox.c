@@ -80,7 +80,7 @@ static int exit_status(int wstatus)
 
 static void report_exec_failure(const struct guest_msg *m)
 {
-	const char *what = m->text[0] ? m->text : "the command";
+	const char *what = m->text[0] ? m->text : "'' (an empty name)";
 
 	if (m->value == ENOENT)
 		fprintf(stderr, "moat: %s: command not found in the sandbox "

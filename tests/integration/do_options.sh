@@ -80,6 +80,9 @@ is "a guest killed by signal N gives 128+N" "143" "$?"
 "$MOAT" do -- "no-such-command-$mark" >"$T_TMP/err" 2>&1
 is "command not found: 127" "127" "$?"
 like "command not found: one clear line" "no-such-command-$mark: command not found in the sandbox" "$(cat "$T_TMP/err")"
+"$MOAT" do -- '' >"$T_TMP/err" 2>&1
+is "an empty command name: 127, as a shell says" "127" "$?"
+like "...saying the name is empty" "^moat: '' .an empty name.: command not found" "$(cat "$T_TMP/err")"
 "$MOAT" do -- /etc/passwd >"$T_TMP/err" 2>&1
 is "not executable: 126" "126" "$?"
 like "not executable: says so" "/etc/passwd: cannot execute: Permission denied" "$(cat "$T_TMP/err")"

@@ -453,7 +453,10 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	if (spec->ptrace && listener == 0) {
 		listener = -1;
 	} else if (listener < 0) {
-		if (spec->ptrace)
+		if (errno == EMFILE)
+			merr_set(&e, EMFILE, "load the seccomp filter: the command's RLIMIT_NOFILE "
+				 "leaves no fd for the sandbox's own (give it at least 4)");
+		else if (spec->ptrace)
 			merr_sys(&e, "load the seccomp filter");
 		else
 			merr_sys(&e, "load the seccomp filter (does the kernel support user "

@@ -279,11 +279,12 @@ static void start_limited(struct run *r, struct merr *e)
 {
 	if (cgroup_memory_hit(&r->cg))
 		merr_set(e, ENOMEM, "the sandbox reached its memory limit (%llu bytes) while "
-			 "starting: give it more (--memory)",
+			 "starting: give it more (--memory, linux.resources.memory.limit)",
 			 (unsigned long long)r->spec->memory_bytes);
 	else if (cgroup_pids_hit(&r->cg))
 		merr_set(e, EAGAIN, "the sandbox reached its limit on processes (%llu) while "
-			 "starting (its init is one of them): give it more (--pids)",
+			 "starting (its init is one of them): give it more (--pids, "
+			 "linux.resources.pids.limit)",
 			 (unsigned long long)r->spec->pids);
 }
 

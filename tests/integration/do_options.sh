@@ -126,12 +126,12 @@ is "--pids: forks fail past the limit" "True True" "$out"
 "$MOAT" do --memory 256K -- true >"$T_TMP/err" 2>&1
 is "--memory 256K: 125" "125" "$?"
 is "...saying the memory limit stopped the start" \
-	"moat: the sandbox reached its memory limit (262144 bytes) while starting: give it more (--memory)" \
+	"moat: the sandbox reached its memory limit (262144 bytes) while starting: give it more (--memory, linux.resources.memory.limit)" \
 	"$(cat "$T_TMP/err")"
 "$MOAT" do --pids 1 -- true >"$T_TMP/err" 2>&1
 is "--pids 1: 125" "125" "$?"
 is "...saying the process limit stopped the start" \
-	"moat: the sandbox reached its limit on processes (1) while starting (its init is one of them): give it more (--pids)" \
+	"moat: the sandbox reached its limit on processes (1) while starting (its init is one of them): give it more (--pids, linux.resources.pids.limit)" \
 	"$(cat "$T_TMP/err")"
 "$MOAT" do --cpu-seconds 1 -- sh -c 'while :; do :; done'
 is "--cpu-seconds: SIGXCPU at the limit" "152" "$?"

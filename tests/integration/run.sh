@@ -357,6 +357,15 @@ mrun "$ID"
 rm -f "$R/big"
 fails_with "a guest over the memory limit" 137 "^moat: the guest was killed: it reached the --memory limit"
 is "a guest over the memory limit: no output" "" "$out"
+config '{"linux": {"resources": {"memory": {"limit": 262144}}}}'
+mrun "$ID"
+fails_with "a memory limit too small to start" 125 \
+	"^moat: the sandbox reached its memory limit .262144 bytes. while starting: give it more"
+config '{"process": {"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 3, "hard": 3}]}}'
+mrun "$ID"
+# (the ptrace platform refuses below 16, before the guest starts)
+fails_with "RLIMIT_NOFILE 3: no fd for the sandbox's own" 125 \
+	"^moat: (load the seccomp filter: the command's RLIMIT_NOFILE leaves no fd for the sandbox's own .give it at least 4.|the ptrace platform needs an RLIMIT_NOFILE of at least 16 .*)$"
 
 # --- the network ----------------------------------------------------------------
 # The default is the sandbox network, with nothing allowed; --network=none

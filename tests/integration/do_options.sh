@@ -57,7 +57,8 @@ root:" "$out"
 out=$("$MOAT" do --hide /etc//passwd/ -- sh -c 'test -e /etc/passwd || echo gone' 2>&1)
 is "--hide of a path with extra slashes: the same path" "gone" "$out"
 # Paths the options cannot take: each refused before anything starts.
-for bad in "--hide /" "--hide /usr/.." "--hide /proc/self" "--ro /sys/kernel" "--ro ./etc" \
+for bad in "--hide /" "--hide /usr/.." "--hide /proc/self" "--hide /dev/null" "--hide /tmp/x" \
+	"--ro /sys/kernel" "--ro ./etc" \
 	"--volume /tmp:/" "--volume /tmp:/dev/pts" "--volume /tmp:/mnt/./x"; do
 	read -r opt arg <<<"$bad"
 	"$MOAT" do $opt "$arg" -- true >"$T_TMP/err" 2>&1

@@ -304,11 +304,17 @@ int cmd_do(int argc, char **argv)
 			add_volume(&spec, optarg);
 			break;
 		case OPT_HIDE: {
+			static const char *const fresh[] = { "/tmp", "/run", "/dev" };
 			char *p = guest_path("--hide", optarg, optarg);
 
 			if (!strcmp(p, "/"))
 				usage_error("do", "--hide %s: the sandbox's root cannot be hidden",
 					    optarg);
+			for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++)
+				if (within(p, fresh[i]))
+					usage_error("do", "--hide %s: the sandbox makes its own %s, "
+						    "fresh: nothing of the host's is there to hide",
+						    optarg, fresh[i]);
 			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, p));
 			free(p);
 			break;

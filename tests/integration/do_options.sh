@@ -20,6 +20,13 @@ mkdir -p "$upper"
 like "--overlay=dir keeps the upper layer" "/etc/$mark$" "$(find "$upper" -name "$mark")"
 out=$("$MOAT" do --overlay="dir:$upper" -- cat "/etc/$mark" 2>&1)
 is "a later sandbox on the same directory sees it" "kept" "$out"
+"$MOAT" do --overlay="dir:$upper" -- sh -c "touch /etc/$mark-busy; sleep 3" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do [ -n "$(find "$upper" -name "$mark-busy")" ] && break; sleep 0.05; done
+"$MOAT" do --overlay="dir:$upper" -- true >"$T_TMP/err" 2>&1
+is "...but not while another uses it: 125" "125" "$?"
+is "...saying so" "moat: --overlay=dir:$upper: another sandbox is using it (an upper layer serves one at a time)" "$(cat "$T_TMP/err")"
+wait $holder
 check "the host's /etc is still untouched" test ! -e "/etc/$mark"
 
 # --- volumes -----------------------------------------------------------

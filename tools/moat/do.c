@@ -3,11 +3,13 @@
  * do.c - `moat do [OPTIONS] -- CMD [ARG...]`: run a command in a sandbox whose
  * root is the host's /, read-only, under a copy-on-write overlay.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,6 +223,24 @@ static void add_volume(struct moat_spec *s, const char *arg)
 	free(copy);
 }
 
+/*
+ * --overlay=dir:PATH: one sandbox at a time.  Two overlays sharing an upper
+ * layer see each other's changes half-made (overlayfs leaves it undefined).
+ * The lock is the directory's own (flock), held by this process and its
+ * forks until the sandbox ends: the fd is never closed before exit.
+ */
+static void lock_upper(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(MOAT_EXIT_FAILURE, "--overlay=dir:%s: %s", dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		die(MOAT_EXIT_FAILURE, "--overlay=dir:%s: %s", dir, errno == EWOULDBLOCK ?
+		    "another sandbox is using it (an upper layer serves one at a time)" :
+		    strerror(errno));
+}
+
 static void add_guest_mount(struct moat_spec *s, enum tree_mount_type type, const char *dst)
 {
 	struct tree_mount *m = realloc(s->tree.mounts, (s->tree.nmounts + 1) * sizeof(*m));
@@ -401,6 +421,8 @@ int cmd_do(int argc, char **argv)
 	if (spec.tree.layer == TREE_OVERLAY_DIR && spec.tree.disk_bytes)
 		usage_error("do", "--disk limits the in-memory overlay only; it cannot be "
 			    "combined with --overlay=dir:PATH");
+	if (spec.tree.layer == TREE_OVERLAY_DIR)
+		lock_upper(spec.tree.upper_dir);
 	for (int i = optind; i < argc; i++)
 		must(spec_strv_add(&spec.argv, NULL, argv[i]));
 	if (default_hides)

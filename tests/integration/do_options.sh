@@ -33,6 +33,15 @@ check "the host's /etc is still untouched" test ! -e "/etc/$mark"
 vol="$T_TMP/vol"
 mkdir -p "$vol"
 echo host-data >"$vol/in"
+# What a volume goes over must be of its kind; one volume a path.
+"$MOAT" do -v "$vol/in:/etc" -- true >"$T_TMP/err" 2>&1
+is "a file volume over a directory: 125" "125" "$?"
+is "...saying which is which" "moat do: --volume $vol/in:/etc: $vol/in is not a directory, and /etc is one (see: moat do --help)" "$(cat "$T_TMP/err")"
+"$MOAT" do -v "$vol:/etc/passwd" -- true >"$T_TMP/err" 2>&1
+is "a directory volume over a file: 125" "125" "$?"
+"$MOAT" do -v "$vol:/mnt/v" -v "$T_TMP:/mnt/v/" -- true >"$T_TMP/err" 2>&1
+is "two volumes at one path: 125" "125" "$?"
+is "...saying so" "moat do: --volume $T_TMP:/mnt/v/: /mnt/v has a volume already (see: moat do --help)" "$(cat "$T_TMP/err")"
 out=$("$MOAT" do -v "$vol:/data" -- sh -c 'cat /data/in && echo from-guest > /data/out' 2>&1)
 is "a volume is readable" "host-data" "$out"
 is "a writable volume reaches the host" "from-guest" "$(cat "$vol/out" 2>&1)"

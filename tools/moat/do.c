@@ -138,6 +138,18 @@ static bool within(const char *path, const char *dir)
 	return m >= n && !memcmp(path, dir, n) && (m == n || path[n] == '/');
 }
 
+/* The sandbox's own fresh directories (docs/cli.md): nothing of the host's. */
+static const char *const fresh[] = { "/tmp", "/run", "/dev" };
+
+/* The fresh directory @path lies in, or NULL. */
+static const char *in_fresh(const char *path)
+{
+	for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++)
+		if (within(path, fresh[i]))
+			return fresh[i];
+	return NULL;
+}
+
 /*
  * A path in the sandbox that --hide, --ro or --volume names: absolute, with
  * no "." or ".." (what it names must be plain to see), and not in what the
@@ -208,6 +220,23 @@ static void add_volume(struct moat_spec *s, const char *arg)
 			    "takes a bundle's rootfs)", arg);
 	if (stat(host, &st) < 0 || !realpath(host, real))
 		die(MOAT_EXIT_FAILURE, "--volume %s: %s: %s", arg, host, strerror(errno));
+	/* The sandbox's root is the host's: what is at GUEST there (outside the
+	 * fresh directories and other volumes) is what the volume goes over, and
+	 * a directory takes a directory, a file a file. */
+	{
+		struct stat at;
+		bool nested = in_fresh(guest) != NULL;
+
+		for (size_t i = 0; i < s->tree.nmounts; i++)
+			nested |= s->tree.mounts[i].type == TM_BIND && within(guest, s->tree.mounts[i].dst);
+		if (!nested && stat(guest, &at) == 0 && S_ISDIR(at.st_mode) != S_ISDIR(st.st_mode))
+			usage_error("do", "--volume %s: %s is %s directory, and %s is %s", arg, host,
+				    S_ISDIR(st.st_mode) ? "a" : "not a", guest,
+				    S_ISDIR(at.st_mode) ? "one" : "not");
+	}
+	for (size_t i = 0; i < s->tree.nmounts; i++)
+		if (s->tree.mounts[i].type == TM_BIND && !strcmp(s->tree.mounts[i].dst, guest))
+			usage_error("do", "--volume %s: %s has a volume already", arg, guest);
 	m = realloc(s->tree.mounts, (s->tree.nmounts + 1) * sizeof(*m));
 	if (!m)
 		die(MOAT_EXIT_FAILURE, "out of memory");
@@ -324,17 +353,14 @@ int cmd_do(int argc, char **argv)
 			add_volume(&spec, optarg);
 			break;
 		case OPT_HIDE: {
-			static const char *const fresh[] = { "/tmp", "/run", "/dev" };
 			char *p = guest_path("--hide", optarg, optarg);
 
 			if (!strcmp(p, "/"))
 				usage_error("do", "--hide %s: the sandbox's root cannot be hidden",
 					    optarg);
-			for (size_t i = 0; i < sizeof(fresh) / sizeof(fresh[0]); i++)
-				if (within(p, fresh[i]))
-					usage_error("do", "--hide %s: the sandbox makes its own %s, "
-						    "fresh: nothing of the host's is there to hide",
-						    optarg, fresh[i]);
+			if (in_fresh(p))
+				usage_error("do", "--hide %s: the sandbox makes its own %s, fresh: "
+					    "nothing of the host's is there to hide", optarg, in_fresh(p));
 			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, p));
 			free(p);
 			break;

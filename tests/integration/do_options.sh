@@ -72,6 +72,9 @@ is "--ro /: the whole tree refuses writes, and reads" "sh: 1: cannot create /etc
 root:" "$out"
 out=$("$MOAT" do --hide /etc//passwd/ -- sh -c 'test -e /etc/passwd || echo gone' 2>&1)
 is "--hide of a path with extra slashes: the same path" "gone" "$out"
+"$MOAT" do --hostname "$(printf 'h%.0s' $(seq 65))" -- true >"$T_TMP/err" 2>&1
+is "--hostname of 65 characters: 125" "125" "$?"
+like "...saying the limit" "^moat do: --hostname: give 1 to 64 characters" "$(cat "$T_TMP/err")"
 # Paths the options cannot take: each refused before anything starts.
 for bad in "--hide /" "--hide /usr/.." "--hide /proc/self" "--hide /dev/null" "--hide /tmp/x" \
 	"--ro /sys/kernel" "--ro ./etc" \

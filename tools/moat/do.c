@@ -418,6 +418,9 @@ int cmd_do(int argc, char **argv)
 			spec.timeout_sec = count_arg("--timeout", optarg);
 			break;
 		case OPT_HOSTNAME:
+			/* as config.json's hostname: the kernel's limit, HOST_NAME_MAX */
+			if (!optarg[0] || strlen(optarg) > 64)
+				usage_error("do", "--hostname: give 1 to 64 characters");
 			free(spec.hostname);
 			spec.hostname = strdup(optarg);
 			break;

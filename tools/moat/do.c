@@ -155,16 +155,17 @@ static const char *in_fresh(const char *path)
  * no "." or ".." (what it names must be plain to see), and not in what the
  * sandbox mounts afresh for itself (/proc, /sys, /dev/pts), where the
  * option could not take effect.  @arg is the option's argument, for messages.
- * Return: @path without repeated or trailing slashes ("/" for the root), to be
- * freed.
+ * Return: @out (PATH_MAX bytes), @path without repeated or trailing slashes
+ * ("/" for the root).  Nothing is allocated: a usage error leaves no leak.
  */
-static char *guest_path(const char *opt, const char *arg, const char *path)
+static char *guest_path(const char *opt, const char *arg, const char *path, char *out)
 {
 	static const char *const own[] = { "/proc", "/sys", "/dev/pts" };
-	char *out = calloc(1, strlen(path) + 2), *o = out;
+	char *o = out;
 
-	if (!out)
-		die(MOAT_EXIT_FAILURE, "out of memory");
+	if (strlen(path) + 2 > PATH_MAX)
+		usage_error("do", "%s %s: the path is too long", opt, arg);
+	memset(out, 0, PATH_MAX);
 	if (!absolute(path))
 		usage_error("do", "%s %s: the path must be absolute", opt, arg);
 	for (const char *p = path; *p;) {
@@ -194,13 +195,14 @@ static char *guest_path(const char *opt, const char *arg, const char *path)
 
 static void add_volume(struct moat_spec *s, const char *arg)
 {
-	char *copy = strdup(arg), *host, *guest, *mode;
-	char real[PATH_MAX];
+	char copy[2 * PATH_MAX + 8], *host, *guest, *mode;
+	char real[PATH_MAX], plain[PATH_MAX];
 	struct tree_mount *m;
 	struct stat st;
 
-	if (!copy)
-		die(MOAT_EXIT_FAILURE, "out of memory");
+	if (strlen(arg) >= sizeof(copy))
+		usage_error("do", "--volume: the argument is too long");
+	strcpy(copy, arg);
 	host = copy;
 	guest = strchr(copy, ':');
 	if (!guest || !guest[1])
@@ -214,7 +216,7 @@ static void add_volume(struct moat_spec *s, const char *arg)
 	}
 	if (!absolute(guest))
 		usage_error("do", "--volume %s: the guest path must be absolute", arg);
-	guest = guest_path("--volume", arg, guest);
+	guest = guest_path("--volume", arg, guest, plain);
 	if (!strcmp(guest, "/"))
 		usage_error("do", "--volume %s: a volume cannot be the sandbox's root (moat run "
 			    "takes a bundle's rootfs)", arg);
@@ -245,11 +247,10 @@ static void add_volume(struct moat_spec *s, const char *arg)
 	memset(m, 0, sizeof(*m));
 	m->type = TM_BIND;
 	m->src = strdup(real);
-	m->dst = guest;
+	m->dst = strdup(guest);
 	m->ro = mode && !strcmp(mode, "ro");
-	if (!m->src)
+	if (!m->src || !m->dst)
 		die(MOAT_EXIT_FAILURE, "out of memory");
-	free(copy);
 }
 
 /*
@@ -353,7 +354,7 @@ int cmd_do(int argc, char **argv)
 			add_volume(&spec, optarg);
 			break;
 		case OPT_HIDE: {
-			char *p = guest_path("--hide", optarg, optarg);
+			char plain[PATH_MAX], *p = guest_path("--hide", optarg, optarg, plain);
 
 			if (!strcmp(p, "/"))
 				usage_error("do", "--hide %s: the sandbox's root cannot be hidden",
@@ -362,20 +363,18 @@ int cmd_do(int argc, char **argv)
 				usage_error("do", "--hide %s: the sandbox makes its own %s, fresh: "
 					    "nothing of the host's is there to hide", optarg, in_fresh(p));
 			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, p));
-			free(p);
 			break;
 		}
 		case OPT_NO_DEFAULT_HIDE:
 			default_hides = false;
 			break;
 		case OPT_RO: {
-			char *p = guest_path("--ro", optarg, optarg);
+			char plain[PATH_MAX], *p = guest_path("--ro", optarg, optarg, plain);
 
 			if (!strcmp(p, "/"))
 				spec.tree.readonly = true;	/* the whole tree: EROFS */
 			else
 				must(spec_strv_add(&spec.tree.ro, &spec.tree.nro, p));
-			free(p);
 			break;
 		}
 		case 'e':

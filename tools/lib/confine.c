@@ -47,11 +47,16 @@ int confine_drop_caps(uint64_t keep, struct merr *e)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 
+	/* Capabilities are numbered from 0 to the kernel's last without gaps:
+	 * the first one it does not know (EINVAL) ends the walk. */
 	for (int cap = 0; cap <= 63; cap++) {
 		if (keep & (1ull << cap))
 			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL && errno != EPERM)
-			return merr_sys(e, "drop capability %d from the bounding set", cap);
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0 || errno == EPERM)
+			continue;
+		if (errno == EINVAL)
+			break;
+		return merr_sys(e, "drop capability %d from the bounding set", cap);
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return merr_sys(e, "clear ambient capabilities");

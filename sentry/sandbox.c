@@ -108,7 +108,6 @@ static int network_finish(struct run *r, struct merr *e)
 
 	if (rc == 0)
 		rc = network_wait_checked(&r->net, e);
-
 	if (rc < 0 || network_on_demand(r->spec))
 		return rc;
 	len = network_wait_ca(&r->net, pem, sizeof(pem), e);
@@ -125,7 +124,8 @@ static int fill_ca(void *ctx, int ch, struct merr *e)
 	struct run *r = ctx;
 	int rc = network_fill_ca(&r->net, ch, e);
 
-	log_phase("sentry: the CA is in the trust store");
+	if (rc == 0)
+		log_phase("sentry: the CA is in the trust store");
 	return rc;
 }
 

@@ -88,6 +88,9 @@ def ask(name):
 print(ask("api.test")); print(ask("not-allowed.example"))' 2>&1)
 is "DNS: an allowed name gets its address, another NXDOMAIN" "10.88.0.1
 rcode 3" "$out"
+out=$("$MOAT" do --network=sandbox --allow case.test --add-host CASE.Test:10.88.0.7 -- \
+	getent hosts Case.TEST 2>&1)
+like "--add-host takes a name in any case, as DNS does" "^10.88.0.7 +case.test$" "$out"
 
 # --- the trust store: the host's bundle, then the sandbox's CA (appended once
 # outbound has made it, after the tree was built) ---------------------------------

@@ -78,17 +78,28 @@ static void check_secret(const char *verb, const char *arg)
 	}
 }
 
-/* NAME:ADDR, an IPv4 address for a lower-case DNS name. */
-static void check_add_host(const char *verb, const char *arg)
+/* NAME:ADDR, an IPv4 address for a DNS name; Return: it with the name in
+ * lower case (DNS names are case-blind; the sandbox's DNS compares them so). */
+static char *check_add_host(const char *verb, const char *arg)
 {
 	const char *colon = strrchr(arg, ':');
 	struct in_addr a;
+	char *out;
 
 	if (!colon || colon == arg || inet_pton(AF_INET, colon + 1, &a) != 1)
 		usage_error(verb, "--add-host %s: expected NAME:IPV4-ADDRESS", arg);
 	for (const char *p = arg; p < colon; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			usage_error(verb, "--add-host %s: the name takes a-z, 0-9, '-' and '.'", arg);
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			usage_error(verb, "--add-host %s: the name takes letters, digits, '-' and '.'",
+				    arg);
+	out = strdup(arg);
+	if (!out)
+		die(MOAT_EXIT_FAILURE, "out of memory");
+	for (char *p = out; *p != ':'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out;
 }
 
 bool net_option(struct net_opts *o, int opt, const char *arg)
@@ -132,12 +143,16 @@ bool net_option(struct net_opts *o, int opt, const char *arg)
 		must(spec_strv_add(&n->publish, &n->npublish, arg));
 		break;
 	}
-	case OPT_ADD_HOST:
+	case OPT_ADD_HOST: {
+		char *lower;
+
 		if (n->nadd_hosts >= NS_MAX_HOSTS)
 			usage_error(o->verb, "--add-host: at most %d", NS_MAX_HOSTS);
-		check_add_host(o->verb, arg);
-		must(spec_strv_add(&n->add_hosts, &n->nadd_hosts, arg));
+		lower = check_add_host(o->verb, arg);
+		must(spec_strv_add(&n->add_hosts, &n->nadd_hosts, lower));
+		free(lower);
 		break;
+	}
 	case OPT_UPSTREAM_CA:
 		if (n->nupstream_ca >= OB_MAX_LIST)
 			usage_error(o->verb, "--upstream-ca: at most %d", OB_MAX_LIST);

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -873,6 +874,38 @@ static int build_mounts(struct build *b)
 }
 
 /*
+ * The host file @path (under SRC_PREFIX), into @fd: at most TREE_COPY_MAX
+ * bytes, copied by the kernel, and a newline after them if they lack one.  A
+ * missing file adds nothing.  Return: 0 or -errno.
+ */
+static int copy_host_file(const char *path, int fd)
+{
+	char src[PATH_MAX], last = '\n';
+	_cleanup_close_ int in = -1;
+	size_t done = 0;
+
+	if (snprintf(src, sizeof(src), SRC_PREFIX "%s", path) >= (int)sizeof(src))
+		return -ENAMETOOLONG;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return errno == ENOENT ? 0 : -errno;
+	while (done < TREE_COPY_MAX) {
+		ssize_t n = sendfile(fd, in, NULL, TREE_COPY_MAX - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done && pread(in, &last, 1, (off_t)done - 1) != 1)
+		return -EIO;
+	return last == '\n' ? 0 : write_full(fd, "\n", 1);
+}
+
+/*
  * Files the sandbox presents (/etc/resolv.conf, /etc/hosts, a CA bundle): the
  * content goes to the staging area and is bound read-only over the path (a
  * late file's staged copy stays open: the rest of it is appended there).  A
@@ -891,7 +924,13 @@ static int build_files(struct build *b)
 
 		snprintf(staged, sizeof(staged), "/files/%zu", i);
 		fd = open(staged, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || write_full(fd, f->content, f->len) < 0)
+		if (fd < 0)
+			return merr_sys(b->e, "stage %s", f->path);
+		r = f->copy_from ? copy_host_file(f->copy_from, fd) : 0;
+		if (r < 0)
+			return merr_set(b->e, -r, "stage %s from %s: %s", f->path, f->copy_from,
+					strerror(-r));
+		if (write_full(fd, f->content, f->len) < 0)
 			return merr_sys(b->e, "stage %s", f->path);
 		if (f->late)
 			b->late[i] = steal_fd(&fd);	/* the rest comes later: keep it open */

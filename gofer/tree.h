@@ -48,8 +48,12 @@ struct tree_mount {
  * file's content is followed by data that comes after the build (tree_build()
  * leaves it open for gofer_child() to append to).
  */
+#define TREE_COPY_MAX (4u << 20)	/* bytes taken of a @copy_from file */
 struct tree_file {
 	char *path;		/* absolute, in the sandbox */
+	const char *copy_from;	/* NULL, or a host file whose bytes come first
+				 * (at most TREE_COPY_MAX, ending in a newline;
+				 * none if it is missing): the gofer copies them */
 	char *content;
 	size_t len;
 	bool late;

@@ -68,7 +68,6 @@
 
 /* the gofer appends the CA to the trust store's files: it must fit */
 static_assert(OB_CTL_MSG_MAX <= GOFER_LATE_MAX, "outbound's CA fits in a late file");
-#define BUNDLE_MAX (4u << 20)
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 /* in the sandbox's own /run: a new file in the host's /etc would need a copy-up
  * that a sandbox run by a user cannot make */
@@ -517,8 +516,9 @@ int network_wait_ready(struct network *n, struct merr *e)
 
 /* --- the files the guest sees --------------------------------------------- */
 
-static int add_file(struct gofer_tree *t, const char *path, const char *content, size_t len,
-		    bool late)
+/* @copy_from: NULL, or a host file the gofer puts before @content (tree.h) */
+static int add_file(struct gofer_tree *t, const char *path, const char *copy_from,
+		    const char *content, size_t len, bool late)
 {
 	struct tree_file *f = realloc(t->files, (t->nfiles + 1) * sizeof(*f));
 
@@ -537,28 +537,9 @@ static int add_file(struct gofer_tree *t, const char *path, const char *content,
 	f->content[len] = '\0';
 	f->len = len;
 	f->late = late;
+	f->copy_from = copy_from;
 	t->nfiles++;
 	return 0;
-}
-
-/* The host's CA bundle, ready for the sandbox's CA to be appended. */
-static char *bundle(size_t *len)
-{
-	_cleanup_close_ int fd = open(SYSTEM_BUNDLE, O_RDONLY | O_CLOEXEC);
-	char *buf = malloc(BUNDLE_MAX + 2);
-	ssize_t got = 0;
-
-	if (!buf)
-		return NULL;
-	if (fd >= 0) {
-		got = read_full(fd, buf, BUNDLE_MAX);
-		if (got < 0)
-			got = 0;
-	}
-	if (got && buf[got - 1] != '\n')
-		buf[got++] = '\n';
-	*len = (size_t)got;
-	return buf;
 }
 
 static void ip_text(uint32_t host_order, char *buf, size_t cap)
@@ -571,8 +552,6 @@ static void ip_text(uint32_t host_order, char *buf, size_t cap)
 int network_tree_files(const struct moat_spec *spec, struct gofer_tree *t, struct merr *e)
 {
 	char resolv[128], hosts[384], dns[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
-	_cleanup_free_ char *all = NULL;
-	size_t alllen = 0;
 	int r;
 
 	ip_text(NS_DEFAULT_GATEWAY, dns, sizeof(dns));
@@ -582,17 +561,15 @@ int network_tree_files(const struct moat_spec *spec, struct gofer_tree *t, struc
 	 * so that a connection to one is judged by its name (netstack/dns.c). */
 	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n%s\t%s\n", guest,
 		 spec->hostname ? spec->hostname : "moat");
-	all = bundle(&alllen);
-	if (!all)
-		return merr_set(e, ENOMEM, "out of memory");
-	r = add_file(t, "/etc/resolv.conf", resolv, strlen(resolv), false);
+	r = add_file(t, "/etc/resolv.conf", NULL, resolv, strlen(resolv), false);
 	if (!r)
-		r = add_file(t, "/etc/hosts", hosts, strlen(hosts), false);
-	/* The CA is appended to these two once outbound has made it. */
+		r = add_file(t, "/etc/hosts", NULL, hosts, strlen(hosts), false);
+	/* The CA is appended to these two once outbound has made it; the gofer
+	 * copies the host's bundle into the second itself. */
 	if (!r)
-		r = add_file(t, MOAT_CA_PATH, "", 0, true);
+		r = add_file(t, MOAT_CA_PATH, NULL, "", 0, true);
 	if (!r)
-		r = add_file(t, SYSTEM_BUNDLE, all, alllen, true);
+		r = add_file(t, SYSTEM_BUNDLE, SYSTEM_BUNDLE, "", 0, true);
 	return r < 0 ? merr_set(e, -r, "present the network files: %s", strerror(-r)) : 0;
 }
 

@@ -553,7 +553,8 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	log_phase("sentry: filter built");
 	r.tree = spec->tree;
 	if (spec->net.sandbox) {
-		/* outbound first: it makes the CA while the tree is built */
+		/* outbound's standby first: the secrets' variables go with it,
+		 * before anything else is forked (network.c) */
 		rc = network_prepare(spec, &r.net, e);
 		if (rc < 0)
 			goto out;

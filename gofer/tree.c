@@ -56,7 +56,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -882,24 +881,16 @@ static int copy_host_file(const char *path, int fd)
 {
 	char src[PATH_MAX], last = '\n';
 	_cleanup_close_ int in = -1;
-	size_t done = 0;
+	ssize_t done;
 
 	if (snprintf(src, sizeof(src), SRC_PREFIX "%s", path) >= (int)sizeof(src))
 		return -ENAMETOOLONG;
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return errno == ENOENT ? 0 : -errno;
-	while (done < TREE_COPY_MAX) {
-		ssize_t n = sendfile(fd, in, NULL, TREE_COPY_MAX - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
+	done = copy_full(fd, in, TREE_COPY_MAX);
+	if (done < 0)
+		return (int)done;
 	if (done && pread(in, &last, 1, (off_t)done - 1) != 1)
 		return -EIO;
 	return last == '\n' ? 0 : write_full(fd, "\n", 1);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,12 +104,15 @@ ssize_t fdio_recv(int sock, void *buf, size_t len, int *fds, unsigned maxfds,
 	return n;
 }
 
-ssize_t read_full(int fd, void *buf, size_t len)
+/* Up to @len bytes into @buf from @fd, or with @in >= 0 from @in into @fd
+ * by the kernel (sendfile), until EOF.  Return: bytes moved or -errno. */
+static ssize_t move_full(int fd, void *buf, size_t len, int in)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
+		ssize_t n = in >= 0 ? sendfile(fd, in, NULL, len - done) :
+				      read(fd, (char *)buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -119,6 +123,16 @@ ssize_t read_full(int fd, void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	return move_full(fd, buf, len, -1);
+}
+
+ssize_t copy_full(int out, int in, size_t len)
+{
+	return move_full(out, NULL, len, in);
 }
 
 int write_full(int fd, const void *buf, size_t len)

@@ -38,6 +38,13 @@ ssize_t fdio_recv(int sock, void *buf, size_t len, int *fds, unsigned maxfds,
 /** read_full() - read exactly @len bytes unless EOF; Return: bytes read or -errno */
 ssize_t read_full(int fd, void *buf, size_t len);
 
+/**
+ * copy_full() - copy up to @len bytes from the file @in (from its offset) to
+ * @out, in the kernel (sendfile), until EOF
+ * Return: bytes copied or -errno
+ */
+ssize_t copy_full(int out, int in, size_t len);
+
 /** write_full() - write all of @buf; Return: 0 or -errno */
 int write_full(int fd, const void *buf, size_t len);
 

@@ -873,19 +873,22 @@ static int build_mounts(struct build *b)
 }
 
 /*
- * The host file @path (under SRC_PREFIX), into @fd: at most TREE_COPY_MAX
- * bytes, copied by the kernel, and a newline after them if they lack one.  A
- * missing file adds nothing.  Return: 0 or -errno.
+ * The host file @path (under SRC_PREFIX, its symlinks resolved there too, as
+ * on the host), into @fd: at most TREE_COPY_MAX bytes, copied by the kernel,
+ * and a newline after them if they lack one.  A missing file adds nothing.
+ * Return: 0 or -errno.
  */
 static int copy_host_file(const char *path, int fd)
 {
-	char src[PATH_MAX], last = '\n';
-	_cleanup_close_ int in = -1;
+	_cleanup_close_ int host = open(SRC_PREFIX, O_PATH | O_DIRECTORY | O_CLOEXEC), in = -1;
+	char last = '\n';
 	ssize_t done;
 
-	if (snprintf(src, sizeof(src), SRC_PREFIX "%s", path) >= (int)sizeof(src))
-		return -ENAMETOOLONG;
-	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (host < 0)
+		return -errno;
+	while (*path == '/')
+		path++;
+	in = sys_openat2(host, path, O_RDONLY | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
 	if (in < 0)
 		return errno == ENOENT ? 0 : -errno;
 	done = copy_full(fd, in, TREE_COPY_MAX);

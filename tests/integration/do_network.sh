@@ -102,6 +102,15 @@ print(ca.count(b'BEGIN CERTIFICATE'), b.endswith(ca), len(b) - len(ca))" 2>&1)
 host_len=$(wc -c <"$host_bundle")
 [ -z "$(tail -c 1 "$host_bundle")" ] || host_len=$((host_len + 1))
 is "the guest's bundle is the host's with the sandbox CA at its end" "1 True $host_len" "$out"
+# A host whose bundle is an absolute symlink (made so in a mount namespace of
+# the test's own, the host untouched): the bundle it points to is the one copied.
+host_certs=$(grep -c BEGIN "$host_bundle")
+out=$(MOAT="$MOAT" D="$D" unshare -m sh -c '
+	mkdir "$D/certs" && cp /etc/ssl/certs/ca-certificates.crt "$D/real.crt" &&
+	ln -s "$D/real.crt" "$D/certs/ca-certificates.crt" &&
+	mount --bind "$D/certs" /etc/ssl/certs &&
+	"$MOAT" do --network=sandbox -- grep -c BEGIN /etc/ssl/certs/ca-certificates.crt' 2>&1)
+is "a bundle behind an absolute symlink: its certificates and the sandbox CA" "$((host_certs + 1))" "$out"
 
 # --- outbound starts on first use -------------------------------------------------
 # The programs the processes of moat's run $1 (and their children) are running.

@@ -132,7 +132,8 @@ static int fill_ca(void *ctx, int ch, struct merr *e)
 /*
  * Outbound on demand: find the late files in the guest's view (the trust
  * store's, as the tree presents them) so that their first served use has
- * the CA appended (fs.c).
+ * the CA appended (fs.c).  One the user hid (--hide /etc/ssl) is not there
+ * to be used.
  */
 static int late_start(struct run *r, struct merr *e)
 {
@@ -148,6 +149,8 @@ static int late_start(struct run *r, struct merr *e)
 		while (*path == '/')
 			path++;
 		fd = sys_openat2(r->s.rootfd, path, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT);
+		if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+			continue;
 		if (fd < 0 || fstat(fd, &st) < 0)
 			return merr_sys(e, "find %s in the sandbox", r->tree.files[i].path);
 		l->ids[l->n].dev = st.st_dev;

@@ -155,6 +155,8 @@ ts = [threading.Thread(target=look) for _ in range(8)]
 [t.start() for t in ts]; [t.join() for t in ts]
 print(ends.count(True), open('/run/moat/sandbox-ca.pem').read().count('BEGIN CERTIFICATE'))" 2>&1)
 is "8 threads look at the trust store at once: each finds the CA, once" "8 1" "$out"
+out=$("$MOAT" do --network=sandbox --hide /etc/ssl -- grep -c BEGIN /run/moat/sandbox-ca.pem 2>&1)
+is "the host's trust store hidden (--hide /etc/ssl): the sandbox still starts, with its CA" "1" "$out"
 out=$(run -- /usr/bin/python3 -c "
 import http.client, ssl
 c = http.client.HTTPSConnection('api.test', $HP, context=ssl._create_unverified_context())

@@ -142,8 +142,9 @@ int cgroup_setup(const struct moat_spec *spec, struct cgroups *cg, struct merr *
 			write_text(dir, "memory.memsw.limit_in_bytes", num);
 		snprintf(cg->oom_file, sizeof(cg->oom_file), "%s/%s", dir,
 			 v2 ? "memory.events" : "memory.oom_control");
-		snprintf(cg->mem_hit_file, sizeof(cg->mem_hit_file), "%s/%s", dir,
-			 v2 ? "memory.events" : "memory.max_usage_in_bytes");
+		if (!v2)
+			snprintf(cg->peak_file, sizeof(cg->peak_file), "%s/memory.max_usage_in_bytes",
+				 dir);
 		cg->mem_limit = spec->memory_bytes;
 	}
 	if (spec->pids) {
@@ -217,13 +218,11 @@ bool cgroup_pids_hit(struct cgroups *cg)
 
 bool cgroup_memory_hit(struct cgroups *cg)
 {
-	if (cgroup_oom_killed(cg))
-		return true;
-	/* v2 counts the times usage reached the limit; v1 keeps the peak. */
-	if (strstr(cg->mem_hit_file, "memory.events"))
-		return event_count(cg->mem_hit_file, "max") > 0;
-	return cg->mem_limit &&
-	       event_count(cg->mem_hit_file, NULL) >= (cg->mem_limit & ~(uint64_t)4095);	/* pages */
+	/* v2's memory.events counts the times usage reached the limit ("max");
+	 * v1 keeps the peak usage, which the limit (in pages) caps. */
+	return cgroup_oom_killed(cg) || event_count(cg->oom_file, "max") > 0 ||
+	       (cg->peak_file[0] &&
+		event_count(cg->peak_file, NULL) >= (cg->mem_limit & ~(uint64_t)4095));
 }
 
 void cgroup_remove(struct cgroups *cg)

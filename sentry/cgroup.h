@@ -22,7 +22,7 @@ struct cgroups {
 	char dir[4][PATH_MAX];
 	char oom_file[PATH_MAX];	/* where the OOM kill count is, or "" */
 	char pids_file[PATH_MAX];	/* pids.events: refused forks, or "" */
-	char mem_hit_file[PATH_MAX];	/* memory.events (v2), memory.max_usage_in_bytes (v1) */
+	char peak_file[PATH_MAX];	/* v1: memory.max_usage_in_bytes, else "" */
 	uint64_t mem_limit;
 };
 

@@ -25,8 +25,9 @@
  *     for the CA: the trust store's files are present from the start without
  *     it (late files), and the first served open or stat of one has the
  *     gofer append it before the guest sees the file (fs.c).  With
- *     --identity-pub, whose file must exist once the sandbox runs, outbound
- *     starts at once and the CA is appended before the guest may run;
+ *     --identity-key (only OpenSSL can check it) or --identity-pub (its file
+ *     must exist once the sandbox runs), outbound starts at once and the CA
+ *     is appended before the guest may run;
  *   - netstack, once the TAP exists: every frame of the guest goes through it.
  *     A connection is judged by the policy (the same one outbound applies to
  *     requests): denied, it gets an immediate RST; allowed, its far side is a
@@ -68,6 +69,7 @@
 
 /* the gofer appends the CA to the trust store's files: it must fit */
 static_assert(OB_CTL_MSG_MAX <= GOFER_LATE_MAX, "outbound's CA fits in a late file");
+#define CANNOT_RUN "cannot run %s (it is installed next to moat): %s"
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 /* in the sandbox's own /run: a new file in the host's /etc would need a copy-up
  * that a sandbox run by a user cannot make */
@@ -286,7 +288,8 @@ static char **outbound_argv(const struct moat_spec *spec, int ctl, int flows,
 /*
  * The standby: check what outbound will load that can be wrong without
  * OpenSSL (moat-outbound is there, the secrets, the policy's references to
- * them, the upstream CA files can be read), then say so on the control
+ * them; the CLI has checked that the key and CA files can be read), then
+ * say so on the control
  * channel ("=", or "!" and why) and run moat-outbound, at once or once it is
  * needed: a flow from netstack, or the sentry asking for the CA ("G" on a
  * channel of its own, which closes as moat-outbound runs, so that nothing
@@ -301,8 +304,7 @@ static int standby_check(const struct moat_spec *spec, const struct policy *p, c
 	int r = 0;
 
 	if (access(path, X_OK) < 0)
-		return merr_set(e, errno, "cannot run %s (it is installed next to moat): %s", path,
-				strerror(errno));
+		return merr_set(e, errno, CANNOT_RUN, path, strerror(errno));
 	for (size_t i = 0; i < net->nsecrets && r == 0; i++)
 		r = ob_secrets_add(&s, net->secrets[i], e);
 	if (r == 0 && ob_inject_check(p, &s, true, e) < 0) {
@@ -314,15 +316,6 @@ static int standby_check(const struct moat_spec *spec, const struct policy *p, c
 		if (!strncmp(s.v[i].source, "env:", 4) && setenv(s.v[i].source + 4, s.v[i].value, 1) < 0)
 			r = r ? r : merr_set(e, ENOMEM, "out of memory");
 	ob_secrets_free(&s);
-	for (size_t i = 0; i < net->nupstream_ca + 1 && r == 0; i++) {
-		const char *f = i < net->nupstream_ca ? net->upstream_ca[i] : net->identity_key;
-		int fd = f ? open(f, O_RDONLY | O_CLOEXEC) : -1;
-
-		if (f && fd < 0)
-			r = merr_set(e, errno, "%s: %s", f, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
 	return r;
 }
 
@@ -379,8 +372,7 @@ static _Noreturn void standby(const struct moat_spec *spec, const struct policy 
 		if (fds[i] >= 0)
 			fcntl(fds[i], F_SETFD, 0);	/* inherited by moat-outbound */
 	execv(path, argv);
-	len = snprintf(msg, sizeof(msg), "!cannot run %s (it is installed next to moat): %s",
-		       path, strerror(errno));
+	len = snprintf(msg, sizeof(msg), "!" CANNOT_RUN, path, strerror(errno));
 	if (on_demand(spec))
 		log_err("outbound: %s", msg + 1);
 	fdio_send(ctl, msg, (size_t)MIN(len, (int)sizeof(msg) - 1), NULL, 0);
@@ -435,19 +427,25 @@ fail:
 	return -e->errnum;
 }
 
-/* One message from outbound as it starts: what it sends, or "!" and why it
- * failed.  Return: its length (NUL-terminated in @buf), or -errno with @e. */
-static ssize_t outbound_says(struct network *n, char *buf, size_t cap, struct merr *e)
+/* One message from a helper (@who) as it starts: what it sends, or "!" and
+ * why it failed.  Return: its length (NUL-terminated in @buf), or -errno
+ * with @e. */
+static ssize_t helper_says(int fd, const char *who, char *buf, size_t cap, struct merr *e)
 {
 	unsigned nfds;
-	ssize_t len = fdio_recv(n->outbound_ctl, buf, cap - 1, NULL, 0, &nfds);
+	ssize_t len = fd < 0 ? -1 : fdio_recv(fd, buf, cap - 1, NULL, 0, &nfds);
 
 	if (len <= 0)
-		return merr_set(e, EPROTO, "outbound died while starting");
+		return merr_set(e, EPROTO, "%s died while starting", who);
 	buf[len] = '\0';
 	if (buf[0] == '!')
 		return merr_set(e, EINVAL, "%s", buf + 1);
 	return len;
+}
+
+static ssize_t outbound_says(struct network *n, char *buf, size_t cap, struct merr *e)
+{
+	return helper_says(n->outbound_ctl, "outbound", buf, cap, e);
 }
 
 bool network_on_demand(const struct moat_spec *spec)
@@ -477,20 +475,15 @@ int network_fill_ca(struct network *n, int ch, struct merr *e)
 	ssize_t len;
 	int r;
 
-	if (n->outbound_ctl < 0)
-		return merr_set(e, ENOTCONN, "outbound is not there");
 	/* Started by a flow already, the standby is gone: no matter. */
 	fdio_send(n->outbound_wake, "G", 1, NULL, 0);
 	len = outbound_says(n, pem, sizeof(pem), e);
-	if (len < 0) {
-		close(n->outbound_ctl);
-		n->outbound_ctl = -1;
-		return (int)len;
-	}
-	r = ch < 0 ? ch : gofer_call(ch, &req, "/", pem, (size_t)len, -1, NULL);
+	r = len < 0 ? (int)len : ch < 0 ? ch : gofer_call(ch, &req, "/", pem, (size_t)len, -1, NULL);
 	if (r < 0) {
-		merr_set(e, -r, "append the sandbox's CA to its trust store: %s", strerror(-r));
-		close(n->outbound_ctl);
+		if (len >= 0)
+			merr_set(e, -r, "append the sandbox's CA to its trust store: %s", strerror(-r));
+		if (n->outbound_ctl >= 0)
+			close(n->outbound_ctl);
 		n->outbound_ctl = -1;
 		return r;
 	}
@@ -708,18 +701,11 @@ int network_start_netstack(const struct moat_spec *spec, struct network *n, int 
 int network_wait_netstack(struct network *n, struct merr *e)
 {
 	char msg[sizeof(e->msg) + 2];
-	unsigned nfds;
-	ssize_t len;
+	ssize_t r = helper_says(n->netstack_ctl, "netstack", msg, sizeof(msg), e);
 
-	if (n->netstack_ctl < 0)
-		return merr_set(e, EPROTO, "netstack did not start");
-	len = fdio_recv(n->netstack_ctl, msg, sizeof(msg) - 1, NULL, 0, &nfds);
-	if (len <= 0)
-		return merr_set(e, EPROTO, "netstack died while starting");
-	msg[len] = '\0';
-	if (msg[0] == '!')
-		return merr_set(e, EINVAL, "%s", msg + 1);
-	return msg[0] == '+' ? 0 : merr_set(e, EPROTO, "netstack said something unexpected");
+	if (r >= 0 && strcmp(msg, "+"))
+		return merr_set(e, EPROTO, "netstack said something unexpected");
+	return r < 0 ? (int)r : 0;
 }
 
 void network_kill(struct network *n)

@@ -76,13 +76,13 @@ int network_env(struct moat_spec *spec);
 int network_start_netstack(const struct moat_spec *spec, struct network *n, int tapfd,
 			   struct merr *e);
 
-/** network_kill() - send both helpers SIGKILL (network_stop() reaps them) */
 /**
  * network_wait_netstack() - wait for netstack to be set up and confined
  * Return: 0, or -errno with @e saying what failed (a -p port in use, ...)
  */
 int network_wait_netstack(struct network *n, struct merr *e);
 
+/** network_kill() - send both helpers SIGKILL (network_stop() reaps them) */
 void network_kill(struct network *n);
 
 /** network_stop() - end both helpers and release everything */

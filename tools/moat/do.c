@@ -214,31 +214,31 @@ static void add_volume(struct moat_spec *s, const char *arg)
 		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
 			usage_error("do", "--volume %s: the mode is ro or rw, not '%s'", arg, mode);
 	}
-	if (!absolute(guest))
-		usage_error("do", "--volume %s: the guest path must be absolute", arg);
 	guest = guest_path("--volume", arg, guest, plain);
 	if (!strcmp(guest, "/"))
 		usage_error("do", "--volume %s: a volume cannot be the sandbox's root (moat run "
 			    "takes a bundle's rootfs)", arg);
 	if (stat(host, &st) < 0 || !realpath(host, real))
 		die(MOAT_EXIT_FAILURE, "--volume %s: %s: %s", arg, host, strerror(errno));
-	/* The sandbox's root is the host's: what is at GUEST there (outside the
-	 * fresh directories and other volumes) is what the volume goes over, and
-	 * a directory takes a directory, a file a file. */
+	/* One volume a path.  The sandbox's root is the host's: what is at GUEST
+	 * there (outside the fresh directories and other volumes) is what the
+	 * volume goes over, and a directory takes a directory, a file a file. */
 	{
 		struct stat at;
 		bool nested = in_fresh(guest) != NULL;
 
-		for (size_t i = 0; i < s->tree.nmounts; i++)
-			nested |= s->tree.mounts[i].type == TM_BIND && within(guest, s->tree.mounts[i].dst);
+		for (size_t i = 0; i < s->tree.nmounts; i++) {
+			if (s->tree.mounts[i].type != TM_BIND)
+				continue;
+			if (!strcmp(s->tree.mounts[i].dst, guest))
+				usage_error("do", "--volume %s: %s has a volume already", arg, guest);
+			nested |= within(guest, s->tree.mounts[i].dst);
+		}
 		if (!nested && stat(guest, &at) == 0 && S_ISDIR(at.st_mode) != S_ISDIR(st.st_mode))
 			usage_error("do", "--volume %s: %s is %s directory, and %s is %s", arg, host,
 				    S_ISDIR(st.st_mode) ? "a" : "not a", guest,
 				    S_ISDIR(at.st_mode) ? "one" : "not");
 	}
-	for (size_t i = 0; i < s->tree.nmounts; i++)
-		if (s->tree.mounts[i].type == TM_BIND && !strcmp(s->tree.mounts[i].dst, guest))
-			usage_error("do", "--volume %s: %s has a volume already", arg, guest);
 	m = realloc(s->tree.mounts, (s->tree.nmounts + 1) * sizeof(*m));
 	if (!m)
 		die(MOAT_EXIT_FAILURE, "out of memory");
@@ -355,13 +355,15 @@ int cmd_do(int argc, char **argv)
 			break;
 		case OPT_HIDE: {
 			char plain[PATH_MAX], *p = guest_path("--hide", optarg, optarg, plain);
+			const char *fresh_dir;
 
 			if (!strcmp(p, "/"))
 				usage_error("do", "--hide %s: the sandbox's root cannot be hidden",
 					    optarg);
-			if (in_fresh(p))
+			fresh_dir = in_fresh(p);
+			if (fresh_dir)
 				usage_error("do", "--hide %s: the sandbox makes its own %s, fresh: "
-					    "nothing of the host's is there to hide", optarg, in_fresh(p));
+					    "nothing of the host's is there to hide", optarg, fresh_dir);
 			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, p));
 			break;
 		}
@@ -369,12 +371,11 @@ int cmd_do(int argc, char **argv)
 			default_hides = false;
 			break;
 		case OPT_RO: {
-			char plain[PATH_MAX], *p = guest_path("--ro", optarg, optarg, plain);
+			/* "/" too: the gofer makes the root itself read-only (tree.c) */
+			char plain[PATH_MAX];
 
-			if (!strcmp(p, "/"))
-				spec.tree.readonly = true;	/* the whole tree: EROFS */
-			else
-				must(spec_strv_add(&spec.tree.ro, &spec.tree.nro, p));
+			must(spec_strv_add(&spec.tree.ro, &spec.tree.nro,
+					   guest_path("--ro", optarg, optarg, plain)));
 			break;
 		}
 		case 'e':

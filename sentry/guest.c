@@ -18,19 +18,21 @@
  * (setup_mounts_make()).  It forks init as a sibling (CLONE_PARENT), so that
  * init is the sentry's child and dies with it (PR_SET_PDEATHSIG), then exits.
  *
- * init mounts what belongs to the new pid namespace (/proc, /dev/pts), masks
- * the kernel files a root user could misuse (path by path: one that is not
- * there is skipped, and so is one in /proc when no procfs is mounted there),
- * names the host, brings up lo, drops every capability and forks the command.
- * It then only reaps: the guest's orphans end up with it, and when the command
- * exits, init reports the status and exits, which makes the kernel kill
- * whatever is left.
+ * init forks the command first, so that the command's set-up (above all the
+ * kernel's check of its seccomp filter) runs while init mounts what belongs to
+ * the new pid namespace (/proc, /dev/pts) and masks the kernel files a root
+ * user could misuse (path by path: one that is not there is skipped, and so is
+ * one in /proc when no procfs is mounted there); init then says so
+ * (GM_MOUNTED), drops every capability and only reaps: the guest's orphans end
+ * up with it, and when the command exits, init reports the status and exits,
+ * which makes the kernel kill whatever is left.
  *
  * The command process sets the limits, drops every capability, sets
  * no_new_privs and loads the guest's seccomp filter with a listener; it tells
- * the sentry the listener's fd number, waits until the sentry has taken it
- * (pidfd_getfd), and executes the command.  From the filter on, everything it
- * and its descendants do is subject to the sentry.
+ * the sentry the listener's fd number and waits until the sentry has taken it
+ * (pidfd_getfd) and init's mounts are made, then enters its working directory
+ * (which may lie below one of them) and executes the command.  From the
+ * filter on, everything it and its descendants do is subject to the sentry.
  */
 #include "sentry/guest.h"
 
@@ -429,10 +431,6 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 
 		setrlimit(RLIMIT_CPU, &rl);
 	}
-	if (chdir(spec->cwd ? spec->cwd : "/") < 0) {
-		merr_sys(&e, "working directory %s", spec->cwd ? spec->cwd : "/");
-		fail(sock, &e);
-	}
 	{
 		int keep[] = { sock };
 
@@ -481,6 +479,11 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 		if (at != ack.value)
 			_exit(MOAT_EXIT_FAILURE);
 	}
+	/* chdir() runs natively: in the read-only view, with init's mounts made. */
+	if (chdir(spec->cwd ? spec->cwd : "/") < 0) {
+		merr_sys(&e, "working directory %s", spec->cwd ? spec->cwd : "/");
+		fail(sock, &e);
+	}
 	err = exec_command(spec->argv, spec->env);
 	send_msg(sock, GM_EXEC_FAILED, err, spec->argv[0]);
 	_exit(err == ENOENT ? MOAT_EXIT_NOTFOUND : MOAT_EXIT_NOEXEC);
@@ -505,8 +508,6 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 	pid_t cmd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	guest_mounts(spec, sock);
-	log_phase("init: mounts made");
 	cmd = fork();
 	if (cmd < 0) {
 		merr_sys(&e, "fork the command");
@@ -514,6 +515,10 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 	}
 	if (cmd == 0)
 		command(spec, sock, prog);
+	guest_mounts(spec, sock);
+	log_phase("init: mounts made");
+	if (send_msg(sock, GM_MOUNTED, 0, NULL) < 0)
+		_exit(MOAT_EXIT_FAILURE);
 
 	/* init itself: nothing but reaping, with nothing to lose. */
 	prctl(PR_SET_DUMPABLE, 0);

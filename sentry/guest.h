@@ -22,6 +22,8 @@ enum guest_msg_type {
 	GM_EXIT,		/* init -> sentry: value = wait status of the command */
 	GM_SETUP_FAILED,	/* any -> sentry: value = errno, text = message */
 	GM_TAP,			/* setup -> sentry: the TAP device's fd (SCM_RIGHTS) */
+	GM_MOUNTED,		/* init -> sentry: the pid namespace's mounts are made
+				 * (the command, forked before them, may exec) */
 };
 
 struct guest_msg {

@@ -168,8 +168,9 @@ static int late_start(struct run *r, struct merr *e)
 static int birth(struct run *r, struct merr *e)
 {
 	bool have_init = false, have_listener = false;
+	pid_t mounted = 0;	/* who said GM_MOUNTED: init, or nobody yet */
 
-	while (!have_init || !have_listener) {
+	while (!have_init || !have_listener || !mounted) {
 		struct guest_msg m;
 		pid_t sender;
 		int fd = -1, rc = guest_recv(&r->guest, &m, &sender, &fd);
@@ -251,12 +252,18 @@ static int birth(struct run *r, struct merr *e)
 			have_listener = true;
 			break;
 		}
+		case GM_MOUNTED:
+			mounted = sender;
+			break;
 		case GM_SETUP_FAILED:
 			return merr_set(e, m.value > 0 ? m.value : EIO, "%s", m.text);
 		default:
 			return merr_set(e, EPROTO, "unexpected message %u from the guest", m.type);
 		}
 	}
+	if (mounted != r->guest.init)
+		return merr_set(e, EPROTO, "the guest's mounts were announced by pid %d, not init",
+				(int)mounted);
 	/* The command waits to exec: its files must be complete by then. */
 	if (r->spec->net.sandbox) {
 		int rc = network_finish(r, e);

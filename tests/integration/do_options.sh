@@ -91,6 +91,12 @@ is "env: set, override, copy; nothing else inherited; cwd" "2 yes unset /tmp /us
 "$MOAT" do -w /nonexistent-dir -- true >"$T_TMP/err" 2>&1
 is "a missing --cwd: exit 125" "125" "$?"
 like "a missing --cwd: says so" "working directory /nonexistent-dir" "$(cat "$T_TMP/err")"
+# The command is forked before init mounts the guest's own /dev/pts and /proc:
+# it must still start inside them, not in the directories they cover.
+out=$("$MOAT" do -w /dev/pts -- sh -c 'echo "$(pwd) $(ls)"' 2>&1)
+is "a --cwd on one of init's mounts: the mount, not what it covers" "/dev/pts ptmx" "$out"
+out=$("$MOAT" do -w /proc/self -- sh -c 'cat comm' 2>&1)
+is "a --cwd of /proc/self: the command's own, in the guest's procfs" "sh" "$out"
 
 # --- exit statuses -------------------------------------------------------
 "$MOAT" do -- sh -c 'exit 7'

@@ -463,6 +463,14 @@ static int lookup(struct call *c, int dirfd, uint64_t addr, int atflags)
 	return fd;
 }
 
+/* A struct stat into the guest's memory, its owner as the guest's namespace shows it. */
+static int write_stat(struct call *c, uint64_t buf, struct stat *st)
+{
+	st->st_uid = ids_guest(&c->s->uids, st->st_uid);
+	st->st_gid = ids_guest(&c->s->gids, st->st_gid);
+	return mem_write(c->tid, buf, st, sizeof(*st));
+}
+
 void h_stat(struct call *c)
 {
 	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0, base, r;
@@ -496,7 +504,7 @@ void h_stat(struct call *c)
 		if (r == 0 || !path_retry_slow(base, -r)) {
 			if (base >= 0)
 				close(base);
-			finish(c, r < 0 ? r : mem_write(c->tid, buf, &st, sizeof(st)));
+			finish(c, r < 0 ? r : write_stat(c, buf, &st));
 			return;
 		}
 	}
@@ -515,7 +523,7 @@ void h_stat(struct call *c)
 		finish(c, -errno);
 		return;
 	}
-	finish(c, mem_write(c->tid, buf, &st, sizeof(st)));
+	finish(c, write_stat(c, buf, &st));
 }
 
 void h_statx(struct call *c)
@@ -542,6 +550,8 @@ void h_statx(struct call *c)
 		finish(c, -errno);
 		return;
 	}
+	stx.stx_uid = ids_guest(&c->s->uids, stx.stx_uid);
+	stx.stx_gid = ids_guest(&c->s->gids, stx.stx_gid);
 	finish(c, mem_write(c->tid, arg(c, 4), &stx, sizeof(stx)));
 }
 
@@ -916,6 +926,21 @@ void h_chmod(struct call *c)
 	simple_change(c, &req, arg_int(c, 0), arg(c, 1), atflags);
 }
 
+/*
+ * An owner the guest gives chown(), in the gofer's namespace; -1 stays -1.  An
+ * id the guest's namespace does not map goes as it is, for the kernel to judge
+ * in the gofer's (which maps one id too: EINVAL, as the guest's would say).
+ */
+static uint32_t gofer_id(const struct id_map *guest, const struct id_map *gofer, uint32_t id)
+{
+	uint32_t host;
+
+	if (id == UINT32_MAX)
+		return id;
+	host = ids_host(guest, id);
+	return host == UINT32_MAX ? id : ids_guest(gofer, host);
+}
+
 void h_chown(struct call *c)
 {
 	int nr = c->n->data.nr, atflags = 0, dirfd = AT_FDCWD, base = 0;
@@ -932,8 +957,8 @@ void h_chown(struct call *c)
 			return;
 		}
 	}
-	req.a = (uint32_t)arg(c, base + 1);
-	req.b = (uint32_t)arg(c, base + 2);
+	req.a = gofer_id(&c->s->uids, &c->s->gofer_uids, (uint32_t)arg(c, base + 1));
+	req.b = gofer_id(&c->s->gids, &c->s->gofer_gids, (uint32_t)arg(c, base + 2));
 	req.flags = (atflags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) ? AT_SYMLINK_NOFOLLOW : 0;
 	simple_change(c, &req, dirfd, arg(c, base), atflags);
 }

@@ -210,6 +210,12 @@ static int birth(struct run *r, struct merr *e)
 			r->s.rootfd = openat(r->s.hostproc, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (r->s.rootfd < 0)
 				return merr_sys(e, "open the guest's root");
+			rc = ids_read(r->s.hostproc, sender, &r->s.uids, &r->s.gids);
+			if (rc == 0)
+				rc = ids_read(r->s.hostproc, r->gofer.pid, &r->s.gofer_uids,
+					      &r->s.gofer_gids);
+			if (rc < 0)
+				return merr_set(e, -rc, "read the guest's id maps: %s", strerror(-rc));
 			if (r->spec->net.sandbox && network_on_demand(r->spec)) {
 				rc = late_start(r, e);
 				if (rc < 0)

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "gofer/gofer.h"
+#include "sentry/ids.h"
 #include "sentry/spec.h"
 
 #define SENTRY_MAX_WORKERS 64
@@ -62,6 +63,8 @@ struct sentry {
 	struct sockset socks;
 	struct late_files late;
 	struct seccomp_notif_sizes sizes;
+	struct id_map uids, gids;	/* the guest's, for the owners stat shows */
+	struct id_map gofer_uids, gofer_gids;	/* the gofer's, for chown */
 };
 
 /* What one worker thread keeps between calls. */

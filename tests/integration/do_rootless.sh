@@ -17,6 +17,15 @@ like "secrets stay hidden" "/etc/shadow: No such file" "$out"
 check "the host's /etc is untouched" test ! -e "/etc/$mark"
 out=$(as_nobody "$MOAT" do -v "$share:/out" -- sh -c 'echo result > /out/r' 2>&1)
 is "a volume it may write" "result" "$(cat "$share/r" 2>&1)"
+# Owners as the guest's namespace shows them: its own files are root's (it is
+# uid 0 there), the host's root's are the overflow id; stat agrees with fstat.
+out=$(as_nobody "$MOAT" do -v "$share:/out" -- python3 -c '
+import os
+for p in ("/out/r", "/etc/passwd"):
+    s, f = os.stat(p), os.open(p, os.O_RDONLY)
+    print(s.st_uid, s.st_gid, s.st_uid == os.fstat(f).st_uid and s.st_gid == os.fstat(f).st_gid)' 2>&1)
+is "stat shows owners in the guest's namespace, as fstat does" "0 0 True
+65534 65534 True" "$out"
 as_nobody "$MOAT" do -- sh -c 'exit 5'
 is "exit status" "5" "$?"
 as_nobody "$MOAT" do --memory 64M -- true >"$T_TMP/err" 2>&1

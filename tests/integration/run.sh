@@ -150,6 +150,20 @@ guest 'echo "$GREETING|$(pwd)|$(hostname)|$(id -u)|$(id -g)|$HOME"'
 mrun "$ID"
 is "env, cwd, hostname and user applied" "hi there|/data|boxy|1234|5678|" "$out"
 
+# The owner the stat family reports is the guest's own id, as fstat() says:
+# the sentry asks from the host's namespace, where the file is another's.
+touch "$R/etc/others" && chown 4321:4321 "$R/etc/others"
+guest 'echo x > /tmp/mine; chown 1234:5678 /tmp/mine && echo chowned
+	stat -c "%u:%g" /tmp/mine /bin/busybox /etc/others
+	ls -ln /tmp/mine | awk "{print \$3\":\"\$4}"'
+mrun "$ID"
+is "a guest of uid 1234: stat shows its files (and the runner's) as its own, others' as the overflow id" \
+	"chowned
+1234:5678
+1234:5678
+65534:65534
+1234:5678" "$out"
+
 config '{"process": {"user": {"uid": 0, "gid": 0, "umask": 63}}}'
 guest 'umask'
 mrun "$ID"

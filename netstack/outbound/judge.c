@@ -302,7 +302,9 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 		rq->port = (u.field_set & (1 << UF_PORT)) ? u.port : (https ? 443 : 80);
 		if (rq->port == 0)
 			return verdict(rq, OB_REJECT, 400, "malformed port in the URL");
-		if (!t->proxy && ((t->named && strcmp(rq->host, t->host)) || rq->port != t->port))
+		/* A flow known only by its address is judged by the address: a
+		 * URL naming some host is not where the connection goes. */
+		if (!t->proxy && (strcmp(rq->host, t->host) || rq->port != t->port))
 			return verdict(rq, OB_REJECT, 421, "the URL names another destination than the connection's");
 		rq->absolute = true;
 		if (u.field_set & (1 << UF_PATH)) {

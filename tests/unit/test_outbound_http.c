@@ -61,7 +61,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-enum tgt { TLS_API, TLS_WS, PROXY, TLS_OTHER };
+enum tgt { TLS_API, TLS_WS, PROXY, TLS_OTHER, ADDR_HTTP };
 
 struct result {
 	enum ob_ev ev;			/* OB_EV_DONE, OB_EV_ERROR, or OB_EV_HEAD (judged, not allowed) */
@@ -89,6 +89,11 @@ static void target(enum tgt which, struct ob_target *t)
 		break;
 	case PROXY:
 		t->proxy = true;
+		return;
+	case ADDR_HTTP:
+		/* netstack gave an address and no name: plain HTTP to it */
+		strcpy(t->host, "203.0.113.9");
+		t->port = 80;
 		return;
 	}
 	t->port = 443;
@@ -269,6 +274,13 @@ static const struct row rows[] = {
 	{ "GET https://evil.test/ HTTP/1.1\r\n" H "\r\n", TLS_API, OB_EV_HEAD, 421, "another destination" },
 	{ "GET http://api.test/ HTTP/1.1\r\n" H "\r\n", TLS_API, OB_EV_HEAD, 421, "scheme" },
 	{ "GET / HTTP/1.1\r\n" H "\r\n", PROXY, OB_EV_HEAD, 400, "this is a proxy" },
+	/* a flow known only by its address is judged by the address: neither a
+	 * Host header nor an absolute URL can name a host a rule allows */
+	{ "GET / HTTP/1.1\r\nHost: plainok.test\r\n\r\n", ADDR_HTTP, OB_EV_HEAD, 403,
+	  "no rule allows GET 203.0.113.9:80/" },
+	{ "GET http://plainok.test/ HTTP/1.1\r\n\r\n", ADDR_HTTP, OB_EV_HEAD, 421, "another destination" },
+	{ "GET http://203.0.113.9:80/x HTTP/1.1\r\n\r\n", ADDR_HTTP, OB_EV_HEAD, 403,
+	  "no rule allows GET 203.0.113.9:80/x" },
 	{ "GET https://api.test/ HTTP/1.1\r\n" H "\r\n", PROXY, OB_EV_HEAD, 400, "CONNECT" },
 	{ "GET http://u:p@api.test/ HTTP/1.1\r\n\r\n", PROXY, OB_EV_HEAD, 400, "credentials" },
 	{ "CONNECT api.test HTTP/1.1\r\n\r\n", PROXY, OB_EV_HEAD, 400, "HOST:PORT" },

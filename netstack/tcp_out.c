@@ -27,7 +27,9 @@
  *   t_main: retransmission (RFC 6298: srtt/rttvar, Karn's rule, doubling
  *           back-off, 200 ms floor), or the persist timer when the guest's
  *           window is zero with data waiting (a probe is an ACK with the
- *           sequence number one below snd_una), or the far connect timeout,
+ *           sequence number one below snd_una; a timeout that finds the
+ *           window closed with data in flight turns into it), or the far
+ *           connect timeout,
  *           or TIME_WAIT;
  *   t_wnd:  the re-check of a small receive window.
  */
@@ -519,6 +521,14 @@ void tcp_timer(struct netstack *ns, uint32_t idx)
 			tcp_retransmit(ns, c, true);
 			if (c->state == TS_FREE)
 				return;
+			if (c->flags & TF_PERSIST) {
+				/* The guest closed its window with data in flight:
+				 * nothing could be resent, so the persist timer
+				 * tcp_send_data() armed probes it instead, and a
+				 * closed window is not a peer that stopped answering. */
+				c->retries = 0;
+				return;
+			}
 			tcp_arm_rto(ns, c);
 			return;
 		}

@@ -108,6 +108,16 @@ static uint32_t handshake(uint16_t sport, uint32_t iss, uint16_t wnd)
 	return s_iss;
 }
 
+/* The far peer writes @len bytes: the stack sends them in @frames segments
+ * (the capture is cleared after). */
+static void far_sends(const void *data, size_t len, size_t frames)
+{
+	assert_int_equal(write(env.peer[0], data, len), (ssize_t)len);
+	craft_env_poll(&env);
+	assert_int_equal(env.cap.n, frames);
+	craft_cap_clear(&env.cap);
+}
+
 static void test_handshake_options(void **state)
 {
 	struct craft_frame f;
@@ -324,6 +334,50 @@ static void test_zero_window_persist(void **state)
 	assert_int_equal(f.seq, s_iss + 1);
 }
 
+/* The guest closes its window with our data still in flight: the timeout
+ * cannot resend anything, so it becomes the persist timer; the flow is
+ * probed for as long as it takes, not reset after the retry limit. */
+static void test_zero_window_with_data_in_flight(void **state)
+{
+	uint32_t s_iss = handshake(40021, 100, 65535);
+	static char out[3000];
+	struct craft_frame f;
+	size_t got = 0;
+
+	(void)state;
+	memset(out, 'z', sizeof(out));
+	far_sends(out, sizeof(out), 3);
+	send_seg(40021, REMOTE, 80, 101, s_iss + 1, ACK, 0, NULL, 0);	/* nothing taken */
+	assert_int_equal(env.cap.n, 0);
+	for (int i = 0; i < 2 * TCP_MAX_RETRIES; i++) {
+		env.now += TCP_RTO_MAX;
+		craft_cap_clear(&env.cap);
+		craft_env_poll(&env);
+		if (i == 0) {
+			assert_int_equal(env.cap.n, 0);	/* the timeout: nothing may go */
+			continue;
+		}
+		assert_int_equal(env.cap.n, 1);
+		frame_at(0, &f);
+		assert_int_equal(f.flags, ACK);
+		assert_int_equal(f.seq, s_iss);		/* a probe */
+		assert_int_equal(f.len, 0);
+		craft_cap_clear(&env.cap);
+		send_seg(40021, REMOTE, 80, 101, s_iss + 1, ACK, 0, NULL, 0);
+	}
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_RESET), 0);
+	/* the window opens: everything is sent again from snd_una */
+	craft_cap_clear(&env.cap);
+	send_seg(40021, REMOTE, 80, 101, s_iss + 1, ACK, 100, NULL, 0);
+	for (size_t i = 0; i < env.cap.n; i++) {
+		frame_at(i, &f);
+		assert_int_equal(f.seq, s_iss + 1 + got);
+		assert_memory_equal(f.data, out + got, f.len);
+		got += f.len;
+	}
+	assert_int_equal(got, sizeof(out));
+}
+
 static void test_retransmission_timeout(void **state)
 {
 	uint32_t s_iss = handshake(40005, 100, 65535);
@@ -371,10 +425,7 @@ static void test_fast_retransmit(void **state)
 
 	(void)state;
 	memset(out, 'r', sizeof(out));
-	assert_int_equal(write(env.peer[0], out, sizeof(out)), (ssize_t)sizeof(out));
-	craft_env_poll(&env);
-	assert_int_equal(env.cap.n, 3);
-	craft_cap_clear(&env.cap);
+	far_sends(out, sizeof(out), 3);
 	/* the first segment was lost: three duplicate ACKs */
 	for (int i = 0; i < 3; i++)
 		send_seg(40006, REMOTE, 80, 101, s_iss + 1, ACK, 65535, NULL, 0);
@@ -984,6 +1035,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_window_limits_sending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_with_data_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),

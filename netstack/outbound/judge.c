@@ -311,6 +311,11 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			off = u.field_data[UF_PATH].off;
 			rq->target = h->url + off;
 			rq->target_len = h->url_len - off;
+		} else if (u.field_set & (1 << UF_QUERY)) {
+			/* "http://h?q": the query from its '?', written after a "/" */
+			off = u.field_data[UF_QUERY].off - 1;
+			rq->target = h->url + off;
+			rq->target_len = h->url_len - off;
 		} else {
 			rq->target_len = 0;	/* written as "/" */
 		}
@@ -341,7 +346,7 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 		}
 	}
 
-	if (rq->target_len == 0) {
+	if (rq->target_len == 0 || h->buf[rq->target] == '?') {
 		strcpy(rq->path, "/");
 	} else {
 		r = policy_normalize_path(h->buf + rq->target, rq->target_len, rq->path, sizeof(rq->path));
@@ -440,10 +445,9 @@ int ob_http_write_request(const struct ob_head *h, const struct ob_request *rq,
 	inj->n = 0;
 	inj->skipped_plaintext = false;
 	r |= ob_buf_printf(out, "%s ", rq->method);
-	if (rq->target_len)
-		r |= ob_buf_append(out, h->buf + rq->target, rq->target_len);
-	else
+	if (!rq->target_len || h->buf[rq->target] == '?')
 		r |= ob_buf_append(out, "/", 1);
+	r |= ob_buf_append(out, h->buf + rq->target, rq->target_len);
 	r |= ob_buf_printf(out, " HTTP/1.%u\r\nHost: %s%s%s", h->minor ? 1 : 0, ipv6 ? "[" : "",
 			   rq->host, ipv6 ? "]" : "");
 	if (rq->port != defport)

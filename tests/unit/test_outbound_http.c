@@ -198,6 +198,11 @@ static const struct row rows[] = {
 	  "GET / HTTP/1.1\r\nHost: plainok.test\r\nX-Api-Key: " SECRET "\r\nConnection: keep-alive\r\n\r\n" },
 	{ "GET http://plainok.test HTTP/1.1\r\n\r\n", PROXY, OB_EV_DONE, 0,
 	  "GET / HTTP/1.1\r\nHost: plainok.test\r\nX-Api-Key: " SECRET "\r\nConnection: keep-alive\r\n\r\n" },
+	/* no path but a query: the query is kept */
+	{ "GET http://plainok.test?q=1&r HTTP/1.1\r\n\r\n", PROXY, OB_EV_DONE, 0,
+	  "GET /?q=1&r HTTP/1.1\r\nHost: plainok.test\r\nX-Api-Key: " SECRET "\r\nConnection: keep-alive\r\n\r\n" },
+	{ "GET http://plainok.test:8080?q HTTP/1.1\r\n\r\n", PROXY, OB_EV_DONE, 0,
+	  "GET /?q HTTP/1.1\r\nHost: plainok.test:8080\r\nX-Api-Key: " SECRET "\r\nConnection: keep-alive\r\n\r\n" },
 	/* a WebSocket upgrade where the rule allows it */
 	{ "GET /chat HTTP/1.1\r\nHost: ws.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
 	  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", TLS_WS, OB_EV_DONE, 0,

@@ -6,9 +6,11 @@
  * -------------------
  * A query is parsed strictly (RFC 1035): a 12-byte header, QR clear, opcode
  * QUERY, exactly one question, a name of uncompressed labels (at most 63
- * bytes each, 253 in all) of letters, digits, '-' and '_', class IN.  The
- * rest of the message (EDNS options, say) is ignored.  A query that cannot
- * be parsed gets FORMERR if its header could be read, nothing otherwise.
+ * bytes each, 253 in all) of letters, digits, '-' and '_', class IN (another
+ * class gets NOTIMP, its question echoed as asked, so that the client matches
+ * the answer to its query).  The rest of the message (EDNS options, say) is
+ * ignored.  A query that cannot be parsed gets FORMERR if its header could
+ * be read, nothing otherwise.
  *
  * The name is judged by the egress policy.  A denied name gets NXDOMAIN (or
  * REFUSED, by configuration) and an audit record; so does an allowed one,
@@ -60,7 +62,8 @@ static size_t put_name(uint8_t *p, const char *name)
 }
 
 static void reply(struct netstack *ns, uint16_t gport, uint16_t id, uint8_t rd, uint8_t rcode,
-		  const char *name, uint16_t qtype, const uint32_t *addrs, size_t n, uint32_t ttl)
+		  const char *name, uint16_t qtype, uint16_t qclass, const uint32_t *addrs, size_t n,
+		  uint32_t ttl)
 {
 	uint8_t msg[DNS_HLEN + NS_MAX_DNS_NAME + 2 + 4 + DNS_MAX_ANSWERS * 16];
 	size_t len = DNS_HLEN;
@@ -78,7 +81,7 @@ static void reply(struct netstack *ns, uint16_t gport, uint16_t id, uint8_t rd, 
 	if (name) {
 		len += put_name(msg + len, name);
 		put_u16(msg + len, qtype);
-		put_u16(msg + len + 2, DNS_CLASS_IN);
+		put_u16(msg + len + 2, qclass);
 		len += 4;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -143,12 +146,12 @@ static void start_resolve(struct netstack *ns, uint16_t gport, uint16_t id, uint
 			if (a == 0x7f000001u && ns->cfg.map_gateway_to_loopback)
 				a = ns->cfg.gateway_addr;
 			dns_bind(ns, a, name, 60);
-			reply(ns, gport, id, rd, 0, name, DNS_TYPE_A, &a, 1, 60);
+			reply(ns, gport, id, rd, 0, name, DNS_TYPE_A, DNS_CLASS_IN, &a, 1, 60);
 			return;
 		}
 	}
 	if (!ns->cfg.resolve && !ns_ares_active(ns)) {
-		reply(ns, gport, id, rd, RCODE_NXDOMAIN, name, DNS_TYPE_A, NULL, 0, 0);
+		reply(ns, gport, id, rd, RCODE_NXDOMAIN, name, DNS_TYPE_A, DNS_CLASS_IN, NULL, 0, 0);
 		return;
 	}
 	for (unsigned i = 0; i < DNS_PENDING_MAX; i++) {
@@ -159,7 +162,7 @@ static void start_resolve(struct netstack *ns, uint16_t gport, uint16_t id, uint
 		}
 	}
 	if (!p) {
-		reply(ns, gport, id, rd, RCODE_SERVFAIL, name, DNS_TYPE_A, NULL, 0, 0);
+		reply(ns, gport, id, rd, RCODE_SERVFAIL, name, DNS_TYPE_A, DNS_CLASS_IN, NULL, 0, 0);
 		return;
 	}
 	ns->dns_token++;
@@ -174,7 +177,7 @@ static void start_resolve(struct netstack *ns, uint16_t gport, uint16_t id, uint
 		r = ns_ares_resolve(ns, name, p->token);
 	if (r < 0 && p->used) {
 		p->used = false;
-		reply(ns, gport, id, rd, RCODE_SERVFAIL, name, DNS_TYPE_A, NULL, 0, 0);
+		reply(ns, gport, id, rd, RCODE_SERVFAIL, name, DNS_TYPE_A, DNS_CLASS_IN, NULL, 0, 0);
 	}
 }
 
@@ -198,29 +201,29 @@ void dns_input(struct netstack *ns, uint16_t gport, const struct pkt *m)
 	}
 	rd = f2 & 1;
 	if ((f2 >> 3) & 15) {
-		reply(ns, gport, id, rd, RCODE_NOTIMP, NULL, 0, NULL, 0, 0);
+		reply(ns, gport, id, rd, RCODE_NOTIMP, NULL, 0, DNS_CLASS_IN, NULL, 0, 0);
 		return;
 	}
 	if (qd != 1 || !parse_name(m, &off, name, sizeof(name)) || !pkt_u16(m, off, &qtype) ||
 	    !pkt_u16(m, off + 2, &qclass)) {
 		ns_count(ns, NS_DROP_DNS);
-		reply(ns, gport, id, rd, RCODE_FORMERR, NULL, 0, NULL, 0, 0);
+		reply(ns, gport, id, rd, RCODE_FORMERR, NULL, 0, DNS_CLASS_IN, NULL, 0, 0);
 		return;
 	}
 	if (qclass != DNS_CLASS_IN) {
-		reply(ns, gport, id, rd, RCODE_NOTIMP, name, qtype, NULL, 0, 0);
+		reply(ns, gport, id, rd, RCODE_NOTIMP, name, qtype, qclass, NULL, 0, 0);
 		return;
 	}
 	if (!decide(ctx, &q, &reason)) {
 		ns_count(ns, NS_DNS_DENIED);
 		ns_audit(ns, NS_AUDIT_DNS, false, name, 0, 0, reason);
 		reply(ns, gport, id, rd, ns->cfg.dns_refused ? RCODE_REFUSED : RCODE_NXDOMAIN, name,
-		      qtype, NULL, 0, 0);
+		      qtype, DNS_CLASS_IN, NULL, 0, 0);
 		return;
 	}
 	ns_audit(ns, NS_AUDIT_DNS, true, name, 0, 0, reason);
 	if (qtype != DNS_TYPE_A) {
-		reply(ns, gport, id, rd, 0, name, qtype, NULL, 0, 0);	/* NODATA */
+		reply(ns, gport, id, rd, 0, name, qtype, DNS_CLASS_IN, NULL, 0, 0);	/* NODATA */
 		return;
 	}
 	start_resolve(ns, gport, id, rd, name);
@@ -237,11 +240,13 @@ void netstack_dns_answer(struct netstack *ns, uint32_t token, enum ns_dns_status
 		return;				/* timed out already */
 	p->used = false;
 	if (status == NS_DNS_NXDOMAIN) {
-		reply(ns, p->gport, p->id, p->rd, RCODE_NXDOMAIN, p->name, p->qtype, NULL, 0, 0);
+		reply(ns, p->gport, p->id, p->rd, RCODE_NXDOMAIN, p->name, p->qtype, DNS_CLASS_IN,
+		      NULL, 0, 0);
 		return;
 	}
 	if (status != NS_DNS_OK) {
-		reply(ns, p->gport, p->id, p->rd, RCODE_SERVFAIL, p->name, p->qtype, NULL, 0, 0);
+		reply(ns, p->gport, p->id, p->rd, RCODE_SERVFAIL, p->name, p->qtype, DNS_CLASS_IN,
+		      NULL, 0, 0);
 		return;
 	}
 	for (size_t i = 0; i < n && m < DNS_MAX_ANSWERS; i++) {
@@ -252,7 +257,7 @@ void netstack_dns_answer(struct netstack *ns, uint32_t token, enum ns_dns_status
 		mapped[m++] = a;
 		dns_bind(ns, a, p->name, ttl);
 	}
-	reply(ns, p->gport, p->id, p->rd, 0, p->name, p->qtype, mapped, m, ttl);
+	reply(ns, p->gport, p->id, p->rd, 0, p->name, p->qtype, DNS_CLASS_IN, mapped, m, ttl);
 }
 
 void dns_expire(struct netstack *ns)
@@ -262,8 +267,8 @@ void dns_expire(struct netstack *ns)
 
 		if (p->used && p->deadline <= ns->now) {
 			p->used = false;
-			reply(ns, p->gport, p->id, p->rd, RCODE_SERVFAIL, p->name, p->qtype, NULL,
-			      0, 0);
+			reply(ns, p->gport, p->id, p->rd, RCODE_SERVFAIL, p->name, p->qtype,
+			      DNS_CLASS_IN, NULL, 0, 0);
 		}
 	}
 }

@@ -199,6 +199,20 @@ static void test_dns_malformed(void **state)
 	craft_env_input(&env, fbuf, n);
 	m = answer(&len);
 	assert_int_equal(m[3] & 15, 1);
+	/* another class (CH TXT version.bind): NOTIMP, the question echoed with
+	 * its own class, so that the client takes the answer as its own */
+	craft_cap_clear(&env.cap);
+	qn = craft_dns_query(q, sizeof(q), 12, "version.bind", 16);
+	q[qn - 1] = 3;
+	n = craft_udp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, GUEST, GW, 5353, 53, q, qn);
+	craft_env_input(&env, fbuf, n);
+	m = answer(&len);
+	assert_int_equal(len, qn);
+	assert_int_equal(u16(m), 12);
+	assert_int_equal(m[3] & 15, 4);
+	assert_int_equal(u16(m + 4), 1);
+	assert_int_equal(u16(m + 6), 0);
+	assert_memory_equal(m + 12, q + 12, qn - 12);	/* name, type 16, class 3 */
 	/* a UDP length past the datagram, and a bad UDP checksum: dropped */
 	craft_cap_clear(&env.cap);
 	qn = craft_dns_query(q, sizeof(q), 11, "web.test", 1);

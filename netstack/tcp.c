@@ -24,7 +24,8 @@
  * checksum, flag combinations, option lengths (tcp_parse()), then RFC 793's
  * acceptability test against the window we offered, RFC 5961's rules for RST
  * and SYN on a synchronized connection (a challenge ACK unless the sequence
- * number is exact), and ACKs of data never sent.  Data goes to the far side
+ * number is exact; before our SYN-ACK, an inexact RST is ignored), and ACKs
+ * of data never sent.  Data goes to the far side
  * in order: a segment beyond rcv_nxt is held, within small bounds, until the
  * gap before it fills (tcp_ooo.c), and answered with a duplicate ACK, which
  * makes the guest resend what is missing.  No SACK, no timestamps: neither
@@ -426,9 +427,12 @@ static void segment(struct netstack *ns, struct tcp_conn *c, struct tcp_seg *s)
 
 	switch (c->state) {
 	case TS_CONNECTING:
-		if (s->flags & TH_RST)
+		/* Nothing was sent yet: only the guest's next sequence number
+		 * can be its own reset (RFC 5961 3.2); a repeated SYN waits
+		 * with the first. */
+		if ((s->flags & TH_RST) && s->seq == c->rcv_nxt)
 			tcp_reset(ns, c, false);
-		return;			/* a repeated SYN waits with the first */
+		return;
 	case TS_SYN_SENT:
 		syn_sent(ns, c, s);
 		return;

@@ -534,6 +534,50 @@ static void test_rst_from_guest(void **state)
 	(void)s_iss;
 }
 
+/* While the far side connects, a RST counts only at the guest's next
+ * sequence number; any other is ignored and the handshake goes on. */
+static void test_rst_while_connecting(void **state)
+{
+	struct craft_tcp t = {
+		.src = GUEST, .dst = REMOTE, .sport = 40030, .dport = 80, .seq = 5000, .flags = SYN,
+		.wnd = 65535, .opts = linux_syn_opts, .optlen = sizeof(linux_syn_opts),
+	};
+	struct craft_frame f;
+	size_t n;
+
+	(void)state;
+	/* fed without a poll round: the far side's connect is not seen yet */
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
+	netstack_input(env.ns, fbuf, n);
+	assert_int_equal(env.cap.n, 0);
+	t.flags = RST;
+	t.opts = NULL;
+	t.optlen = 0;
+	t.seq = 5000 + 77777;
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
+	netstack_input(env.ns, fbuf, n);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_RESET), 0);
+	craft_env_poll(&env);
+	assert_int_equal(env.cap.n, 1);
+	frame_at(0, &f);
+	assert_int_equal(f.flags, SYN | ACK);
+	assert_int_equal(f.ack, 5001);
+	/* a second flow, reset at the exact sequence number while connecting */
+	craft_cap_clear(&env.cap);
+	t.sport = 40031;
+	t.flags = SYN;
+	t.seq = 9000;
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
+	netstack_input(env.ns, fbuf, n);
+	t.flags = RST;
+	t.seq = 9001;
+	n = craft_tcp(fbuf, sizeof(fbuf), craft_guest_mac, craft_gw_mac, &t);
+	netstack_input(env.ns, fbuf, n);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_RESET), 1);
+	craft_env_poll(&env);
+	assert_int_equal(env.cap.n, 0);
+}
+
 static void test_malformed_segments(void **state)
 {
 	uint32_t s_iss = handshake(40010, 100, 65535);
@@ -1041,6 +1085,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_half_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_far_ends_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_from_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rst_while_connecting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_window_and_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reordered_segments, setup, teardown),

@@ -804,7 +804,8 @@ static int load_env(struct oci *o, const cJSON *env)
 			return -EINVAL;
 		if (!strchr(kv, '=') || kv[0] == '=')
 			return oci_fail(o, EINVAL, "%s \"%.60s\": expected KEY=VALUE", f, kv);
-		if (spec_strv_add(&o->spec->env, NULL, kv) < 0)
+		/* As with runc, the last value of a key given twice wins. */
+		if (spec_env_set(&o->spec->env, kv) < 0)
 			return oci_nomem(o);
 	}
 	return 0;

@@ -43,6 +43,21 @@ int spec_strv_add(char ***v, size_t *n, const char *str)
 	return 0;
 }
 
+int spec_env_set(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "="), k = 0;
+
+	for (size_t i = 0; *env && (*env)[i]; i++) {
+		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=')
+			free((*env)[i]);
+		else
+			(*env)[k++] = (*env)[i];
+	}
+	if (*env)
+		(*env)[k] = NULL;
+	return spec_strv_add(env, NULL, kv);
+}
+
 static void strv_free(char **v)
 {
 	for (size_t i = 0; v && v[i]; i++)

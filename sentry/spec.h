@@ -90,6 +90,16 @@ void spec_free(struct moat_spec *s);
 int spec_strv_add(char ***v, size_t *n, const char *str);
 
 /**
+ * spec_env_set() - set "KEY=VALUE" @kv in a NULL-terminated environment
+ *
+ * Any earlier entry for KEY is dropped and @kv appended, so that the guest
+ * never sees a key twice (getenv() would take the first, other readers the
+ * last).
+ * Return: 0 or -ENOMEM
+ */
+int spec_env_set(char ***env, const char *kv);
+
+/**
  * spec_write_pid_file() - write @pid to the spec's pid file, if it has one
  *
  * The file is written under a temporary name next to it and renamed, so a

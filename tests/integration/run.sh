@@ -164,6 +164,12 @@ is "a guest of uid 1234: stat shows its files (and the runner's) as its own, oth
 65534:65534
 1234:5678" "$out"
 
+# A key given twice in process.env: the last one wins, in its own place, as
+# with runc; PATH is searched with the value the guest gets.
+config '{"process": {"args": ["env"], "env": ["PATH=/nope", "A=1", "PATH=/bin", "A=2"]}}'
+mrun --network=none "$ID"
+is "process.env: a key given twice, the last one wins" "0 PATH=/bin A=2" "$rc $(echo $out)"
+
 config '{"process": {"user": {"uid": 0, "gid": 0, "umask": 63}}}'
 guest 'umask'
 mrun "$ID"

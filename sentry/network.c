@@ -576,10 +576,10 @@ int network_env(struct moat_spec *spec)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bundle_vars) && !r; i++) {
 		snprintf(entry, sizeof(entry), "%s=%s", bundle_vars[i], SYSTEM_BUNDLE);
-		r = spec_strv_add(&spec->env, NULL, entry);
+		r = spec_env_set(&spec->env, entry);
 	}
 	if (!r)
-		r = spec_strv_add(&spec->env, NULL, "NODE_EXTRA_CA_CERTS=" MOAT_CA_PATH);
+		r = spec_env_set(&spec->env, "NODE_EXTRA_CA_CERTS=" MOAT_CA_PATH);
 	return r;
 }
 

@@ -412,6 +412,14 @@ mrun --allow "127.0.0.1:$EP" "$ID"
 is "--allow opens the host's loopback port through the gateway" "10.88.0.2/24
 nameserver 10.88.0.1
 hello" "$out"
+# The trust store variables replace the config's own: one value each, the
+# same for every reader of the environment.
+config '{"process": {"env": ["PATH=/bin", "SSL_CERT_FILE=/mine", "NODE_EXTRA_CA_CERTS=/x"]}}'
+guest 'env | grep -E "^(SSL_CERT_FILE|NODE_EXTRA_CA_CERTS)=" | sort'
+mrun "$ID"
+is "the sandbox network's trust store variables are set once" \
+	"NODE_EXTRA_CA_CERTS=/run/moat/sandbox-ca.pem SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" \
+	"$(echo $out)"
 guest 'ip -o link | wc -l'
 mrun --network=none "$ID"
 is "--network=none: loopback only" "1" "$out"

@@ -517,20 +517,38 @@ int oci_bundle_path(struct oci *o, const char *rel, char *out, size_t cap)
 
 /* ---- ociVersion, root, hostname ---------------------------------------- */
 
+/* One number of a version: digits only (sscanf's %u would take " +2" too). */
+static bool version_number(const char **p, unsigned *out)
+{
+	unsigned long n = 0;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		n = n * 10 + (unsigned long)(*s - '0');
+		if (n > 9999)
+			return false;
+	}
+	*out = (unsigned)n;
+	*p = s;
+	return true;
+}
+
 static int load_version(struct oci *o, const cJSON *doc)
 {
 	const cJSON *v = oci_get(doc, "ociVersion");
 	unsigned major, minor, patch;
-	const char *s = NULL;
-	int used = 0;
+	const char *s = NULL, *p;
 
 	if (!v)
 		return oci_fail(o, EINVAL, "ociVersion: missing; give the runtime-spec version the "
 				"file follows, such as \"1.2.0\"");
 	if (oci_want_str(o, v, "ociVersion", &s) < 0)
 		return -EINVAL;
-	if (sscanf(s, "%u.%u.%u%n", &major, &minor, &patch, &used) != 3 ||
-	    (s[used] != '\0' && s[used] != '-' && s[used] != '+') || s[0] < '0' || s[0] > '9')
+	p = s;
+	if (!version_number(&p, &major) || *p++ != '.' || !version_number(&p, &minor) ||
+	    *p++ != '.' || !version_number(&p, &patch) || (*p && *p != '-' && *p != '+'))
 		return oci_fail(o, EINVAL, "ociVersion \"%s\": not a version such as \"1.2.0\"", s);
 	if (major != 1 || minor > 2)
 		return oci_fail(o, ENOTSUP, "ociVersion \"%s\": moat reads runtime-spec 1.0.x to "

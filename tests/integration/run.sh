@@ -449,6 +449,10 @@ printf '{"ociVersion": "1.2.0",, }' >"$B/config.json"
 mrun "$ID"
 fails_with "malformed config.json" 125 "config.json: malformed JSON at line 1, column"
 
+config '{"ociVersion": "1.+2.0"}'
+mrun "$ID"
+fails_with "an ociVersion that is not three plain numbers" 125 'ociVersion "1.\+2.0": not a version'
+
 config '{"root": {"path": "no-such-rootfs"}}'
 mrun "$ID"
 fails_with "missing rootfs" 125 'root.path "no-such-rootfs": .*No such file or directory'

@@ -386,7 +386,12 @@ static const struct row {
 	  "ociVersion \"one\": not a version" },
 	{ "version number", "{\"ociVersion\": 1, " ROOT ", " PROC "}", EINVAL,
 	  "ociVersion: expected a string, found a number" },
+	{ "version with a sign", "{\"ociVersion\": \"1.+2.0\", " ROOT ", " PROC "}", EINVAL,
+	  "ociVersion \"1.+2.0\": not a version" },
+	{ "version negative", "{\"ociVersion\": \"1. 2.-0\", " ROOT ", " PROC "}", EINVAL,
+	  "ociVersion \"1. 2.-0\": not a version" },
 	{ "version 1.0.0", "{\"ociVersion\": \"1.0.0\", " ROOT ", " PROC "}", 0, NULL },
+	{ "version with build", "{\"ociVersion\": \"1.2.1+dev\", " ROOT ", " PROC "}", 0, NULL },
 	/* root */
 	{ "no root", "{" VER ", " PROC "}", EINVAL, "root: missing" },
 	{ "no root path", "{" VER ", \"root\": {}, " PROC "}", EINVAL, "root.path: missing" },

@@ -256,9 +256,12 @@ static int mount_bind(struct build *b, const char *src, int target, const char *
 {
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 					     (recursive ? AT_RECURSIVE : 0));
+	/* messages name the host's path, not where the gofer sees it */
+	size_t n = strlen(SRC_PREFIX);
+	const char *host = !strncmp(src, SRC_PREFIX, n) && src[n] == '/' ? src + n : src;
 
 	if (tree < 0)
-		return merr_sys(b->e, "bind %s on %s", src, what);
+		return merr_sys(b->e, "bind %s on %s", host, what);
 	if (attrs) {
 		struct mount_attr attr = { .attr_set = attrs };
 
@@ -268,7 +271,7 @@ static int mount_bind(struct build *b, const char *src, int target, const char *
 					: "set the mount attributes of %s", what);
 	}
 	if (attach(tree, target) < 0)
-		return merr_sys(b->e, "bind %s on %s", src, what);
+		return merr_sys(b->e, "bind %s on %s", host, what);
 	return 0;
 }
 
@@ -821,6 +824,21 @@ static int build_dev(struct build *b)
 	return 0;
 }
 
+/* A file cannot be bound on a directory, nor a directory on a file. */
+static int bind_kind_matches(struct build *b, int target, const struct stat *src,
+			     const struct tree_mount *m)
+{
+	struct stat st;
+
+	if (fstat(target, &st) < 0)
+		return merr_sys(b->e, "mount point %s", m->dst);
+	if (S_ISDIR(st.st_mode) == S_ISDIR(src->st_mode))
+		return 0;
+	return merr_set(b->e, S_ISDIR(st.st_mode) ? EISDIR : ENOTDIR, "mount point %s: %s is %s "
+			"directory, and %s is %s", m->dst, m->src, S_ISDIR(src->st_mode) ? "a" : "not a",
+			m->dst, S_ISDIR(st.st_mode) ? "one" : "not");
+}
+
 static int build_mounts(struct build *b)
 {
 	for (size_t i = 0; i < b->t->nmounts; i++) {
@@ -839,12 +857,18 @@ static int build_mounts(struct build *b)
 				return merr_set(b->e, ENAMETOOLONG, "volume %s: path too long", m->src);
 			if (stat(src, &st) < 0)
 				return merr_sys(b->e, "volume source %s", m->src);
-			target = S_ISDIR(st.st_mode) ? tree_mkdir_p(b, m->dst, 0755)
-						     : tree_touch(b, m->dst);
+			/* An existing mount point of the other kind gets its own message. */
+			target = tree_open(b, m->dst, O_PATH);
+			if (target < 0)
+				target = errno != ENOENT ? -errno
+				       : S_ISDIR(st.st_mode) ? tree_mkdir_p(b, m->dst, 0755)
+				       : tree_touch(b, m->dst);
 			if (target < 0)
 				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
 						strerror(-target));
-			r = mount_bind(b, src, target, m->dst, attrs, true);
+			r = bind_kind_matches(b, target, &st, m);
+			if (!r)
+				r = mount_bind(b, src, target, m->dst, attrs, true);
 		} else if (m->type == TM_TMPFS) {
 			target = tree_mkdir_p(b, m->dst, 0755);
 			if (target < 0)

@@ -462,6 +462,18 @@ config '{"mounts": [{"destination": "/proc", "type": "proc"}, {"destination": "/
 mrun "$ID"
 fails_with "unknown mount type" 125 'mounts\[3\]\.type "nfs": not supported'
 
+# A bind mount's source and mount point must be of one kind, as with runc;
+# the message names the host's path.
+echo file >"$T_TMP/afile"
+config '{"mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/etc", "type": "bind", "source": "'"$T_TMP"'/afile", "options": ["rbind"]}]}'
+mrun "$ID"
+fails_with "a file bound on a directory" 125 "^moat: mount point /etc: $T_TMP/afile is not a directory, and /etc is one$"
+config '{"mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/etc/secret", "type": "bind", "source": "'"$T_TMP"'", "options": ["rbind"]}]}'
+mrun "$ID"
+fails_with "a directory bound on a file" 125 "^moat: mount point /etc/secret: $T_TMP is a directory, and /etc/secret is not$"
+
 config '{"process": {"terminal": true}}'
 mrun "$ID"
 fails_with "terminal=true" 125 "process.terminal: true is not supported yet"

@@ -111,9 +111,24 @@ static int group_for(const struct moat_spec *spec, struct cgroups *cg, const cha
 	}
 	if (cg->n >= (int)ARRAY_SIZE(cg->dir))
 		return merr_set(e, E2BIG, "too many cgroup hierarchies");
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return merr_sys(e, "create cgroup %s (moat needs root, or a delegated "
-				"cgroup, for --memory and --pids)", path);
+	if (mkdir(path, 0755) < 0) {
+		if (errno != EEXIST)
+			return merr_sys(e, "create cgroup %s (moat needs root, or a delegated "
+					"cgroup, for --memory and --pids)", path);
+		/*
+		 * An empty group was left by a sandbox of this ID that was killed
+		 * before it could remove it: its counters (refused forks, OOM
+		 * kills, peak usage) would be taken for this sandbox's, so it is
+		 * made anew.  A group with processes belongs to a sandbox of this
+		 * ID that runs: sharing it would share its limits.
+		 */
+		if (rmdir(path) < 0 && errno == EBUSY)
+			return merr_set(e, EBUSY, "the sandbox ID %s is in use: its cgroup %s has "
+					"processes; give another ID, or wait for that sandbox to "
+					"end", spec->id, path);
+		if (mkdir(path, 0755) < 0)
+			return merr_sys(e, "create cgroup %s", path);
+	}
 	snprintf(cg->dir[cg->n], sizeof(cg->dir[0]), "%s", path);
 	*dir = cg->dir[cg->n++];
 	return 0;

@@ -5,7 +5,9 @@
  * For each controller moat needs, the v2 hierarchy is used if it offers the
  * controller, else the v1 hierarchy that has it.  The sandbox's group is
  * "moat-<id>" at the root of that hierarchy; it is removed when the sandbox
- * ends.  Nothing is created when no limit is asked for.
+ * ends.  An empty one found there (left by a killed sandbox) is made anew; one
+ * with processes means a sandbox of that id runs, and the start is refused.
+ * Nothing is created when no limit is asked for.
  */
 #ifndef MOAT_SENTRY_CGROUP_H
 #define MOAT_SENTRY_CGROUP_H

@@ -369,6 +369,34 @@ is "pids limit set on the sandbox's cgroup" 32 "$pids"
 is "the sandbox's cgroups are removed at exit" "" \
 	"$(ls -d /sys/fs/cgroup/*/moat-$ID-mem /sys/fs/cgroup/moat-$ID-mem 2>/dev/null)"
 
+# A sandbox ID is in use while a sandbox with limits runs under it: a second
+# one is refused rather than sharing its cgroup and so its limits.
+config '{"linux": {"resources": {"pids": {"limit": 32}}}}'
+guest 'echo ready; sleep 30 & wait'
+timeout -k 5 60 "$MOAT" run -b "$B" "$ID-busy" >"$T_TMP/stdout" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$T_TMP/stdout" && break; sleep 0.1; done
+guest 'echo second'
+mrun "$ID-busy"
+fails_with "a second sandbox with the ID of a running one" 125 \
+	"^moat: the sandbox ID $ID-busy is in use: its cgroup .*/moat-$ID-busy has processes"
+kill -TERM $pid
+wait $pid
+
+# An empty cgroup left by a sandbox of the same ID that was killed (here made
+# by hand, with a refused fork counted) is made anew: its counters do not
+# pass for this sandbox's.
+pids_root=/sys/fs/cgroup/pids
+[ -d "$pids_root" ] || pids_root=/sys/fs/cgroup
+mkdir "$pids_root/moat-$ID-stale"
+echo 1 >"$pids_root/moat-$ID-stale/pids.max"
+sh -c 'echo $$ >"$1/cgroup.procs"; /bin/true' sh "$pids_root/moat-$ID-stale" 2>/dev/null
+config '{"process": {"cwd": "/no-such-dir"}, "linux": {"resources": {"pids": {"limit": 32}}}}'
+mrun "$ID-stale"
+fails_with "a cgroup left by a killed sandbox of the same ID" 125 \
+	"^moat: working directory /no-such-dir: No such file or directory"
+check_fails "a cgroup left by a killed sandbox is removed at the end" test -d "$pids_root/moat-$ID-stale"
+
 # sort holds all 4 million lines in memory: far more than 32 MiB.
 yes aaaaaaa | head -n 4000000 >"$R/big"
 config '{"process": {"args": ["sort", "/big"]},

@@ -8,7 +8,8 @@
  * OCI_CONFIG_MAX bytes) and vets the raw bytes before cJSON sees them: no NUL
  * byte and no \u0000 escape (cJSON would cut the string there, and another
  * parser would not), and on a parse failure it tells a truncated file (the
- * brackets never close) from a syntax error (line and column).  The tree is
+ * brackets never close), and one nested deeper than cJSON goes, from a syntax
+ * error (line and column).  The tree is
  * then checked for duplicate keys, which parsers resolve differently.
  *
  * The loaders then walk the document one section at a time, in the order the
@@ -104,6 +105,41 @@ static bool is_space(char c)
 }
 
 /**
+ * scan_depth() - how many brackets are open at @end, outside strings
+ * @buf:	the file, read from its start
+ * @open_string: set to the offset of the quote of a string still open at
+ *		@end, or SIZE_MAX
+ */
+static long scan_depth(const char *buf, size_t end, size_t *open_string)
+{
+	bool in_string = false, escaped = false;
+	size_t string_start = 0;
+	long depth = 0;
+
+	for (size_t i = 0; i < end; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+			string_start = i;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	*open_string = in_string ? string_start : SIZE_MAX;
+	return depth;
+}
+
+/**
  * truncated() - whether a parse failure at @err means the file was cut short
  * @buf, @len:	the file
  * @err:	offset where the parser gave up
@@ -115,36 +151,15 @@ static bool is_space(char c)
  */
 static bool truncated(const char *buf, size_t len, size_t err)
 {
-	bool in_string = false, escaped = false;
-	size_t i = 0, string_start = 0;
-	long depth = 0;
+	size_t i = 0, string_start;
+	long depth;
 
 	while (i < len && is_space(buf[i]))
 		i++;
 	if (i == len)
 		return true;	/* nothing at all */
-	for (; i < len; i++) {
-		char c = buf[i];
-
-		if (in_string) {
-			if (escaped)
-				escaped = false;
-			else if (c == '\\')
-				escaped = true;
-			else if (c == '"')
-				in_string = false;
-			continue;
-		}
-		if (c == '"') {
-			in_string = true;
-			string_start = i;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	if (in_string)
+	depth = scan_depth(buf, len, &string_start);
+	if (string_start != SIZE_MAX)
 		return err >= string_start;
 	if (depth <= 0)
 		return false;
@@ -283,7 +298,14 @@ static int read_config(struct oci *o, cJSON **out)
 	if (!doc) {
 		unsigned line, col;
 		size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : len;
+		size_t open_string;
 
+		if (scan_depth(buf, off, &open_string) >= CJSON_NESTING_LIMIT) {
+			position(buf, off, &line, &col);
+			return oci_fail(o, EINVAL, "objects and arrays nested more than %d deep at "
+					"line %u, column %u; no config.json needs that many",
+					CJSON_NESTING_LIMIT, line, col);
+		}
 		if (truncated(buf, len, off)) {
 			position(buf, len, &line, &col);
 			return oci_fail(o, EINVAL, "truncated JSON: the file ends at line %u "

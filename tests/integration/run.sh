@@ -477,6 +477,12 @@ printf '{"ociVersion": "1.2.0",, }' >"$B/config.json"
 mrun "$ID"
 fails_with "malformed config.json" 125 "config.json: malformed JSON at line 1, column"
 
+# Valid JSON, but deeper than the parser goes: said so, not "malformed".
+python3 -c 'print("{\"a\": " * 1200 + "1" + "}" * 1200)' >"$B/config.json"
+mrun "$ID"
+fails_with "config.json nested too deep" 125 \
+	"config.json: objects and arrays nested more than 1000 deep at line 1, column 6001"
+
 config '{"ociVersion": "1.+2.0"}'
 mrun "$ID"
 fails_with "an ociVersion that is not three plain numbers" 125 'ociVersion "1.\+2.0": not a version'

@@ -47,8 +47,13 @@ static int load_namespaces(struct oci *o, const cJSON *linux)
 			return -EINVAL;
 		if (!oci_get(c, "type"))
 			return oci_fail(o, EINVAL, "%s.type: missing", f);
-		if (oci_want_str(o, oci_get(c, "type"), f, &type) < 0)
-			return -EINVAL;
+		{
+			char ft[FIELD_MAX + 8];
+
+			snprintf(ft, sizeof(ft), "%s.type", f);
+			if (oci_want_str(o, oci_get(c, "type"), ft, &type) < 0)
+				return -EINVAL;
+		}
 		for (k = 0; k < ARRAY_SIZE(types); k++)
 			if (!strcmp(type, types[k]))
 				break;

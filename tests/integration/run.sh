@@ -508,6 +508,11 @@ config '{"mounts": [{"destination": "/proc", "type": "proc"},
 mrun "$ID"
 fails_with "a directory bound on a file" 125 "^moat: mount point /etc/secret: $T_TMP is a directory, and /etc/secret is not$"
 
+config '{"linux": {"namespaces": [{"type": "pid"}, {"type": ["mount"]}]}}'
+mrun "$ID"
+fails_with "a namespace type of the wrong JSON type" 125 \
+	'linux.namespaces\[1\]\.type: expected a string, found an array'
+
 config '{"process": {"terminal": true}}'
 mrun "$ID"
 fails_with "terminal=true" 125 "process.terminal: true is not supported yet"

@@ -529,6 +529,8 @@ static const struct row {
 	  EINVAL, "linux.namespaces[1].type \"pid\": listed twice" },
 	{ "unknown namespace", LINUX("\"namespaces\": [{\"type\": \"pids\"}]"), EINVAL,
 	  "linux.namespaces[0].type \"pids\": not a namespace type" },
+	{ "namespace type not a string", LINUX("\"namespaces\": [{\"type\": 1}]"), EINVAL,
+	  "linux.namespaces[0].type: expected a string, found a number" },
 	{ "foreign uid mapping", LINUX("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, "
 	  "\"size\": 65536}]"), ENOTSUP, "linux.uidMappings: moat maps exactly one uid" },
 	{ "extra device", LINUX("\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", "

@@ -611,14 +611,20 @@ void h_readlink(struct call *c)
 		finish(c, -EINVAL);
 		return;
 	}
-	fd = lookup(c, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0), AT_SYMLINK_NOFOLLOW);
+	/* readlinkat() takes an empty path as the object its dirfd names. */
+	fd = lookup(c, at ? arg_int(c, 0) : AT_FDCWD, arg(c, at ? 1 : 0),
+		    AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
 	if (fd < 0) {
 		finish(c, fd);
 		return;
 	}
 	n = readlinkat(fd, "", target, sizeof(target));
 	if (n < 0) {
-		finish(c, errno == ENOENT ? -EINVAL : -errno);
+		/*
+		 * On our O_PATH fd, a non-symlink is ENOENT; for a path the guest
+		 * named it is EINVAL.  An empty path gets what the kernel says.
+		 */
+		finish(c, errno == ENOENT && c->path[0] ? -EINVAL : -errno);
 		return;
 	}
 	n = MIN((size_t)n, size);

@@ -118,6 +118,19 @@ fd = os.open("/tmp", os.O_TMPFILE | os.O_RDWR, 0o600); print(os.write(fd, b"anon
 is "temporary files, O_TMPFILE" "3
 4" "$out"
 
+# readlinkat(fd, "") reads the symlink an O_PATH fd names; a directory's fd
+# gets ENOENT, as the kernel gives it.
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+os.symlink("target", "/tmp/sl")
+def rl(fd):
+    buf = ctypes.create_string_buffer(64)
+    n = libc.readlinkat(fd, b"", buf, 64)
+    return buf.raw[:n].decode() if n >= 0 else errno.errorcode[ctypes.get_errno()]
+print(rl(os.open("/tmp/sl", os.O_PATH | os.O_NOFOLLOW)), rl(os.open("/tmp", os.O_PATH)))')
+is "readlinkat with an empty path" "target ENOENT" "$out"
+
 # Modes are the guest's umask applied once, as natively: files, directories,
 # FIFOs and socket files, under umask 0, 077 and 022.
 out=$(py '

@@ -65,9 +65,29 @@ static ssize_t proc_link(struct call *c, const char *what, char *out, size_t cap
 	return n;
 }
 
+/*
+ * The kernel ends the link text of an unlinked object with " (deleted)",
+ * which may also end a real name: @text is that object's name only if it
+ * resolves, in the guest's view, to the object /proc/<tid>/<what> names.
+ */
+static bool proc_link_deleted(struct call *c, const char *what, const char *text)
+{
+	char rel[64];
+	struct stat obj, named;
+	_cleanup_close_ int fd = -1;
+
+	snprintf(rel, sizeof(rel), "%d/%s", c->tid, what);
+	if (fstatat(c->s->hostproc, rel, &obj, 0) < 0)
+		return true;
+	fd = sys_openat2(c->s->rootfd, text, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, MOAT_RESOLVE);
+	if (fd < 0 || fstat(fd, &named) < 0)
+		return true;
+	return obj.st_dev != named.st_dev || obj.st_ino != named.st_ino;
+}
+
 int path_abs(struct call *c, int dirfd, const char *rel, char *abs, size_t cap)
 {
-	char base[PATH_MAX];
+	char base[PATH_MAX], what[32];
 	size_t blen, rlen = strlen(rel);
 	ssize_t n;
 
@@ -77,21 +97,19 @@ int path_abs(struct call *c, int dirfd, const char *rel, char *abs, size_t cap)
 		memcpy(abs, rel, rlen + 1);
 		return 0;
 	}
-	if (dirfd == AT_FDCWD) {
-		n = proc_link(c, "cwd", base, sizeof(base));
-	} else {
-		char what[32];
-
-		if (dirfd < 0)
-			return -EBADF;
+	if (dirfd != AT_FDCWD && dirfd < 0)
+		return -EBADF;
+	if (dirfd == AT_FDCWD)
+		snprintf(what, sizeof(what), "cwd");
+	else
 		snprintf(what, sizeof(what), "fd/%d", dirfd);
-		n = proc_link(c, what, base, sizeof(base));
-	}
+	n = proc_link(c, what, base, sizeof(base));
 	if (n < 0)
 		return (int)n;
 	if (base[0] != '/')
 		return -ENOTDIR;	/* a pipe, socket or other non-directory */
-	if ((size_t)n > 10 && !strcmp(base + n - 10, " (deleted)"))
+	if ((size_t)n > 10 && !strcmp(base + n - 10, " (deleted)") &&
+	    proc_link_deleted(c, what, base))
 		return -ENOENT;
 	blen = (size_t)n;
 	if (rlen == 0) {

@@ -131,6 +131,22 @@ def rl(fd):
 print(rl(os.open("/tmp/sl", os.O_PATH | os.O_NOFOLLOW)), rl(os.open("/tmp", os.O_PATH)))')
 is "readlinkat with an empty path" "target ENOENT" "$out"
 
+# A directory may be named "x (deleted)", as the kernel marks a removed one:
+# calls relative to it work; relative to a removed "x", beside it, they fail.
+out=$(py '
+import os
+os.mkdir("/tmp/x (deleted)"); os.mkdir("/tmp/x")
+fd = os.open("/tmp/x (deleted)", os.O_RDONLY); gone = os.open("/tmp/x", os.O_RDONLY); os.rmdir("/tmp/x")
+os.close(os.open("f", os.O_CREAT | os.O_WRONLY, dir_fd=fd)); print(os.listdir(fd), os.stat("f", dir_fd=fd).st_size)
+os.chdir("/tmp/x (deleted)"); os.mkdir("d"); print(sorted(os.listdir(".")))
+try:
+    os.mkdir("d", dir_fd=gone)
+except OSError as e:
+    print(e.strerror)')
+is "a directory whose name ends in \" (deleted)\"" "['f'] 0
+['d', 'f']
+No such file or directory" "$out"
+
 # Modes are the guest's umask applied once, as natively: files, directories,
 # FIFOs and socket files, under umask 0, 077 and 022.
 out=$(py '

@@ -807,6 +807,10 @@ void h_mknod(struct call *c)
 		call_fail(c, EPERM, true);
 		return;
 	}
+	if (S_ISDIR(mode)) {
+		call_fail(c, EPERM, false);	/* the kernel's answer: mkdir makes those */
+		return;
+	}
 	if ((mode & S_IFMT) && !S_ISREG(mode) && !S_ISFIFO(mode) && !S_ISSOCK(mode)) {
 		finish(c, -EINVAL);
 		return;

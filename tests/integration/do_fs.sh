@@ -111,6 +111,14 @@ except PermissionError as e:
 is "mknod of a device is refused" "refused 1" "$out"
 
 out=$(py '
+import os, stat
+try:
+    os.mknod("/tmp/dir", 0o755 | stat.S_IFDIR)
+except OSError as e:
+    print(e.strerror)')
+is "mknod of a directory: EPERM, as the kernel answers" "Operation not permitted" "$out"
+
+out=$(py '
 import os, tempfile
 with tempfile.NamedTemporaryFile(dir="/tmp") as f:
     f.write(b"tmp"); f.flush(); print(os.path.getsize(f.name))

@@ -651,6 +651,14 @@ void h_statfs(struct call *c)
 	finish(c, mem_write(c->tid, arg(c, 1), &sfs, sizeof(sfs)));
 }
 
+/* Copy an xattr name, with the kernel's errno for one empty or too long. */
+static ssize_t read_xattr_name(struct call *c, uint64_t addr, char *name, size_t cap)
+{
+	ssize_t n = mem_read_str(c->tid, addr, name, cap);
+
+	return n == 0 || n == -ENAMETOOLONG ? -ERANGE : n;
+}
+
 void h_getxattr(struct call *c)
 {
 	bool nofollow = c->n->data.nr == __NR_lgetxattr;
@@ -658,10 +666,10 @@ void h_getxattr(struct call *c)
 	_cleanup_free_ char *value = NULL;
 	char name[XATTR_NAME_MAX + 1], p[64];
 	size_t size = arg(c, 3);
-	ssize_t n;
+	ssize_t n = read_xattr_name(c, arg(c, 1), name, sizeof(name));
 
-	if (mem_read_str(c->tid, arg(c, 1), name, sizeof(name)) < 0) {
-		finish(c, -ERANGE);
+	if (n < 0) {
+		finish(c, n);
 		return;
 	}
 	fd = lookup(c, AT_FDCWD, arg(c, 0), nofollow ? AT_SYMLINK_NOFOLLOW : 0);
@@ -1062,9 +1070,9 @@ void h_setxattr(struct call *c)
 		finish(c, -E2BIG);
 		return;
 	}
-	nlen = mem_read_str(c->tid, arg(c, 1), name, sizeof(name));
-	if (nlen <= 0) {
-		finish(c, nlen == 0 ? -EINVAL : -ERANGE);
+	nlen = read_xattr_name(c, arg(c, 1), name, sizeof(name));
+	if (nlen < 0) {
+		finish(c, nlen);
 		return;
 	}
 	pair = malloc((size_t)nlen + 1 + size);
@@ -1091,11 +1099,11 @@ void h_removexattr(struct call *c)
 {
 	struct gofer_req req = { .op = GOFER_REMOVEXATTR };
 	char abs[PATH_MAX], name[XATTR_NAME_MAX + 1];
-	ssize_t nlen = mem_read_str(c->tid, arg(c, 1), name, sizeof(name));
+	ssize_t nlen = read_xattr_name(c, arg(c, 1), name, sizeof(name));
 	int r;
 
-	if (nlen <= 0) {
-		finish(c, nlen == 0 ? -EINVAL : -ERANGE);
+	if (nlen < 0) {
+		finish(c, nlen);
 		return;
 	}
 	r = change_path(c, AT_FDCWD, arg(c, 0), 0, abs);

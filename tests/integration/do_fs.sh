@@ -39,6 +39,19 @@ os.removexattr("f", "user.k"); print(os.listxattr("f"))')
 is "xattrs" "b'value' ['user.k']
 []" "$out"
 
+# An empty or too long xattr name is ERANGE for every xattr call.
+out=$(py '
+import os
+open("f", "w").close()
+for name in ("", "user." + "n" * 300):
+    for call in (lambda: os.setxattr("f", name, b"v"), lambda: os.getxattr("f", name),
+                 lambda: os.removexattr("f", name)):
+        try:
+            call()
+        except OSError as e:
+            print(e.strerror, end="; ")')
+is "xattr names empty or too long" "$(printf 'Numerical result out of range; %.0s' 1 2 3 4 5 6)" "$out"
+
 out=$(py '
 import os, threading
 os.mkfifo("p")

@@ -874,9 +874,14 @@ void h_rename(struct call *c)
 	if (nr == __NR_renameat2) {
 		unsigned flags = (unsigned)arg(c, 4);
 
-		if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
-			/* RENAME_WHITEOUT makes a device node: never. */
-			finish(c, flags & RENAME_WHITEOUT ? -EPERM : -EINVAL);
+		/* Flags that cannot go together are the kernel's EINVAL, here too. */
+		if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) ||
+		    ((flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) && (flags & RENAME_EXCHANGE))) {
+			finish(c, -EINVAL);
+			return;
+		}
+		if (flags & RENAME_WHITEOUT) {
+			finish(c, -EPERM);	/* it makes a device node: never */
 			return;
 		}
 		req.flags = flags;

@@ -21,6 +21,18 @@ os.unlink("b"); os.rmdir("z/y"); os.rmdir("z"); print(sorted(os.listdir(".")))')
 is "rename, unlink, rmdir" "['b', 'z'] ['y']
 []" "$out"
 
+# renameat2 flags that cannot go together: EINVAL, from the sentry (the
+# gofer would refuse the request, and say so on moat's stderr).
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+open("a", "w").close(); open("b", "w").close()
+for flags in (1 | 2, 2 | 4):
+    r = libc.renameat2(-100, b"a", -100, b"b", flags)
+    print(r, errno.errorcode[ctypes.get_errno()])')
+is "renameat2 with RENAME_EXCHANGE and NOREPLACE or WHITEOUT" "-1 EINVAL
+-1 EINVAL" "$out"
+
 out=$(py '
 import os, stat
 open("f", "w").write("data")

@@ -11,12 +11,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 enum s2_kind { S2_NONE, S2_PATH, S2_TEXT, S2_XATTR_NAME, S2_XATTR_PAIR, S2_DATA };
+
+/* The RESOLVE_* flags GOFER_OPEN_AT takes; BENEATH or IN_ROOT is one of them. */
+#define CONFINE_RESOLVE (RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_NO_XDEV | \
+			 RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
 
 struct op_rule {
 	const char *name;
@@ -50,6 +55,7 @@ static const struct op_rule rules[GOFER_OP_MAX] = {
 	[GOFER_ACCESS] = { "access", S2_NONE, AT_EACCESS | AT_SYMLINK_NOFOLLOW, 0, 0 },
 	[GOFER_CHANNEL] = { "channel", S2_NONE, 0, 1, 0 },
 	[GOFER_LATE] = { "late", S2_DATA, 0, 0, 0 },
+	[GOFER_OPEN_AT] = { "open_at", S2_TEXT, OPEN_FLAGS, 0, 1 },
 };
 
 const char *gofer_op_name(uint32_t op)
@@ -214,6 +220,14 @@ int gofer_req_check(const void *buf, size_t len, unsigned nfds, struct gofer_msg
 		if (req->mode & ~(uint32_t)(R_OK | W_OK | X_OK))
 			return -EINVAL;
 		break;
+	case GOFER_OPEN_AT: {
+		uint64_t confine = req->a & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+
+		if ((req->a & ~(uint64_t)CONFINE_RESOLVE) ||
+		    (confine != RESOLVE_BENEATH && confine != RESOLVE_IN_ROOT))
+			return -EINVAL;
+		break;
+	}
 	}
 	return 0;
 }
@@ -228,7 +242,7 @@ int gofer_resp_check(uint32_t op, const void *buf, size_t len, unsigned nfds)
 		return -EPROTO;
 	if (resp->result < -4095)
 		return -EPROTO;
-	if (op == GOFER_OPEN && resp->result >= 0)
+	if ((op == GOFER_OPEN || op == GOFER_OPEN_AT) && resp->result >= 0)
 		return nfds == 1 ? 0 : -EPROTO;
 	return nfds == 0 ? 0 : -EPROTO;
 }

@@ -47,6 +47,9 @@ enum gofer_op {
 	GOFER_CHANNEL,		/* s1 "/"; one fd: a new SOCK_SEQPACKET channel */
 	GOFER_LATE,		/* s1 "/", s2 data (any bytes, up to GOFER_DATA_MAX):
 				   append it to the late files, once (gofer.h) */
+	GOFER_OPEN_AT,		/* s1 directory path, s2 path resolved from it;
+				   flags = O_*; mode; a = RESOLVE_* with BENEATH
+				   or IN_ROOT (openat2's confinement) -> fd */
 	GOFER_OP_MAX
 };
 
@@ -72,7 +75,7 @@ struct gofer_req {
 
 struct gofer_resp {
 	int32_t result;		/* >= 0 on success, -errno on failure */
-	uint32_t nfds;		/* 0 or 1: the fd of GOFER_OPEN */
+	uint32_t nfds;		/* 0 or 1: the fd of GOFER_OPEN(_AT) */
 };
 
 /* A request as the receiver sees it once checked: pointers into the buffer. */

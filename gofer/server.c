@@ -130,12 +130,28 @@ static int open_target(int rootfd, const char *path, bool follow)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * GOFER_OPEN opens s1 from the root; GOFER_OPEN_AT opens s2 from the directory
+ * s1 names, confined there as the guest's openat2() asked (req->a).
+ */
 static int op_open(struct server *s, const struct gofer_msg *m, int *out)
 {
 	int flags = (int)m->req->flags;
-	int fd = sys_openat2(s->rootfd, m->s1, (uint64_t)(flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC),
-			     (flags & (O_CREAT | O_TMPFILE)) ? m->req->mode : 0, MOAT_RESOLVE);
+	uint64_t how = (uint64_t)(flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? m->req->mode : 0;
+	int fd;
 
+	if (m->req->op == GOFER_OPEN_AT) {
+		_cleanup_close_ int dir = sys_openat2(s->rootfd, m->s1,
+						      O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+						      MOAT_RESOLVE);
+
+		if (dir < 0)
+			return -errno;
+		fd = sys_openat2(dir, m->s2, how, mode, m->req->a | RESOLVE_NO_MAGICLINKS);
+	} else {
+		fd = sys_openat2(s->rootfd, m->s1, how, mode, MOAT_RESOLVE);
+	}
 	if (fd < 0)
 		return -errno;
 	if (!(flags & O_NONBLOCK)) {
@@ -259,7 +275,7 @@ static int op_attr(struct server *s, const struct gofer_msg *m)
  * @s:		server state
  * @m:		the request
  * @fd_in:	the fd that came with it (GOFER_BIND, GOFER_CHANNEL), or -1
- * @fd_out:	set to an fd to send back (GOFER_OPEN)
+ * @fd_out:	set to an fd to send back (GOFER_OPEN, GOFER_OPEN_AT)
  *
  * Return: the result to reply with (>= 0, or -errno)
  */
@@ -271,6 +287,7 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 
 	switch (m->req->op) {
 	case GOFER_OPEN:
+	case GOFER_OPEN_AT:
 		return op_open(s, m, fd_out);
 	case GOFER_RENAME:
 	case GOFER_LINK:

@@ -206,12 +206,28 @@ static bool is_special(int fd, const struct stat *st)
 
 /* The guest's openat2 resolve flags that only tighten resolution. */
 #define PASS_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
+#define CONFINE_RESOLVE (RESOLVE_BENEATH | RESOLVE_IN_ROOT)
 
-static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve)
+/* An openat2() confined to the guest's dirfd (RESOLVE_BENEATH or _IN_ROOT). */
+struct confined {
+	int base;		/* the dirfd (or cwd), our O_PATH duplicate */
+	const char *dir;	/* its sandbox path */
+	const char *rel;	/* the guest's path, resolved from there */
+	uint64_t resolve;
+};
+
+/*
+ * Open @abs for writing (or creating): an object that exists is checked in
+ * the view first, then the gofer opens it.  With @cf, @abs only names the
+ * object for the /proc checks: the object is resolved from @cf's directory,
+ * in the view and by the gofer alike.
+ */
+static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve,
+		      const struct confined *cf)
 {
 	char path[PATH_MAX];
 	_cleanup_close_ int probe = -1;
-	struct gofer_req req = { .op = GOFER_OPEN };
+	struct gofer_req req = { .op = cf ? GOFER_OPEN_AT : GOFER_OPEN };
 	struct stat st;
 	int own, fd, r;
 
@@ -219,12 +235,18 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	r = path_rewrite_proc(c, path, sizeof(path), &own);
 	if (r < 0)
 		return r;
-	if (own >= 0) {
+	if (own >= 0 && !cf) {	/* confined, a magic link is refused below */
 		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 			return -EEXIST;
 		return path_open_own_fd(c, own, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
 	}
-	probe = view_open(c, path, O_PATH | (flags & O_NOFOLLOW), resolve);
+	if (cf) {
+		probe = sys_openat2(cf->base, cf->rel, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW), 0,
+				    cf->resolve | RESOLVE_NO_MAGICLINKS);
+		probe = probe < 0 ? -errno : probe;
+	} else {
+		probe = view_open(c, path, O_PATH | (flags & O_NOFOLLOW), resolve);
+	}
 	if (probe >= 0) {
 		if (fstat(probe, &st) < 0)
 			return -errno;
@@ -243,7 +265,12 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 		return -EACCES;
 	req.flags = (uint32_t)(flags & ~O_CLOEXEC);
 	req.mode = (uint32_t)(mode & 07777 & ~call_umask(c));
-	r = gofer(c, &req, path, NULL, 0, -1, &fd);
+	if (cf) {
+		req.a = cf->resolve;
+		r = gofer(c, &req, cf->dir, cf->rel, strlen(cf->rel) + 1, -1, &fd);
+	} else {
+		r = gofer(c, &req, path, NULL, 0, -1, &fd);
+	}
 	return r < 0 ? r : fd;
 }
 
@@ -296,7 +323,7 @@ static void do_open_path(struct call *c, int dirfd, int flags, mode_t mode, uint
 		return;
 	}
 	if (write) {
-		fd = open_write(c, abs, flags, mode, resolve);
+		fd = open_write(c, abs, flags, mode, resolve, NULL);
 	} else {
 		fd = view_open(c, abs, flags & ~O_CLOEXEC, resolve);
 	}
@@ -355,6 +382,57 @@ void h_creat(struct call *c)
 	do_open(c, AT_FDCWD, arg(c, 0), O_CREAT | O_WRONLY | O_TRUNC, (mode_t)arg(c, 1), 0);
 }
 
+/*
+ * openat2() confined to the guest's dirfd: resolved from there, in the view
+ * for a read and by the gofer for a write, with the guest's RESOLVE_* flags.
+ */
+static void open_confined(struct call *c, int dirfd, uint64_t addr, const struct open_how *how)
+{
+	char abs[PATH_MAX], dir[PATH_MAX], rel[64];
+	uint64_t resolve = how->resolve & (PASS_RESOLVE | CONFINE_RESOLVE);
+	int flags = (int)how->flags, base, fd, r;
+	const char *p;
+	bool write;
+
+	r = read_path(c, addr, 0);
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	if (dirfd == AT_FDCWD) {
+		snprintf(rel, sizeof(rel), "%d/cwd", c->tid);
+		base = openat(c->s->hostproc, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		base = base < 0 ? -errno : base;
+	} else {
+		base = path_open_own_fd(c, dirfd, O_PATH | O_DIRECTORY);
+	}
+	if (base < 0) {
+		finish(c, base);
+		return;
+	}
+	if (flags & O_PATH)	/* an O_PATH fd cannot be installed: as do_open_path() */
+		flags = (flags & (O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)) | O_RDONLY | O_NONBLOCK;
+	write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
+		(flags & __O_TMPFILE) == __O_TMPFILE;
+	if (!write) {
+		fd = view_open_at(c, base, c->path, flags & ~O_CLOEXEC, resolve);
+	} else {
+		/* The sandbox path, for the /proc checks: RESOLVE_IN_ROOT's "/" is dirfd. */
+		for (p = c->path; *p == '/'; p++)
+			;
+		fd = path_abs(c, dirfd, "", dir, sizeof(dir));
+		if (fd == 0)
+			fd = path_abs(c, dirfd, p, abs, sizeof(abs));
+		if (fd == 0) {
+			struct confined cf = { base, dir, c->path, resolve };
+
+			fd = open_write(c, abs, flags, (mode_t)how->mode, 0, &cf);
+		}
+	}
+	close(base);
+	give_fd(c, fd, flags & O_CLOEXEC);
+}
+
 void h_openat2(struct call *c)
 {
 	struct open_how how;
@@ -389,33 +467,13 @@ void h_openat2(struct call *c)
 		finish(c, -EINVAL);
 		return;
 	}
-	if (how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
-		/* Confinement to the guest's own dirfd: resolve there, then serve. */
-		char abs[PATH_MAX];
-		int dirfd = arg_int(c, 0), base, fd;
-
-		if (path_read(c, arg(c, 1)) < 0 || !call_still_valid(c)) {
-			finish(c, -EFAULT);
-			return;
-		}
-		base = dirfd == AT_FDCWD ? -EBADF : path_open_own_fd(c, dirfd, O_PATH | O_DIRECTORY);
-		if (base < 0) {
-			finish(c, dirfd == AT_FDCWD ? -EINVAL : base);
-			return;
-		}
-		fd = sys_openat2(base, c->path, (how.flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC,
-				 how.mode, how.resolve | RESOLVE_NO_MAGICLINKS);
-		fd = fd < 0 ? -errno : fd;
-		close(base);
-		if (fd >= 0 && ((how.flags & O_ACCMODE) != O_RDONLY ||
-				(how.flags & (O_CREAT | O_TRUNC)))) {
-			/* Resolved beneath: the write itself still goes to the gofer. */
-			close(fd);
-			fd = path_abs(c, dirfd, c->path, abs, sizeof(abs));
-			if (fd == 0)
-				fd = open_write(c, abs, (int)how.flags, (mode_t)how.mode, 0);
-		}
-		give_fd(c, fd, how.flags & O_CLOEXEC);
+	if ((how.resolve & ~(uint64_t)(PASS_RESOLVE | CONFINE_RESOLVE | RESOLVE_CACHED)) ||
+	    (how.resolve & CONFINE_RESOLVE) == CONFINE_RESOLVE) {
+		finish(c, -EINVAL);
+		return;
+	}
+	if (how.resolve & CONFINE_RESOLVE) {
+		open_confined(c, arg_int(c, 0), arg(c, 1), &how);
 		return;
 	}
 	do_open(c, arg_int(c, 0), arg(c, 1), (int)how.flags, (mode_t)how.mode,

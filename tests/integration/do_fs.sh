@@ -180,6 +180,31 @@ is "a directory whose name ends in \" (deleted)\"" "['f'] 0
 ['d', 'f']
 No such file or directory" "$out"
 
+# openat2 confined to a dirfd (RESOLVE_BENEATH, RESOLVE_IN_ROOT) writes too,
+# resolved from the dirfd: "/" under RESOLVE_IN_ROOT is the dirfd; the cwd as
+# dirfd, O_PATH, unknown resolve flags.
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+BENEATH, IN_ROOT = 0x08, 0x10
+def o2(dirfd, path, flags, mode, resolve):
+    how = (ctypes.c_uint64 * 3)(flags, mode, resolve)
+    fd = libc.syscall(437, dirfd, path.encode(), how, 24)
+    return fd if fd >= 0 else errno.errorcode[ctypes.get_errno()]
+os.makedirs("/tmp/r/etc"); os.symlink("/etc", "/tmp/r/lnk")
+r = os.open("/tmp/r", os.O_RDONLY)
+fd = o2(r, "new", os.O_CREAT | os.O_WRONLY, 0o640, BENEATH); os.write(fd, b"beneath")
+print(open("/tmp/r/new").read(), oct(os.stat("/tmp/r/new").st_mode & 0o777))
+os.close(o2(r, "lnk/passwd", os.O_CREAT | os.O_WRONLY, 0o644, IN_ROOT))
+print(sorted(os.listdir("/tmp/r/etc")), o2(r, "lnk/x", os.O_CREAT | os.O_WRONLY, 0, BENEATH),
+      o2(r, "../x", os.O_CREAT | os.O_WRONLY, 0, BENEATH))
+os.chdir("/tmp/r"); os.close(o2(-100, "new", os.O_WRONLY | os.O_TRUNC, 0, BENEATH))
+print(os.stat("/tmp/r/new").st_size, o2(r, "new", os.O_PATH, 0, BENEATH) >= 0,
+      o2(r, "new", 0, 0, 0x100))')
+is "openat2 with RESOLVE_BENEATH and RESOLVE_IN_ROOT" "beneath 0o640
+['passwd'] EXDEV EXDEV
+0 True EINVAL" "$out"
+
 # Modes are the guest's umask applied once, as natively: files, directories,
 # FIFOs and socket files, under umask 0, 077 and 022.
 out=$(py '

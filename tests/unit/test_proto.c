@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -186,12 +187,42 @@ static void test_rules(void **state)
 	}
 }
 
+/* GOFER_OPEN_AT: a path from the directory, confined by BENEATH or IN_ROOT. */
+static void test_open_at(void **state)
+{
+	static const struct {
+		uint64_t resolve;
+		const char *s2;
+		int expect;
+	} rows[] = {
+		{ RESOLVE_BENEATH, "a/b", 0 },
+		{ RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS, "/etc/x", 0 },
+		{ 0, "a", -EINVAL },				/* not confined */
+		{ RESOLVE_BENEATH | RESOLVE_IN_ROOT, "a", -EINVAL },
+		{ RESOLVE_NO_XDEV, "a", -EINVAL },
+		{ RESOLVE_BENEATH | 0x100, "a", -EINVAL },	/* unknown bit */
+		{ RESOLVE_BENEATH, "", -ENOENT },		/* openat2(fd, "") */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct gofer_req req = { .op = GOFER_OPEN_AT, .flags = O_WRONLY | O_CREAT,
+					 .mode = 0644, .a = rows[i].resolve };
+		struct gofer_msg m;
+		ssize_t n = gofer_req_build(buf, sizeof(buf), &req, "/tmp", rows[i].s2,
+					    strlen(rows[i].s2) + 1);
+
+		assert_true(n > 0);
+		assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), rows[i].expect);
+	}
+}
+
 static void test_resp(void **state)
 {
 	struct gofer_resp r = { .result = 0, .nfds = 1 };
 
 	(void)state;
 	assert_int_equal(gofer_resp_check(GOFER_OPEN, &r, sizeof(r), 1), 0);
+	assert_int_equal(gofer_resp_check(GOFER_OPEN_AT, &r, sizeof(r), 1), 0);
 	assert_int_equal(gofer_resp_check(GOFER_OPEN, &r, sizeof(r), 0), -EPROTO);
 	assert_int_equal(gofer_resp_check(GOFER_OPEN, &r, sizeof(r) - 1, 1), -EPROTO);
 	r.nfds = 0;
@@ -212,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_late_data),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_open_at),
 		cmocka_unit_test(test_resp),
 	};
 

@@ -656,6 +656,31 @@ void h_access(struct call *c)
 	finish(c, (int)syscall(SYS_faccessat2, fd, "", mode, AT_EMPTY_PATH | (atflags & AT_EACCESS)) < 0 ? -errno : 0);
 }
 
+/*
+ * The text of the guest procfs's "self" or "thread-self" link, which @fd
+ * names: the kernel's is the reader's ids, and the sentry has none in the
+ * guest's pid namespace (ENOENT), so it is the caller's.
+ * Return: its length, or -1 with errno ENOENT when @fd is another object.
+ */
+static ssize_t proc_self_link(struct call *c, int fd, char *out, size_t cap)
+{
+	const char *name = strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
+	pid_t tgid, tid;
+	struct statfs sfs;
+	struct stat st;
+	int n;
+
+	if ((strcmp(name, "self") && strcmp(name, "thread-self")) || fstat(fd, &st) < 0 ||
+	    !S_ISLNK(st.st_mode) || fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC ||
+	    path_ns_ids(c, &tgid, &tid) < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	n = name[0] == 's' ? snprintf(out, cap, "%d", (int)tgid)
+			   : snprintf(out, cap, "%d/task/%d", (int)tgid, (int)tid);
+	return n;
+}
+
 void h_readlink(struct call *c)
 {
 	bool at = c->n->data.nr == __NR_readlinkat;
@@ -677,6 +702,8 @@ void h_readlink(struct call *c)
 		return;
 	}
 	n = readlinkat(fd, "", target, sizeof(target));
+	if (n < 0 && errno == ENOENT)
+		n = proc_self_link(c, fd, target, sizeof(target));
 	if (n < 0) {
 		/*
 		 * On our O_PATH fd, a non-symlink is ENOENT; for a path the guest

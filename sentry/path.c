@@ -437,6 +437,24 @@ int path_reopen(struct call *c, int opath, int flags)
 	return open_guest(c, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), op_openat, &a);
 }
 
+/*
+ * Whether @abs is, itself, one of the links path_rewrite_proc() rewrites
+ * (/proc/self, /dev/stdin...): not followed, it is the link, as lstat() and
+ * readlink() must see it, and needs no rewriting.
+ */
+static bool is_self_link(const char *abs)
+{
+	static const char *const links[] = {
+		"/proc/self", "/proc/thread-self", "/proc/mounts", "/proc/net",
+		"/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (!strcmp(abs, links[i]))
+			return true;
+	return false;
+}
+
 int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 {
 	char path[PATH_MAX];
@@ -446,6 +464,8 @@ int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 	if (strlen(abs) >= sizeof(path))
 		return -ENAMETOOLONG;
 	strcpy(path, abs);
+	if ((flags & O_NOFOLLOW) && is_self_link(path))
+		return open_guest(c, flags, op_openat2, &a);
 	r = path_rewrite_proc(c, path, sizeof(path), &own);
 	if (r < 0)
 		return r;

@@ -219,4 +219,19 @@ is "modes: the umask applied once" "777 666 666 777
 700 600 600 700
 755 644 644 755" "$out"
 
+# /proc/self and its like are links: lstat and readlink see the link, and
+# its text is the caller's ids in its pid namespace, as the kernel writes it.
+out=$(py '
+import os, stat, threading
+print(os.readlink("/proc/self") == str(os.getpid()), stat.S_ISLNK(os.lstat("/proc/self").st_mode), stat.S_ISDIR(os.stat("/proc/self").st_mode),
+      stat.S_ISLNK(os.lstat("/dev/fd").st_mode), os.readlink("/dev/stdin"))
+t = threading.Thread(target=lambda: print(os.readlink("/proc/thread-self") ==
+                                          "%d/task/%d" % (os.getpid(), threading.get_native_id())))
+t.start(); t.join()
+d = os.open("/proc", os.O_RDONLY)
+print(os.readlink("self", dir_fd=d) == str(os.getpid()))')
+is "/proc/self and /proc/thread-self: links, read as the caller's ids" "True True True True /proc/self/fd/0
+True
+True" "$out"
+
 finish

@@ -199,6 +199,13 @@ static int birth(struct run *r, struct merr *e)
 			rc = spec_write_pid_file(r->spec, m.value, e);
 			if (rc < 0)
 				return rc;
+			/* init is in the guest's user namespace, and sets itself up */
+			rc = ids_read(r->s.hostproc, m.value, &r->s.uids, &r->s.gids);
+			if (rc == 0)
+				rc = ids_read(r->s.hostproc, r->gofer.pid, &r->s.gofer_uids,
+					      &r->s.gofer_gids);
+			if (rc < 0)
+				return merr_set(e, -rc, "read the guest's id maps: %s", strerror(-rc));
 			log_phase("sentry: guest namespaces made");
 			break;
 		case GM_LISTENER: {
@@ -210,12 +217,6 @@ static int birth(struct run *r, struct merr *e)
 			r->s.rootfd = openat(r->s.hostproc, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (r->s.rootfd < 0)
 				return merr_sys(e, "open the guest's root");
-			rc = ids_read(r->s.hostproc, sender, &r->s.uids, &r->s.gids);
-			if (rc == 0)
-				rc = ids_read(r->s.hostproc, r->gofer.pid, &r->s.gofer_uids,
-					      &r->s.gofer_gids);
-			if (rc < 0)
-				return merr_set(e, -rc, "read the guest's id maps: %s", strerror(-rc));
 			if (r->spec->net.sandbox && network_on_demand(r->spec)) {
 				rc = late_start(r, e);
 				if (rc < 0)

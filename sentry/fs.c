@@ -187,9 +187,25 @@ static int reopen_special(struct call *c, const char *abs, int opath, const stru
 			p = copy + 5;	/* after "/proc" */
 			if (strncmp(copy, "/proc/", 6) || p[1] < '1' || p[1] > '9')
 				return -EACCES;
+			if (own < 0) {
+				ssize_t r = path_proc_as_guest(c, copy, path_proc_pid(copy),
+							       flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW),
+							       0, NULL, 0);
+
+				if (r != -ENOSYS)
+					return (int)r;
+			}
 		}
 	}
 	return path_reopen(c, opath, flags);
+}
+
+/* Whether @fd is on a procfs: what is below it is opened as the guest (path.c). */
+static bool on_procfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
 static bool is_special(int fd, const struct stat *st)
@@ -354,6 +370,11 @@ static void do_open_fast(struct call *c, int dirfd, uint64_t addr, int flags, mo
 	}
 	if (base < 0 && base != AT_FDCWD) {
 		finish(c, base);
+		return;
+	}
+	if (base >= 0 && on_procfs(base)) {
+		close(base);
+		do_open_path(c, dirfd, flags, mode, resolve);
 		return;
 	}
 	fd = view_open_at(c, base, c->path, flags & ~O_CLOEXEC, resolve);
@@ -688,6 +709,7 @@ void h_readlink(struct call *c)
 	size_t size = arg(c, at ? 3 : 2);
 	_cleanup_close_ int fd = -1;
 	char target[PATH_MAX];
+	bool self = false;	/* /proc/self or /proc/thread-self */
 	ssize_t n;
 
 	if ((ssize_t)size <= 0) {
@@ -702,8 +724,28 @@ void h_readlink(struct call *c)
 		return;
 	}
 	n = readlinkat(fd, "", target, sizeof(target));
-	if (n < 0 && errno == ENOENT)
+	if (n < 0 && errno == ENOENT) {
 		n = proc_self_link(c, fd, target, sizeof(target));
+		self = n >= 0;
+	}
+	if (n >= 0 && !self && on_procfs(fd)) {
+		/* A process's links (exe, cwd, fd/N) are read as the guest reads them. */
+		char abs[PATH_MAX];
+		int own;
+		ssize_t r = path_abs(c, at ? arg_int(c, 0) : AT_FDCWD, c->path, abs, sizeof(abs));
+
+		if (r == 0)
+			r = path_rewrite_proc(c, abs, sizeof(abs), &own);
+		if (r == 0 && path_proc_pid(abs) > 0)
+			r = path_proc_as_guest(c, abs, path_proc_pid(abs), 0, 0, target,
+					       sizeof(target));
+		if (r < 0 && r != -ENOSYS) {
+			finish(c, (int)r);
+			return;
+		}
+		if (r > 0)
+			n = r;
+	}
 	if (n < 0) {
 		/*
 		 * On our O_PATH fd, a non-symlink is ENOENT; for a path the guest

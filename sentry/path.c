@@ -471,7 +471,37 @@ int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 		return r;
 	if (own >= 0)
 		return path_open_own_fd(c, own, flags);
+	if (!(flags & O_PATH) && path_proc_pid(path) > 0) {
+		r = path_proc_as_guest(c, path, path_proc_pid(path), flags, resolve, NULL, 0);
+		if (r != -ENOSYS)
+			return r;
+	}
 	return open_guest(c, flags, op_openat2, &a);
+}
+
+pid_t path_proc_pid(const char *abs)
+{
+	size_t k;
+
+	if (strncmp(abs, "/proc/", 6))
+		return 0;
+	k = strspn(abs + 6, "0123456789");
+	if (k == 0 || k > 9 || (abs[6 + k] != '/' && abs[6 + k] != '\0'))
+		return 0;
+	return (pid_t)atoi(abs + 6);
+}
+
+ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags,
+			   uint64_t resolve, char *link, size_t cap)
+{
+	ssize_t r = link ? guestproc_readlink(&c->s->procs, abs, link, cap)
+			 : guestproc_open(&c->s->procs, abs, flags, resolve);
+	pid_t tgid = 0, tid = 0;
+
+	/* A process may open its own files whatever it made of its dumpability. */
+	if ((r == -EACCES || r == -EPERM) && path_ns_ids(c, &tgid, &tid) == 0 && tgid == pid)
+		return -ENOSYS;
+	return r;
 }
 
 /* openat2() relative to a base in a chrooted worker: the chroot is the root. */

@@ -36,6 +36,19 @@ int path_ns_ids(struct call *c, pid_t *nstgid, pid_t *nstid);
  */
 int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd);
 
+/** path_proc_pid() - the pid of a "/proc/<pid>[/...]" path, or 0 for any other path */
+pid_t path_proc_pid(const char *abs);
+
+/**
+ * path_proc_as_guest() - open (@link NULL) or read the link (into @link, @cap)
+ * that @abs, a path under the guest's /proc/@pid, names, with the guest's own
+ * credentials (guestproc.c)
+ * Return: an fd or the link's length; -errno; -ENOSYS when the sentry should
+ * do it itself (no opener, or the caller's own file it may not open otherwise)
+ */
+ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags,
+			   uint64_t resolve, char *link, size_t cap);
+
 /** path_open_own_fd() - reopen the caller's fd @fd with @flags, as the kernel would */
 int path_open_own_fd(struct call *c, int fd, int flags);
 

@@ -217,6 +217,9 @@ static int birth(struct run *r, struct merr *e)
 			r->s.rootfd = openat(r->s.hostproc, root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (r->s.rootfd < 0)
 				return merr_sys(e, "open the guest's root");
+			rc = guestproc_namespaces(&r->s.procs, r->s.hostproc, sender, e);
+			if (rc < 0)
+				return rc;
 			if (r->spec->net.sandbox && network_on_demand(r->spec)) {
 				rc = late_start(r, e);
 				if (rc < 0)
@@ -422,17 +425,20 @@ static void on_signal(struct run *r)
 static void wait_end(struct run *r)
 {
 	while (r->status < 0) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = r->sigfd, .events = POLLIN },
 			{ .fd = r->guest.sock, .events = POLLIN },
 			{ .fd = r->timerfd, .events = POLLIN },
+			{ .fd = r->s.procs.wake, .events = POLLIN },
 		};
 
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (p[3].revents & POLLIN)
+			guestproc_start(&r->s.procs);	/* a worker waits for it */
 		if (p[1].revents)
 			on_message(r);
 		if (p[0].revents)
@@ -501,6 +507,7 @@ static void cleanup(struct run *r)
 	/* Only now: the guest's last zombies were the tracer's to collect. */
 	tracer_stop(&r->tracer);
 	gofer_stop(&r->gofer);
+	guestproc_stop(&r->s.procs);
 	/* A worker may still be asking outbound for the CA: it fails, now. */
 	pthread_mutex_lock(&r->s.late.lock);
 	atomic_store(&r->s.late.pending, false);
@@ -540,6 +547,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	r.s.gofer = &r.gofer;
 	r.s.listener = r.s.rootfd = -1;
 	r.s.audit_fd = spec->audit_fd;
+	guestproc_init(&r.s.procs);
 	pthread_mutex_init(&r.s.audit_lock, NULL);
 	pthread_mutex_init(&r.s.socks.lock, NULL);
 	pthread_mutex_init(&r.s.late.lock, NULL);

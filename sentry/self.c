@@ -39,6 +39,8 @@ const int sentry_syscalls[] = {
 	SCMP_SYS(capget), SCMP_SYS(capset), SCMP_SYS(prctl), SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(restart_syscall),
 	SCMP_SYS(getrandom), SCMP_SYS(prlimit64),
+	/* the guest's /proc opener, forked when first needed (guestproc.c) */
+	SCMP_SYS(setns), SCMP_SYS(seccomp), SCMP_SYS(close_range), SCMP_SYS(setgroups),
 	/* the end of the sandbox */
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(kill),
 	SCMP_SYS(pidfd_send_signal), SCMP_SYS(timerfd_settime), SCMP_SYS(rmdir),

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "gofer/gofer.h"
+#include "sentry/guestproc.h"
 #include "sentry/ids.h"
 #include "sentry/spec.h"
 
@@ -65,6 +66,7 @@ struct sentry {
 	struct seccomp_notif_sizes sizes;
 	struct id_map uids, gids;	/* the guest's, for the owners stat shows */
 	struct id_map gofer_uids, gofer_gids;	/* the gofer's, for chown */
+	struct guestproc procs;	/* opens /proc/<pid> files as the guest would */
 };
 
 /* What one worker thread keeps between calls. */

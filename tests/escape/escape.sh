@@ -80,6 +80,43 @@ expect "kernel" \
 	"/proc/sysrq-trigger unreachable" "sysfs-write EROFS" "dev-tty ENXIO" "mknod-char EPERM" \
 	"kill-init survived" <<<"$out"
 
+# Guest processes among themselves: one that made itself not dumpable (as
+# ssh-agent does) is shielded from the others as on Linux, though the sentry,
+# which serves their opens, could open its files; it still reads its own.
+out=$(run -- python3 -c '
+import ctypes, errno, os, time
+r, w = os.pipe()
+kid = os.fork()
+if kid == 0:
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)    # PR_SET_DUMPABLE 0
+    ok = len(open("/proc/self/maps").read()) > 0 and os.readlink("/proc/self/exe") != ""
+    os.write(w, b"y" if ok else b"n"); time.sleep(10); os._exit(0)
+print("own-maps", "read" if os.read(r, 1) == b"y" else "ESCAPED refused")
+def probe(name, f):
+    try:
+        f(); print(name, "ESCAPED opened")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+probe("other-environ", lambda: open("/proc/%d/environ" % kid).read())
+probe("other-mem", lambda: os.open("/proc/%d/mem" % kid, os.O_RDONLY))
+probe("other-mem-write", lambda: os.open("/proc/%d/mem" % kid, os.O_RDWR))
+probe("other-maps", lambda: open("/proc/%d/maps" % kid).read())
+probe("other-exe", lambda: os.readlink("/proc/%d/exe" % kid))
+d = os.open("/proc/%d" % kid, os.O_RDONLY)
+probe("other-environ-dirfd", lambda: os.open("environ", os.O_RDONLY, dir_fd=d))
+print("own-environ", "read" if "PATH=" in open("/proc/self/environ").read() else "empty")
+os.kill(kid, 9)
+pal = os.fork()
+if pal == 0:
+    time.sleep(10); os._exit(0)
+time.sleep(0.2)
+print("dumpable-environ", "read" if "PATH=" in open("/proc/%d/environ" % pal).read() else "empty",
+      "exe", os.readlink("/proc/%d/exe" % pal) == os.readlink("/proc/self/exe"))
+os.kill(pal, 9)' 2>&1)
+expect "not dumpable" "own-maps read" "other-environ EACCES" "other-mem EACCES" \
+	"other-mem-write EACCES" "other-maps EACCES" "other-exe EACCES" \
+	"other-environ-dirfd EACCES" "own-environ read" "dumpable-environ read exe True" <<<"$out"
+
 # /proc/sys/net is per network namespace, resolved in the looker's: the guest
 # must see its own (lo only), not the host's interfaces.
 dummy=moatesc$((RANDOM % 10000))

@@ -155,14 +155,17 @@ is "env, cwd, hostname and user applied" "hi there|/data|boxy|1234|5678|" "$out"
 touch "$R/etc/others" && chown 4321:4321 "$R/etc/others"
 guest 'echo x > /tmp/mine; chown 1234:5678 /tmp/mine && echo chowned
 	stat -c "%u:%g" /tmp/mine /bin/busybox /etc/others
-	ls -ln /tmp/mine | awk "{print \$3\":\"\$4}"'
+	ls -ln /tmp/mine | awk "{print \$3\":\"\$4}"
+	grep -E "^(Uid|Gid):" /proc/self/status | tr -s "\t" " "'
 mrun "$ID"
-is "a guest of uid 1234: stat shows its files (and the runner's) as its own, others' as the overflow id" \
+is "a guest of uid 1234: stat shows its files (and the runner's) as its own, others' as the overflow id; /proc/self/status its ids" \
 	"chowned
 1234:5678
 1234:5678
 65534:65534
-1234:5678" "$out"
+1234:5678
+Uid: 1234 1234 1234 1234
+Gid: 5678 5678 5678 5678" "$out"
 
 # A key given twice in process.env: the last one wins, in its own place, as
 # with runc; PATH is searched with the value the guest gets.

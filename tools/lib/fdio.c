@@ -87,9 +87,7 @@ ssize_t fdio_recv(int sock, void *buf, size_t len, int *fds, unsigned maxfds,
 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 		    c->cmsg_len < CMSG_LEN(0)) {
-			close_cmsg_fds(&msg);
-			for (unsigned i = 0; i < got; i++)
-				close(fds[i]);
+			close_cmsg_fds(&msg);	/* those copied to @fds too: once */
 			return -EPROTO;
 		}
 		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);

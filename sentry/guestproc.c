@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guestproc.c - opening the guest's /proc/<pid> files with the guest's own
+ * credentials.
+ *
+ * Theory of operation
+ * -------------------
+ * Many files under /proc/<pid> are guarded by the kernel's ptrace access check
+ * (mem, environ, maps, the fd directory, the exe and cwd links): a process may
+ * open another's only if their ids match and the other is dumpable, or with
+ * CAP_SYS_PTRACE over it.  Others render ids in the opener's user namespace
+ * (status, uid_map).  The sentry serves the guest's opens, and it is the
+ * owner of the user namespace the guest's programs run in, which the kernel
+ * counts as holding every capability there: a file the sentry opened for the
+ * guest would skip the guest's own check (a process that made itself not
+ * dumpable, as ssh-agent does, would be open to the rest of the guest) and
+ * show the host's ids.
+ *
+ * So the sandbox has one more process, the opener: forked by the sentry's
+ * main thread when a worker first needs it (most sandboxes never do), it joins the guest's user and mount namespaces and drops every
+ * capability, so that it holds exactly what a guest process holds: the
+ * guest's uid and gid, no capability anywhere, no_new_privs, the guest's
+ * read-only view as its root (so that link texts read as the guest reads
+ * them).  It is not dumpable and not in the guest's pid namespace, so no
+ * guest process can name it in /proc or reach it.  Its allowlist has no call
+ * but those below.  It opens only what the sentry asks, in that root
+ * (RESOLVE_IN_ROOT, no magic links), and sends back the fd or the link text;
+ * the sentry installs the fd in the guest as it would its own.  The sentry sends it every
+ * /proc/<pid> path of the guest's procfs (path.c decides); a caller's own
+ * files that the opener may not open (the caller made itself not dumpable)
+ * the sentry then opens itself, as the kernel lets a process open its own.
+ *
+ * Messages are fixed-size and checked on both sides (DESIGN.md invariant 5).
+ */
+#include "sentry/guestproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "fdio.h"
+#include "log.h"
+#include "sys.h"
+#include "syscall_nr.h"
+#include "util.h"
+
+enum { GP_OPEN = 1, GP_READLINK };
+
+struct gp_req {
+	uint32_t op;
+	int32_t flags;		/* O_* for GP_OPEN */
+	uint64_t resolve;	/* RESOLVE_* the guest's openat2 added */
+	char path[PATH_MAX];	/* NUL-terminated */
+};
+
+struct gp_resp {
+	int32_t result;		/* GP_OPEN: 0 (the fd comes along) or -errno;
+				 * GP_READLINK: the text's length or -errno */
+	char text[PATH_MAX];
+};
+
+/* Everything the opener does once it is confined. */
+const int guestproc_syscalls[] = {
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(openat2), SCMP_SYS(readlinkat),
+	SCMP_SYS(close), SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(restart_syscall),
+};
+const size_t guestproc_nsyscalls = ARRAY_SIZE(guestproc_syscalls);
+
+extern const struct sock_filter moat_filter_guestproc[] __attribute__((weak));
+extern const unsigned short moat_filter_guestproc_len __attribute__((weak));
+
+#define GP_RESOLVE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+#define GP_GUEST_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
+
+static void answer(int sock, const struct gp_req *q, int rootfd)
+{
+	struct gp_resp a = { 0 };
+	size_t len = sizeof(a.result);
+	int fd = -1;
+
+	if (q->op == GP_OPEN) {
+		fd = sys_openat2(rootfd, q->path,
+				 (uint64_t)(unsigned)(q->flags | O_CLOEXEC | O_NOCTTY), 0,
+				 GP_RESOLVE | q->resolve);
+		a.result = fd < 0 ? -errno : 0;
+	} else {
+		_cleanup_close_ int link = sys_openat2(rootfd, q->path,
+						       O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+						       GP_RESOLVE);
+		ssize_t n = link < 0 ? -1 : readlinkat(link, "", a.text, sizeof(a.text));
+
+		a.result = n < 0 ? -errno : (int32_t)n;
+		if (n > 0)
+			len += (size_t)n;
+	}
+	fdio_send(sock, &a, len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+	if (fd >= 0)
+		close(fd);
+}
+
+static _Noreturn void opener(int sock, int userns, int mntns)
+{
+	struct merr e = { 0 };
+	int rootfd, keep[2] = { sock };
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (geteuid() == 0)
+		setgroups(0, NULL);	/* the guest has no supplementary groups */
+	/* The user namespace first: its capabilities let it join the other. */
+	if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0)
+		_exit(MOAT_EXIT_FAILURE);
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	keep[1] = rootfd;
+	if (rootfd < 0 || confine_close_fds(keep, 2) < 0 || confine_drop_caps(0, &e) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 ||
+	    confine_allowlist_load(moat_filter_guestproc, &moat_filter_guestproc_len,
+				   guestproc_syscalls, guestproc_nsyscalls, &e) < 0)
+		_exit(MOAT_EXIT_FAILURE);
+	if (fdio_send(sock, &(int32_t){ 0 }, sizeof(int32_t), NULL, 0) < 0)	/* ready */
+		_exit(MOAT_EXIT_FAILURE);
+	for (;;) {
+		struct gp_req q;
+		unsigned nfds = 0;
+		ssize_t n = fdio_recv(sock, &q, sizeof(q), NULL, 0, &nfds);
+
+		if (n == 0 || n == -ECONNRESET)
+			_exit(0);	/* the sentry is gone */
+		if (n == (ssize_t)sizeof(q) && (q.op == GP_OPEN || q.op == GP_READLINK) &&
+		    memchr(q.path, '\0', sizeof(q.path)) && !(q.resolve & ~(uint64_t)GP_GUEST_RESOLVE))
+			answer(sock, &q, rootfd);
+		else if (n >= 0 || n == -EMSGSIZE)
+			fdio_send(sock, &(int32_t){ -EINVAL }, sizeof(int32_t), NULL, 0);
+	}
+}
+
+void guestproc_init(struct guestproc *gp)
+{
+	gp->pid = 0;
+	gp->sock = gp->userns = gp->mntns = gp->wake = -1;
+	gp->state = GP_FAILED;	/* until guestproc_namespaces() */
+	pthread_mutex_init(&gp->lock, NULL);
+	pthread_cond_init(&gp->changed, NULL);
+}
+
+int guestproc_namespaces(struct guestproc *gp, int proc, pid_t member, struct merr *e)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "%d/ns/user", (int)member);
+	gp->userns = openat(proc, rel, O_RDONLY | O_CLOEXEC);
+	snprintf(rel, sizeof(rel), "%d/ns/mnt", (int)member);
+	gp->mntns = openat(proc, rel, O_RDONLY | O_CLOEXEC);
+	gp->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (gp->userns < 0 || gp->mntns < 0 || gp->wake < 0)
+		return merr_sys(e, "open the guest's namespaces for its /proc opener");
+	gp->state = GP_NONE;
+	return 0;
+}
+
+static int start(struct guestproc *gp)
+{
+	int32_t ready = -1;
+	unsigned nfds;
+	int sp[2];
+	pid_t pid;
+
+	if (gp->userns < 0 || gp->mntns < 0)
+		return -EBADF;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		opener(sp[1], gp->userns, gp->mntns);
+	}
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return -errno;
+	}
+	gp->pid = pid;
+	if (fdio_recv(sp[0], &ready, sizeof(ready), NULL, 0, &nfds) != sizeof(ready) || ready) {
+		close(sp[0]);
+		return -EPROTO;
+	}
+	gp->sock = sp[0];
+	return 0;
+}
+
+void guestproc_start(struct guestproc *gp)
+{
+	uint64_t n;
+	int r;
+
+	if (read(gp->wake, &n, sizeof(n)) != sizeof(n))
+		return;		/* spurious */
+	r = start(gp);
+	if (r < 0)
+		log_warn("the guest's /proc/<pid> files are opened with the sentry's credentials: "
+			 "its opener did not start (%s)", strerror(-r));
+	pthread_mutex_lock(&gp->lock);
+	gp->state = r < 0 ? GP_FAILED : GP_READY;
+	pthread_cond_broadcast(&gp->changed);
+	pthread_mutex_unlock(&gp->lock);
+	close(gp->userns);
+	close(gp->mntns);
+	gp->userns = gp->mntns = -1;
+}
+
+/* One request and its answer.  Return: the result (-errno on failure). */
+static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, uint64_t resolve,
+		struct gp_resp *a, int *fd)
+{
+	struct gp_req q = { .op = op, .flags = flags, .resolve = resolve & GP_GUEST_RESOLVE };
+	unsigned nfds = 0;
+	ssize_t n;
+	int r;
+
+	*fd = -1;
+	if (strlen(abs) >= sizeof(q.path))
+		return -ENAMETOOLONG;
+	strcpy(q.path, abs);
+	pthread_mutex_lock(&gp->lock);
+	if (gp->state == GP_NONE) {
+		gp->state = GP_WANTED;
+		if (write(gp->wake, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
+			gp->state = GP_FAILED;
+	}
+	while (gp->state == GP_WANTED)
+		pthread_cond_wait(&gp->changed, &gp->lock);
+	if (gp->state != GP_READY) {
+		pthread_mutex_unlock(&gp->lock);
+		return -ENOSYS;
+	}
+	r = fdio_send(gp->sock, &q, sizeof(q), NULL, 0);
+	n = r < 0 ? r : fdio_recv(gp->sock, a, sizeof(*a), fd, 1, &nfds);
+	pthread_mutex_unlock(&gp->lock);
+	if (n < (ssize_t)sizeof(a->result) || a->result < -4095 ||
+	    (op == GP_OPEN && (a->result == 0) != (nfds == 1)) ||
+	    (op == GP_READLINK && (nfds != 0 || (a->result >= 0 &&
+						 n != (ssize_t)sizeof(a->result) + a->result)))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		log_warn("the guest's /proc opener gave a malformed answer");
+		return -EIO;
+	}
+	return a->result;
+}
+
+int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t resolve)
+{
+	struct gp_resp a;
+	int fd, r = call(gp, abs, GP_OPEN, flags, resolve, &a, &fd);
+
+	return r < 0 ? r : fd;
+}
+
+ssize_t guestproc_readlink(struct guestproc *gp, const char *abs, char *out, size_t cap)
+{
+	struct gp_resp a;
+	int fd, r = call(gp, abs, GP_READLINK, 0, 0, &a, &fd);
+
+	if (r < 0)
+		return r;
+	r = (int)MIN((size_t)r, cap);
+	memcpy(out, a.text, (size_t)r);
+	return r;
+}
+
+void guestproc_stop(struct guestproc *gp)
+{
+	int *fds[] = { &gp->sock, &gp->userns, &gp->mntns, &gp->wake };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	if (gp->pid > 0) {
+		kill(gp->pid, SIGKILL);
+		while (waitpid(gp->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	gp->pid = 0;
+}

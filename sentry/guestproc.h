@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guestproc.h - opening the guest's /proc/<pid> files with the guest's own
+ * credentials (guestproc.c).
+ */
+#ifndef MOAT_SENTRY_GUESTPROC_H
+#define MOAT_SENTRY_GUESTPROC_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+enum guestproc_state { GP_NONE, GP_WANTED, GP_READY, GP_FAILED };
+
+struct guestproc {
+	pid_t pid;		/* the opener process, 0 if none */
+	int sock;		/* the sentry's end of its socket */
+	int userns, mntns;	/* the guest's, for the opener to join */
+	int wake;		/* readable once a worker wants the opener (eventfd) */
+	enum guestproc_state state;
+	pthread_mutex_t lock;	/* one request and its answer at a time; state */
+	pthread_cond_t changed;	/* the state left GP_WANTED */
+};
+
+/* The opener's allowlist (compiled at build time as moat_filter_guestproc). */
+extern const int guestproc_syscalls[];
+extern const size_t guestproc_nsyscalls;
+
+/** guestproc_init() - no opener, and none to come until guestproc_namespaces() */
+void guestproc_init(struct guestproc *gp);
+
+/**
+ * guestproc_namespaces() - open the guest's user and mount namespaces for
+ * the opener to join, through @member, a process in them that the sentry may
+ * still inspect (the command before it executes: init is not dumpable).  From
+ * then on, the first call that needs the opener asks the sentry's main thread
+ * for it (@gp->wake) and waits for guestproc_start().
+ * @proc:	the host's /proc
+ * Return: 0, or -errno with @e set
+ */
+int guestproc_namespaces(struct guestproc *gp, int proc, pid_t member, struct merr *e);
+
+/**
+ * guestproc_start() - fork the opener, once @gp->wake is readable, and make
+ * it one of the guest's users; the calls waiting for it go on (if it fails,
+ * with the sentry's own opens, and a warning)
+ *
+ * Call from the sentry's main thread: not chrooted (a chrooted process cannot
+ * join a user namespace), one of the host's processes.
+ */
+void guestproc_start(struct guestproc *gp);
+
+/**
+ * guestproc_open() - open @abs (a /proc/<pid> path of the guest's view) as
+ * the guest would, in the guest's root, with RESOLVE_IN_ROOT, @resolve and
+ * RESOLVE_NO_MAGICLINKS
+ * Return: an fd, or -errno
+ */
+int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t resolve);
+
+/**
+ * guestproc_readlink() - the text of the link @abs names, read as the guest
+ * would read it
+ * Return: its length (not NUL-terminated), or -errno
+ */
+ssize_t guestproc_readlink(struct guestproc *gp, const char *abs, char *out, size_t cap);
+
+/** guestproc_stop() - end the opener */
+void guestproc_stop(struct guestproc *gp);
+
+#endif

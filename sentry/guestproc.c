@@ -57,20 +57,6 @@
 #include "syscall_nr.h"
 #include "util.h"
 
-enum { GP_OPEN = 1, GP_READLINK };
-
-struct gp_req {
-	uint32_t op;
-	int32_t flags;		/* O_* for GP_OPEN */
-	uint64_t resolve;	/* RESOLVE_* the guest's openat2 added */
-	char path[PATH_MAX];	/* NUL-terminated */
-};
-
-struct gp_resp {
-	int32_t result;		/* GP_OPEN: 0 (the fd comes along) or -errno;
-				 * GP_READLINK: the text's length or -errno */
-	char text[PATH_MAX];
-};
 
 /* Everything the opener does once it is confined. */
 const int guestproc_syscalls[] = {
@@ -84,11 +70,10 @@ extern const struct sock_filter moat_filter_guestproc[] __attribute__((weak));
 extern const unsigned short moat_filter_guestproc_len __attribute__((weak));
 
 #define GP_RESOLVE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-#define GP_GUEST_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
 
-static void answer(int sock, const struct gp_req *q, int rootfd)
+static void answer(int sock, const struct guestproc_req *q, int rootfd)
 {
-	struct gp_resp a = { 0 };
+	struct guestproc_resp a = { 0 };
 	size_t len = sizeof(a.result);
 	int fd = -1;
 
@@ -133,14 +118,14 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 	if (fdio_send(sock, &(int32_t){ 0 }, sizeof(int32_t), NULL, 0) < 0)	/* ready */
 		_exit(MOAT_EXIT_FAILURE);
 	for (;;) {
-		struct gp_req q;
+		struct guestproc_req q;
 		unsigned nfds = 0;
 		ssize_t n = fdio_recv(sock, &q, sizeof(q), NULL, 0, &nfds);
 
 		if (n == 0 || n == -ECONNRESET)
 			_exit(0);	/* the sentry is gone */
 		if (n == (ssize_t)sizeof(q) && (q.op == GP_OPEN || q.op == GP_READLINK) &&
-		    memchr(q.path, '\0', sizeof(q.path)) && !(q.resolve & ~(uint64_t)GP_GUEST_RESOLVE))
+		    memchr(q.path, '\0', sizeof(q.path)) && !(q.resolve & ~(uint64_t)GUESTPROC_RESOLVE))
 			answer(sock, &q, rootfd);
 		else if (n >= 0 || n == -EMSGSIZE)
 			fdio_send(sock, &(int32_t){ -EINVAL }, sizeof(int32_t), NULL, 0);
@@ -223,9 +208,9 @@ void guestproc_start(struct guestproc *gp)
 
 /* One request and its answer.  Return: the result (-errno on failure). */
 static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, uint64_t resolve,
-		struct gp_resp *a, int *fd)
+		struct guestproc_resp *a, int *fd)
 {
-	struct gp_req q = { .op = op, .flags = flags, .resolve = resolve & GP_GUEST_RESOLVE };
+	struct guestproc_req q = { .op = op, .flags = flags, .resolve = resolve & GUESTPROC_RESOLVE };
 	unsigned nfds = 0;
 	ssize_t n;
 	int r;
@@ -264,7 +249,7 @@ static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, u
 
 int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t resolve)
 {
-	struct gp_resp a;
+	struct guestproc_resp a;
 	int fd, r = call(gp, abs, GP_OPEN, flags, resolve, &a, &fd);
 
 	return r < 0 ? r : fd;
@@ -272,7 +257,7 @@ int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t re
 
 ssize_t guestproc_readlink(struct guestproc *gp, const char *abs, char *out, size_t cap)
 {
-	struct gp_resp a;
+	struct guestproc_resp a;
 	int fd, r = call(gp, abs, GP_READLINK, 0, 0, &a, &fd);
 
 	if (r < 0)

@@ -6,11 +6,33 @@
 #ifndef MOAT_SENTRY_GUESTPROC_H
 #define MOAT_SENTRY_GUESTPROC_H
 
+#include <limits.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
+
+/* The opener's messages: one request, one answer (with the fd of GP_OPEN). */
+enum { GP_OPEN = 1, GP_READLINK };
+
+/* The RESOLVE_* flags a request may add (the opener adds IN_ROOT and NO_MAGICLINKS) */
+#define GUESTPROC_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
+
+struct guestproc_req {
+	uint32_t op;
+	int32_t flags;		/* O_* for GP_OPEN */
+	uint64_t resolve;	/* GUESTPROC_RESOLVE flags the guest's openat2 asked for */
+	char path[PATH_MAX];	/* NUL-terminated */
+};
+
+struct guestproc_resp {
+	int32_t result;		/* GP_OPEN: 0 (the fd comes along) or -errno;
+				 * GP_READLINK: the text's length or -errno;
+				 * a malformed request: -EINVAL, alone */
+	char text[PATH_MAX];
+};
 
 enum guestproc_state { GP_NONE, GP_WANTED, GP_READY, GP_FAILED };
 

@@ -817,7 +817,12 @@ static int build_dev(struct build *b)
 		target = tree_touch(b, path);
 		if (target < 0)
 			return merr_set(b->e, -target, "create %s: %s", path, strerror(-target));
-		r = mount_bind(b, src, target, path, 0, false);
+		/*
+		 * Read-only: the gofer is root over the host's device nodes, which
+		 * would take the guest's chmod or utimes to the host's /dev.  A
+		 * device is still opened for writing on a read-only mount.
+		 */
+		r = mount_bind(b, src, target, path, MOUNT_ATTR_RDONLY, false);
 		if (r < 0)
 			return r;
 	}

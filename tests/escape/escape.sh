@@ -42,6 +42,30 @@ expect "writes" \
 for t in $targets; do
 	check "the host did not get $t" test ! -e "$t"
 done
+# The host's device nodes in the sandbox's /dev: their modes, owners, times
+# and attributes are the host's, whatever the guest asks the gofer (which is
+# root over them) to change.
+devs="/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty"
+before=$(stat -c '%n %a %u %g %Y' $devs 2>&1)
+out=$(run -- python3 -c '
+import os, sys
+for d in sys.argv[1:]:
+    for what, f in (("chmod", lambda: os.chmod(d, 0)), ("chown", lambda: os.chown(d, 0, 0)),
+                    ("utime", lambda: os.utime(d, (0, 0))),
+                    ("setxattr", lambda: os.setxattr(d, "user.moat", b"x"))):
+        try:
+            f(); r = "ok"
+        except OSError as e:
+            r = e.strerror
+        print(d, what, r)' $devs 2>&1)
+after=$(stat -c '%n %a %u %g %Y' $devs 2>&1)
+is "the host's device nodes are unchanged after the guest's chmod, chown, utime and setxattr" \
+	"$before" "$after"
+if [ "$before" != "$after" ]; then	# escaped: put the host's modes back
+	while read -r d mode _; do chmod "$mode" "$d"; done <<<"$before"
+fi
+check_fails "...and none of those changes succeeded in the sandbox" \
+	grep -E '(chmod|utime|setxattr) ok' <<<"$out"
 out=$(run -- /attack reopen /etc/hostname 2>&1)
 expect "reopen" \
 	"reopen-rdwr EROFS" "write-rdonly-fd EBADF" "ftruncate-rdonly-fd EINVAL" \

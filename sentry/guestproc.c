@@ -16,19 +16,20 @@
  * dumpable, as ssh-agent does, would be open to the rest of the guest) and
  * show the host's ids.
  *
- * So the sandbox has one more process, the opener: forked by the sentry's
- * main thread when a worker first needs it (most sandboxes never do), it joins the guest's user and mount namespaces and drops every
- * capability, so that it holds exactly what a guest process holds: the
- * guest's uid and gid, no capability anywhere, no_new_privs, the guest's
- * read-only view as its root (so that link texts read as the guest reads
- * them).  It is not dumpable and not in the guest's pid namespace, so no
- * guest process can name it in /proc or reach it.  Its allowlist has no call
- * but those below.  It opens only what the sentry asks, in that root
- * (RESOLVE_IN_ROOT, no magic links), and sends back the fd or the link text;
- * the sentry installs the fd in the guest as it would its own.  The sentry sends it every
- * /proc/<pid> path of the guest's procfs (path.c decides); a caller's own
- * files that the opener may not open (the caller made itself not dumpable)
- * the sentry then opens itself, as the kernel lets a process open its own.
+ * So the sandbox has one more process, the opener, forked by the sentry's
+ * main thread when a worker first needs it (most sandboxes never do).  It
+ * joins the guest's user and mount namespaces and drops every capability, so
+ * that it holds exactly what a guest process holds: the guest's uid and gid,
+ * no capability anywhere, no_new_privs, the guest's read-only view as its
+ * root (so that link texts read as the guest reads them).  It is not dumpable
+ * and not in the guest's pid namespace, so no guest process can name it in
+ * /proc or reach it.  Its allowlist has no call but those below.  It opens
+ * only what the sentry asks, in that root (RESOLVE_IN_ROOT, no magic links),
+ * and sends back the fd or the link text; the sentry installs the fd in the
+ * guest as it would its own.  The sentry sends it every /proc/<pid> path of
+ * the guest's procfs (path.c decides); a caller's own files that the opener
+ * may not open (the caller made itself not dumpable) the sentry then opens
+ * itself, as the kernel lets a process open its own.
  *
  * Messages are fixed-size and checked on both sides (DESIGN.md invariant 5).
  */
@@ -56,7 +57,6 @@
 #include "sys.h"
 #include "syscall_nr.h"
 #include "util.h"
-
 
 /* Everything the opener does once it is confined. */
 const int guestproc_syscalls[] = {
@@ -122,12 +122,12 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 		unsigned nfds = 0;
 		ssize_t n = fdio_recv(sock, &q, sizeof(q), NULL, 0, &nfds);
 
-		if (n == 0 || n == -ECONNRESET)
+		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EPROTO))
 			_exit(0);	/* the sentry is gone */
 		if (n == (ssize_t)sizeof(q) && (q.op == GP_OPEN || q.op == GP_READLINK) &&
 		    memchr(q.path, '\0', sizeof(q.path)) && !(q.resolve & ~(uint64_t)GUESTPROC_RESOLVE))
 			answer(sock, &q, rootfd);
-		else if (n >= 0 || n == -EMSGSIZE)
+		else
 			fdio_send(sock, &(int32_t){ -EINVAL }, sizeof(int32_t), NULL, 0);
 	}
 }

@@ -134,11 +134,23 @@ static int open_target(int rootfd, const char *path, bool follow)
  * GOFER_OPEN opens s1 from the root; GOFER_OPEN_AT opens s2 from the directory
  * s1 names, confined there as the guest's openat2() asked (req->a).
  */
+/*
+ * The mode bits the gofer gives: never setuid, nor setgid but on a directory
+ * (where it only passes the group on).  The guest's view is nosuid, but a
+ * volume, a kept overlay directory or a bundle's root file system is also the
+ * host's, where a setuid file owned by the guest's user (root, when root runs
+ * moat) would run as that user for whoever executes it there.
+ */
+static mode_t no_setid(mode_t mode, bool dir)
+{
+	return mode & ~(mode_t)(S_ISUID | (dir ? 0 : S_ISGID));
+}
+
 static int op_open(struct server *s, const struct gofer_msg *m, int *out)
 {
 	int flags = (int)m->req->flags;
 	uint64_t how = (uint64_t)(flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? m->req->mode : 0;
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? no_setid(m->req->mode, false) : 0;
 	int fd;
 
 	if (m->req->op == GOFER_OPEN_AT) {
@@ -246,9 +258,15 @@ static int op_attr(struct server *s, const struct gofer_msg *m)
 	if (fd < 0)
 		return fd;
 	switch (q->op) {
-	case GOFER_CHMOD:
-		r = (int)syscall(__NR_fchmodat2, fd, "", q->mode, AT_EMPTY_PATH);
+	case GOFER_CHMOD: {
+		struct stat st;
+
+		r = fstat(fd, &st);
+		if (r == 0)
+			r = (int)syscall(__NR_fchmodat2, fd, "", no_setid(q->mode, S_ISDIR(st.st_mode)),
+					 AT_EMPTY_PATH);
 		break;
+	}
 	case GOFER_CHOWN:
 		r = fchownat(fd, "", (uid_t)q->a, (gid_t)q->b, AT_EMPTY_PATH);
 		break;
@@ -321,7 +339,7 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 		r = mkdirat(parent, name, m->req->mode);
 		break;
 	case GOFER_MKNOD:
-		r = mknodat(parent, name, m->req->mode ? m->req->mode : S_IFREG, 0);
+		r = mknodat(parent, name, m->req->mode ? no_setid(m->req->mode, false) : S_IFREG, 0);
 		break;
 	case GOFER_UNLINK:
 		r = unlinkat(parent, name, (int)m->req->flags);

@@ -1077,6 +1077,29 @@ void h_chmod(struct call *c)
 }
 
 /*
+ * fchmod() with the setuid or setgid bit (the rest runs natively): applied to
+ * the guest's own open file, without the bits the gofer never gives
+ * (gofer/server.c, no_setid()).
+ */
+void h_fchmod(struct call *c)
+{
+	mode_t mode = (mode_t)arg(c, 1) & 07777;
+	_cleanup_close_ int fd = path_take_fd(c, arg_int(c, 0));
+	struct stat st;
+
+	if (fd < 0) {
+		finish(c, fd);
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		finish(c, -errno);
+		return;
+	}
+	mode &= ~(mode_t)(S_ISUID | (S_ISDIR(st.st_mode) ? 0 : S_ISGID));
+	finish(c, fchmod(fd, mode) < 0 ? -errno : 0);
+}
+
+/*
  * An owner the guest gives chown(), in the gofer's namespace; -1 stays -1.  An
  * id the guest's namespace does not map goes as it is, for the kernel to judge
  * in the gofer's (which maps one id too: EINVAL, as the guest's would say).

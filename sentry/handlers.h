@@ -27,6 +27,7 @@ void h_rename(struct call *c);		/* rename, renameat, renameat2 */
 void h_link(struct call *c);		/* link, linkat */
 void h_symlink(struct call *c);		/* symlink, symlinkat */
 void h_chmod(struct call *c);		/* chmod, fchmodat, fchmodat2 */
+void h_fchmod(struct call *c);		/* fchmod with a setuid or setgid bit */
 void h_chown(struct call *c);		/* chown, lchown, fchownat */
 void h_truncate(struct call *c);
 void h_utimes(struct call *c);		/* utime, utimes, futimesat, utimensat */

@@ -31,7 +31,7 @@ const struct sc_entry sc_table[] = {
 	N(dup), N(dup2), N(dup3), N(fcntl), N(flock), N(fsync), N(fdatasync),
 	N(syncfs), N(sync), N(sync_file_range), N(ftruncate), N(fallocate),
 	N(fadvise64), N(readahead), N(getdents), N(getdents64), N(fstat), N(fstatfs),
-	N(fchmod), N(fchown), N(fgetxattr), N(fsetxattr), N(flistxattr),
+	C(fchmod, h_fchmod), N(fchown), N(fgetxattr), N(fsetxattr), N(flistxattr),
 	N(fremovexattr), N(sendfile), N(splice), N(tee), N(vmsplice),
 	N(copy_file_range), N(pipe), N(pipe2), N(select), N(pselect6), N(poll),
 	N(ppoll), N(epoll_create), N(epoll_create1), N(epoll_ctl), N(epoll_wait),

@@ -66,6 +66,22 @@ if [ "$before" != "$after" ]; then	# escaped: put the host's modes back
 fi
 check_fails "...and none of those changes succeeded in the sandbox" \
 	grep -E '(chmod|utime|setxattr) ok' <<<"$out"
+# A writable volume is the host's too: no file the guest leaves there may be
+# setuid or setgid (it would run as root there, when root runs moat), however
+# it sets the mode; a directory may keep setgid (group inheritance only).
+vol=$T_TMP/vol
+mkdir -p "$vol"
+out=$(run -v "$vol:/data" -- python3 -c '
+import os, shutil
+shutil.copy("/bin/true", "/data/copied"); os.chmod("/data/copied", 0o4755)
+fd = os.open("/data/created", os.O_CREAT | os.O_WRONLY, 0o6755); os.fchmod(fd, 0o6755); os.close(fd)
+os.mkfifo("/data/fifo", 0o4755)
+os.mkdir("/data/dir"); os.chmod("/data/dir", 0o6775)
+os.chmod("/data/copied", 0o2755)
+print(" ".join("%o" % (os.stat("/data/" + n).st_mode & 0o7777)
+               for n in ("copied", "created", "fifo", "dir")))' 2>&1)
+is "a volume: setuid and setgid bits are dropped, a directory's setgid kept" "755 755 755 2775" "$out"
+is "...and the host sees no setuid or setgid file there" "" "$(find "$vol" -perm /6000 -not -type d)"
 out=$(run -- /attack reopen /etc/hostname 2>&1)
 expect "reopen" \
 	"reopen-rdwr EROFS" "write-rdonly-fd EBADF" "ftruncate-rdonly-fd EINVAL" \

@@ -136,6 +136,12 @@ int path_ns_ids(struct call *c, pid_t *nstgid, pid_t *nstid)
 	ssize_t n;
 	const char *p;
 
+	if (c->nstgid > 0) {	/* read already for this call */
+		*nstgid = c->nstgid;
+		*nstid = c->nstid;
+		return 0;
+	}
+
 	snprintf(rel, sizeof(rel), "%d/status", c->tid);
 	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -163,6 +169,8 @@ int path_ns_ids(struct call *c, pid_t *nstgid, pid_t *nstid)
 			p--;
 		*out = (pid_t)atoi(p);
 	}
+	c->nstgid = *nstgid;
+	c->nstid = *nstid;
 	return 0;
 }
 
@@ -491,15 +499,31 @@ pid_t path_proc_pid(const char *abs)
 	return (pid_t)atoi(abs + 6);
 }
 
+/* Whether the guest's id maps show every owner as the sentry sees it. */
+static bool ids_same(const struct id_map *m)
+{
+	return m->n == 0 || (m->n == 1 && m->r[0].inside == m->r[0].outside);
+}
+
 ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags,
 			   uint64_t resolve, char *link, size_t cap)
 {
-	ssize_t r = link ? guestproc_readlink(&c->s->procs, abs, link, cap)
-			 : guestproc_open(&c->s->procs, abs, flags, resolve);
 	pid_t tgid = 0, tid = 0;
+	bool own = path_ns_ids(c, &tgid, &tid) == 0 && tgid == pid;
+	ssize_t r;
 
+	/*
+	 * The caller's own files need the opener only for what the sentry
+	 * would render otherwise: ids where the guest's differ from the host's,
+	 * link texts when the worker does not have the guest's root as its own.
+	 * Static programs read /proc/self/exe as they start: that stays cheap.
+	 */
+	if (own && (link ? c->s->chrooted : ids_same(&c->s->uids) && ids_same(&c->s->gids)))
+		return -ENOSYS;
+	r = link ? guestproc_readlink(&c->s->procs, abs, link, cap)
+		 : guestproc_open(&c->s->procs, abs, flags, resolve);
 	/* A process may open its own files whatever it made of its dumpability. */
-	if ((r == -EACCES || r == -EPERM) && path_ns_ids(c, &tgid, &tid) == 0 && tgid == pid)
+	if ((r == -EACCES || r == -EPERM) && own)
 		return -ENOSYS;
 	return r;
 }

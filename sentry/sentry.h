@@ -83,6 +83,8 @@ struct call {
 	struct worker *w;
 	const struct seccomp_notif *n;
 	pid_t tid;			/* host tid of the calling guest thread */
+	pid_t nstgid, nstid;		/* its ids in the guest's pid namespace, once
+					 * path_ns_ids() has read them (else 0) */
 
 	/* the answer */
 	int64_t val;

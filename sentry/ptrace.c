@@ -50,6 +50,20 @@
  * most it can do is take an fd meant for another of its own threads, or make
  * its own opens fail.
  *
+ * Filters the guest installs itself.  The kernel runs every filter of a
+ * thread and takes the most restrictive action, and SECCOMP_RET_USER_NOTIF
+ * ranks above SECCOMP_RET_TRACE: a guest filter with a listener of its own
+ * would take the served calls from the tracer, and its listener could let
+ * them run natively (SECCOMP_USER_NOTIF_FLAG_CONTINUE).  On the seccomp
+ * platform the kernel refuses a second listener in a filter stack (EBUSY);
+ * here the program refuses it, with the same errno.  A guest filter may also
+ * answer SECCOMP_RET_TRACE, which the seccomp platform's kernel turns into
+ * ENOSYS (no tracer) unless the sandbox's program serves the call.  The
+ * program's own stops carry TRACE_DATA, but the newest filter's data wins a
+ * tie, so at a stop with other data the tracer runs the program on the call
+ * itself (filter_verdict()) and fails the call with ENOSYS unless it says
+ * TRACE.
+ *
  * A child made with CLONE_UNTRACED is not traced, but its filter is the same:
  * every call it would have served fails with ENOSYS, as the kernel answers a
  * SECCOMP_RET_TRACE with no tracer, so it can do nothing the others cannot.
@@ -95,6 +109,8 @@
 #define NSLOTS TRACER_SLOTS
 #define NBUCKETS 1024u
 #define RED_ZONE 128
+/* The data of the program's SECCOMP_RET_TRACE: other data is a guest filter's. */
+#define TRACE_DATA 0x6d74u
 
 /* ------------------------------------------------------------------------ */
 /* the guest's seccomp program                                               */
@@ -125,7 +141,8 @@ int tracer_hidden_fd(const struct moat_spec *spec, struct merr *e)
 int tracer_filter(struct sock_fprog *prog, int hidden, struct merr *e)
 {
 	/* Jump offsets count from the next instruction; END is the old program. */
-	enum { CLOSE = 7, DUP = 9, RANGE = 11, OK = 15, BADF = 16, TRACE = 17, END = 18 };
+	enum { CLOSE = 8, DUP = 10, RANGE = 12, FILTER = 16, OK = 20, BADF = 21, BUSY = 22,
+	       TRACE = 23, END = 24 };
 	const uint32_t h = (uint32_t)hidden;
 	const struct sock_filter guard[END] = {
 		/* 0 */ LD_ABS(offsetof(struct seccomp_data, arch)),
@@ -134,18 +151,25 @@ int tracer_filter(struct sock_fprog *prog, int hidden, struct merr *e)
 		/* 3 */ JEQ(__NR_close, CLOSE - 4, 0),
 		/* 4 */ JEQ(__NR_dup2, DUP - 5, 0),
 		/* 5 */ JEQ(__NR_dup3, DUP - 6, 0),
-		/* 6 */ JEQ(__NR_close_range, RANGE - 7, END - 7),
-		/* 7: CLOSE */ LD_ABS(ARG_LO(0)),
-		/* 8 */ JEQ(h, OK - 9, END - 9),
-		/* 9: DUP */ LD_ABS(ARG_LO(1)),
-		/* 10 */ JEQ(h, BADF - 11, END - 11),
-		/* 11: RANGE (first <= h && last >= h) */ LD_ABS(ARG_LO(0)),
-		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, h, END - 13, 0),
-		/* 13 */ LD_ABS(ARG_LO(1)),
-		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, h, TRACE - 15, END - 15),
-		/* 15: OK */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
-		/* 16: BADF */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EBADF),
-		/* 17: TRACE */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		/* 6 */ JEQ(__NR_close_range, RANGE - 7, 0),
+		/* 7 */ JEQ(__NR_seccomp, FILTER - 8, END - 8),
+		/* 8: CLOSE */ LD_ABS(ARG_LO(0)),
+		/* 9 */ JEQ(h, OK - 10, END - 10),
+		/* 10: DUP */ LD_ABS(ARG_LO(1)),
+		/* 11 */ JEQ(h, BADF - 12, END - 12),
+		/* 12: RANGE (first <= h && last >= h) */ LD_ABS(ARG_LO(0)),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, h, END - 14, 0),
+		/* 14 */ LD_ABS(ARG_LO(1)),
+		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, h, TRACE - 16, END - 16),
+		/* 16: FILTER (a listener of the guest's own) */ LD_ABS(ARG_LO(0)),
+		/* 17 */ JEQ(SECCOMP_SET_MODE_FILTER, 0, END - 18),
+		/* 18 */ LD_ABS(ARG_LO(1)),
+		/* 19 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+				  BUSY - 20, END - 20),
+		/* 20: OK */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+		/* 21: BADF */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EBADF),
+		/* 22: BUSY */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EBUSY),
+		/* 23: TRACE */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | TRACE_DATA),
 	};
 	size_t n = END + (size_t)prog->len;
 	struct sock_filter *f;
@@ -160,7 +184,7 @@ int tracer_filter(struct sock_fprog *prog, int hidden, struct merr *e)
 	for (size_t i = END; i < n; i++)
 		if (f[i].code == (BPF_RET | BPF_K) &&
 		    (f[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
-			f[i].k = SECCOMP_RET_TRACE;
+			f[i].k = SECCOMP_RET_TRACE | TRACE_DATA;
 	free(prog->filter);
 	prog->filter = f;
 	prog->len = (unsigned short)n;
@@ -196,6 +220,7 @@ struct tracee {
 };
 
 struct tracer_proc {
+	const struct sock_fprog *prog;	/* the guest's program, tracer_filter()'s */
 	int sock, ctl, tend, gend;	/* gend: our copy of the guest's end, for draining */
 	int sigfd;
 	uint32_t hidden;
@@ -459,6 +484,11 @@ static void on_close_range(struct tracer_proc *tp, struct tracee *t)
 	struct user_regs_struct r = t->regs;
 	uint32_t first = (uint32_t)r.rdi, last = (uint32_t)r.rsi, h = tp->hidden;
 
+	if (first > h || last < h) {
+		/* a guest filter's stop with the program's data: the call is native */
+		resume(t, 0);
+		return;
+	}
 	if (first == h && last == h) {
 		set_return(t, 0);
 		return;
@@ -478,10 +508,82 @@ static void on_close_range(struct tracer_proc *tp, struct tracee *t)
 		resume(t, 0);
 }
 
+/**
+ * filter_verdict() - the action the guest's program takes on a call
+ * @prog: the program (the instructions libseccomp emits, and the guard's)
+ * @d: the call
+ *
+ * Return: the action, without its data; SECCOMP_RET_TRACE for an instruction
+ * it does not know, since serving a call is always safe
+ */
+static uint32_t filter_verdict(const struct sock_fprog *prog, const struct seccomp_data *d)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *f = &prog->filter[pc];
+		bool jump;
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k % 4 || f->k > sizeof(*d) - 4)
+				return SECCOMP_RET_TRACE;
+			memcpy(&a, (const char *)d + f->k, sizeof(a));
+			continue;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= f->k;
+			continue;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			continue;
+		case BPF_RET | BPF_K:
+			return f->k & SECCOMP_RET_ACTION_FULL;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			jump = a == f->k;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			jump = a > f->k;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			jump = a >= f->k;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			jump = (a & f->k) != 0;
+			break;
+		default:
+			return SECCOMP_RET_TRACE;
+		}
+		pc += jump ? f->jt : f->jf;
+	}
+	return SECCOMP_RET_TRACE;
+}
+
+/* Whether the guest's program stops @t's call, rather than a filter of the guest's own. */
+static bool ours(struct tracer_proc *tp, const struct tracee *t)
+{
+	const struct user_regs_struct *r = &t->regs;
+	unsigned long data = 0;
+	struct seccomp_data d = {
+		.nr = (int)r->orig_rax,
+		.arch = AUDIT_ARCH_X86_64,	/* the program kills the others */
+		.instruction_pointer = r->rip,
+		.args = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 },
+	};
+
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &data) == 0 &&
+	    (data & SECCOMP_RET_DATA) == TRACE_DATA)
+		return true;
+	return filter_verdict(tp->prog, &d) == SECCOMP_RET_TRACE;
+}
+
 static void on_seccomp(struct tracer_proc *tp, struct tracee *t)
 {
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &t->regs) < 0)
 		return;	/* killed meanwhile */
+	if (!ours(tp, t)) {
+		set_return(t, -ENOSYS);	/* as the kernel answers a trace without a tracer */
+		return;
+	}
 	if (t->regs.orig_rax == __NR_close_range) {
 		on_close_range(tp, t);
 		return;
@@ -777,7 +879,7 @@ static _Noreturn void tracer_main(struct tracer_proc *tp)
 /* ------------------------------------------------------------------------ */
 /* the sentry's side                                                         */
 
-int tracer_start(struct tracer *t, int hidden, struct merr *e)
+int tracer_start(struct tracer *t, int hidden, const struct sock_fprog *prog, struct merr *e)
 {
 	int calls[2], ctl[2], inj[2];
 	pid_t parent = getpid(), pid;
@@ -828,6 +930,7 @@ int tracer_start(struct tracer *t, int hidden, struct merr *e)
 		tp = calloc(1, sizeof(*tp));
 		if (!tp)
 			_exit(MOAT_EXIT_FAILURE);
+		tp->prog = prog;
 		tp->sock = calls[1];
 		tp->ctl = ctl[1];
 		tp->tend = inj[0];

@@ -59,8 +59,12 @@ int tracer_hidden_fd(const struct moat_spec *spec, struct merr *e);
  */
 int tracer_filter(struct sock_fprog *prog, int hidden, struct merr *e);
 
-/** tracer_start() - fork the tracer process; Return: 0 or -errno (with @e) */
-int tracer_start(struct tracer *t, int hidden, struct merr *e);
+/**
+ * tracer_start() - fork the tracer process, which keeps @prog, the guest's
+ * program, to tell its stops from those of filters the guest installs itself
+ * Return: 0 or -errno (with @e)
+ */
+int tracer_start(struct tracer *t, int hidden, const struct sock_fprog *prog, struct merr *e);
 
 /**
  * tracer_seize() - have the tracer trace @pid (a host pid) and, through

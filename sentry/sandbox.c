@@ -239,7 +239,7 @@ static int birth(struct run *r, struct merr *e)
 					  (errno != EPERM || geteuid() == 0)))
 				return merr_sys(e, "join the guest's network namespace");
 			if (r->spec->ptrace) {
-				rc = tracer_start(&r->tracer, r->tracer.hidden, e);
+				rc = tracer_start(&r->tracer, r->tracer.hidden, &r->prog, e);
 				if (rc == 0)
 					rc = tracer_seize(&r->tracer, sender, e);
 				if (rc < 0)

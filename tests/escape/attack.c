@@ -19,12 +19,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -48,7 +50,7 @@ static const char *ename(int e)
 		{ EEXIST, "EEXIST" }, { ESRCH, "ESRCH" }, { EFAULT, "EFAULT" },
 		{ ENXIO, "ENXIO" }, { ENOTTY, "ENOTTY" }, { EIO, "EIO" },
 		{ ENAMETOOLONG, "ENAMETOOLONG" }, { EPIPE, "EPIPE" },
-		{ EAGAIN, "EAGAIN" },
+		{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" },
 	};
 	static char buf[32];
 
@@ -592,6 +594,108 @@ static int untraced(void)
 	return 0;
 }
 
+/*
+ * `own-filter`: seccomp filters the guest installs itself.  A filter with a
+ * listener of its own must be refused (the kernel allows one listener per
+ * filter stack, and the sandbox's is there), or its listener could let served
+ * calls run natively.  A filter that answers SECCOMP_RET_TRACE gets ENOSYS for
+ * a native call (there is no tracer for it), and leaves a served one served.
+ * `own-filter recvmsg`: a filter that refuses recvmsg(), which the ptrace
+ * platform's guest needs to receive a served fd.
+ */
+static int own_listener;
+
+static void *own_answer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct seccomp_notif n;
+		struct seccomp_notif_resp r;
+
+		memset(&n, 0, sizeof(n));
+		if (ioctl(own_listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
+			return NULL;
+		memset(&r, 0, sizeof(r));
+		r.id = n.id;
+		r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(own_listener, SECCOMP_IOCTL_NOTIF_SEND, &r);
+	}
+}
+
+static int own_recvmsg(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvmsg, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog p = { sizeof(f) / sizeof(f[0]), f };
+	struct stat sb;
+	int fd;
+
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p) < 0) {
+		printf("own-recvmsg %s\n", ename(errno));
+		return 0;
+	}
+	fd = open("/etc/hostname", O_RDONLY);
+	printf("own-recvmsg-open %s\n", fd >= 0 ? "ok" : ename(errno));
+	printf("own-recvmsg-stat %s\n", stat("/etc/hostname", &sb) == 0 ? "ok" : ename(errno));
+	return 0;
+}
+
+static int own_filter(void)
+{
+	struct sock_filter notify[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter trace[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 7),
+	};
+	struct sock_fprog p = { sizeof(notify) / sizeof(notify[0]), notify };
+	pthread_t t;
+	int fd;
+	long r;
+
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	own_listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				    SECCOMP_FILTER_FLAG_NEW_LISTENER, &p);
+	if (own_listener < 0) {
+		printf("own-listener %s\n", ename(errno));
+	} else {
+		pthread_create(&t, NULL, own_answer, NULL);
+		fd = open("/etc/moat-own-listener", O_WRONLY | O_CREAT, 0644);
+		printf("own-listener ESCAPED installed, a continued open: %s\n",
+		       fd >= 0 ? "ok" : ename(errno));
+		return 0;
+	}
+	p.len = sizeof(trace) / sizeof(trace[0]);
+	p.filter = trace;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p) < 0) {
+		printf("own-trace %s\n", ename(errno));
+		return 0;
+	}
+	printf("own-trace-native %s\n", syscall(SYS_getppid) < 0 ? ename(errno) : "ran");
+	dup2(0, 10);
+	dup2(0, 40);
+	r = syscall(SYS_close_range, 10, 11, 0);
+	printf("own-trace-close_range %s\n", r < 0 ? ename(errno) : "ran");
+	printf("own-trace-fds %s\n", fcntl(10, F_GETFD) >= 0 && fcntl(40, F_GETFD) >= 0 &&
+	       fcntl(2, F_GETFD) >= 0 ? "kept" : "CLOSED");
+	fd = open("/etc/moat-own-trace", O_WRONLY | O_CREAT, 0644);
+	printf("own-trace-served %s\n", fd >= 0 ? "ok" : ename(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -623,6 +727,10 @@ int main(int argc, char **argv)
 		return untraced();
 	if (argc >= 3 && !strcmp(argv[1], "hidden"))
 		return hidden(atoi(argv[2]), argv[0]);
-	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath|hidden|untraced ...\n");
+	if (argc >= 3 && !strcmp(argv[1], "own-filter") && !strcmp(argv[2], "recvmsg"))
+		return own_recvmsg();
+	if (argc >= 2 && !strcmp(argv[1], "own-filter"))
+		return own_filter();
+	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath|hidden|untraced|own-filter [recvmsg] ...\n");
 	return 2;
 }

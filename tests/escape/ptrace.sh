@@ -25,6 +25,22 @@ like "a thread that takes fds meant for another gets some" \
 out=$(pt -- /attack untraced 2>&1)
 expect "CLONE_UNTRACED" "untraced-open ENOSYS" "untraced-stat ENOSYS" "untraced-exec ENOSYS" <<<"$out"
 
+# Seccomp filters the guest installs itself.  One with a listener of its own
+# could let served calls run natively: refused with EBUSY, as the kernel does
+# on the seccomp platform (one listener per filter stack).  A SECCOMP_RET_TRACE
+# of its own gets ENOSYS for a native call, touches no fd in a close_range(),
+# and leaves a served call served: the same on both platforms.
+for plat in seccomp ptrace; do
+	out=$("$MOAT" do --platform=$plat -v "$T_TMP/attack:/attack:ro" -- /attack own-filter 2>&1)
+	expect "the guest's own seccomp filters ($plat)" "own-listener EBUSY" \
+		"own-trace-native ENOSYS" "own-trace-close_range ENOSYS" "own-trace-fds kept" \
+		"own-trace-served ok" <<<"$out"
+done
+# A limit of the platform (docs/security.md): the guest receives a served fd
+# with recvmsg(), which its own filters may refuse; other served calls work.
+out=$(pt -- /attack own-filter recvmsg 2>&1)
+expect "a guest filter that refuses recvmsg" "own-recvmsg-open EIO" "own-recvmsg-stat ok" <<<"$out"
+
 # A lower RLIMIT_NOFILE moves it; too low a limit is refused before the start.
 out=$(ulimit -n 200; "$MOAT" do --platform=ptrace -- sh -c 'ulimit -n; ls /proc/self/fd' 2>&1 |
 	tr '\n' ' ')

@@ -43,8 +43,8 @@ void audit_call(struct call *c)
 	cJSON_AddNumberToObject(o, "pid", c->tid);
 	cJSON_AddStringToObject(o, "syscall", sc_name(c->n->data.nr));
 	cJSON_AddNumberToObject(o, "nr", c->n->data.nr);
-	cJSON_AddStringToObject(o, "decision", sc_lookup(c->n->data.nr) &&
-				sc_lookup(c->n->data.nr)->cls == SC_SERVED ? "refused" : "denied");
+	cJSON_AddStringToObject(o, "decision", sc_handler_of(c->n->data.nr, c->n->data.arch) ?
+				"refused" : "denied");
 	cJSON_AddStringToObject(o, "errno", errno_name(c->err));
 	if (c->path[0])
 		cJSON_AddStringToObject(o, "path", c->path);

@@ -37,7 +37,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -100,13 +99,13 @@ void h_denied(struct call *c)
 
 static void dispatch(struct call *c)
 {
-	const struct sc_entry *e = sc_lookup(c->n->data.nr);
+	sc_handler fn = sc_handler_of(c->n->data.nr, c->n->data.arch);
 
-	if (c->n->data.arch != AUDIT_ARCH_X86_64 || !e || e->cls == SC_DENY || !e->fn) {
+	if (!fn) {
 		h_denied(c);
 		return;
 	}
-	e->fn(c);
+	fn(c);
 }
 
 static void answer(struct call *c, struct seccomp_notif_resp *resp)

@@ -12,6 +12,7 @@
 #include "sentry/table.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include "syscall_nr.h"
 #include <seccomp.h>
 #include <stdlib.h>
@@ -156,6 +157,15 @@ static void __attribute__((constructor)) index_table(void)
 const struct sc_entry *sc_lookup(int nr)
 {
 	return nr >= 0 && nr < SC_MAX ? by_nr[nr] : NULL;
+}
+
+sc_handler sc_handler_of(int nr, uint32_t arch)
+{
+	const struct sc_entry *e = sc_lookup(nr);
+
+	if (arch != AUDIT_ARCH_X86_64 || !e || e->cls == SC_DENY)
+		return NULL;
+	return e->fn;
 }
 
 const char *sc_name(int nr)

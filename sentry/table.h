@@ -33,6 +33,14 @@ extern const size_t sc_table_len;
 /** sc_lookup() - the row for syscall @nr, or NULL */
 const struct sc_entry *sc_lookup(int nr);
 
+/**
+ * sc_handler_of() - the handler that serves syscall @nr of architecture @arch
+ * when it reaches the sentry
+ * Return: NULL if the filter's rules deny it (no row, SC_DENY, or a
+ * conditional row without a handler)
+ */
+sc_handler sc_handler_of(int nr, uint32_t arch);
+
 /** sc_name() - the name of syscall @nr for logs, "?" if unknown */
 const char *sc_name(int nr);
 

@@ -107,13 +107,13 @@ int ob_signer_load(struct ob_signer **out, const char *path, struct merr *e)
 	int r;
 
 	if (!f)
-		return merr_sys(e, "open identity key %s", path);
+		return merr_sys(e, "--identity-key %s", path);
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!key) {
-		ob_ssl_fail(e, EINVAL, "not a PEM private key");
-		merr_prefix(e, "identity key %s: ", path);
-		return -EINVAL;
+		ERR_clear_error();	/* OpenSSL's reason code would tell the user nothing */
+		return merr_set(e, EINVAL, "--identity-key %s: not a PEM private key (give an EC "
+				"P-256 or an RSA key of 2048 bits or more, in PEM)", path);
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -128,18 +128,18 @@ int ob_signer_load(struct ob_signer **out, const char *path, struct merr *e)
 		if (!EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), &gl) ||
 		    strcmp(group, "prime256v1")) {
 			ob_signer_free(s);
-			return merr_set(e, EINVAL, "identity key %s: an EC key must be on P-256 (ES256)", path);
+			return merr_set(e, EINVAL, "--identity-key %s: an EC key must be on P-256 (ES256)", path);
 		}
 		s->alg = "ES256";
 	} else if (EVP_PKEY_is_a(key, "RSA")) {
 		if (EVP_PKEY_get_bits(key) < 2048) {
 			ob_signer_free(s);
-			return merr_set(e, EINVAL, "identity key %s: an RSA key needs at least 2048 bits", path);
+			return merr_set(e, EINVAL, "--identity-key %s: an RSA key needs at least 2048 bits", path);
 		}
 		s->alg = "RS256";
 	} else {
 		ob_signer_free(s);
-		return merr_set(e, EINVAL, "identity key %s: must be an EC P-256 or RSA key", path);
+		return merr_set(e, EINVAL, "--identity-key %s: must be an EC P-256 or RSA key", path);
 	}
 	r = finish(s, e);
 	if (r) {
@@ -156,10 +156,11 @@ int ob_signer_write_public(const struct ob_signer *s, const char *path, struct m
 	int ok, r = ob_pem_create(path, &f, e);
 
 	if (r < 0)
-		return r;
+		return merr_set(e, -r, "--identity-pub %s: %s (the file's directory must exist)",
+				path, strerror(-r));
 	ok = PEM_write_PUBKEY(f, s->key);
 	if (fclose(f) != 0 || !ok)
-		return merr_set(e, EIO, "write the identity public key to %s", path);
+		return merr_set(e, EIO, "--identity-pub %s: cannot write the public key", path);
 	return 0;
 }
 

@@ -407,7 +407,14 @@ like "...named, the value never shown" "API_TOKEN=file:.*empty" "$(cat "$D/err")
 echo "not a key" >"$D/bad.key"
 "$MOAT" do --network=sandbox --identity-key "$D/bad.key" -- true >"$D/err" 2>&1
 is "an identity key that is not one: 125" "125" "$?"
-like "...saying which file" "identity key .*bad.key: not a PEM private key" "$(cat "$D/err")"
+is "...naming the option and the file, and what a key must be" \
+	"moat: --identity-key $D/bad.key: not a PEM private key (give an EC P-256 or an RSA key of 2048 bits or more, in PEM)" \
+	"$(cat "$D/err")"
+"$MOAT" do --network=sandbox --identity-pub "$D/no-such-dir/id.pub" -- true >"$D/err" 2>&1
+is "an --identity-pub file in a missing directory: 125" "125" "$?"
+is "...naming the option and the file" \
+	"moat: --identity-pub $D/no-such-dir/id.pub: No such file or directory (the file's directory must exist)" \
+	"$(cat "$D/err")"
 TOK=x "$MOAT" do --network=sandbox --secret API_TOKEN=env:TOK -e TOK -- true >"$D/err" 2>&1
 is "a secret's variable also passed with -e: 125" "125" "$?"
 like "...saying the guest would hold it" "environment would hold TOK" "$(cat "$D/err")"

@@ -22,7 +22,9 @@
  * peer becomes a RST to the guest, and a RST from the guest closes the far
  * socket with SO_LINGER 0, so the peer sees a reset too.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -302,6 +304,25 @@ void tcp_guest_mac_learned(struct netstack *ns)
 	}
 }
 
+/* Why -p could not bind, with the ADDR the user gave and what to do. */
+static int forward_bind_error(const struct ns_forward *f, struct merr *e)
+{
+	int err = errno;
+	char addr[INET_ADDRSTRLEN] = "", arg[INET_ADDRSTRLEN + 16];
+	struct in_addr a = { .s_addr = htonl(f->host_addr) };
+	const char *hint = err == EADDRINUSE ? "the port is in use: give another HOSTPORT" :
+			   err == EADDRNOTAVAIL ? "the address is not one of this host's" :
+			   err == EACCES ? "a port below 1024 needs privilege" : "";
+
+	inet_ntop(AF_INET, &a, addr, sizeof(addr));
+	if (f->host_addr == INADDR_LOOPBACK)
+		snprintf(arg, sizeof(arg), "%u:%u", f->host_port, f->guest_port);
+	else
+		snprintf(arg, sizeof(arg), "%s:%u:%u", addr, f->host_port, f->guest_port);
+	return merr_set(e, err, "-p %s: cannot listen on %s:%u: %s%s%s%s", arg, addr,
+			f->host_port, strerror(err), hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+}
+
 /**
  * tcp_forwards_open() - bind and listen on every -p forward's host port
  * Return: 0 or -errno (with @e)
@@ -322,8 +343,7 @@ int tcp_forwards_open(struct netstack *ns, struct merr *e)
 		ns->fwd_fd[i] = fd;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return merr_sys(e, "-p %u:%u: bind port %u (is it in use?)", f->host_port,
-					f->guest_port, f->host_port);
+			return forward_bind_error(f, e);
 		if (listen(fd, 128) < 0)
 			return merr_sys(e, "-p %u:%u: listen", f->host_port, f->guest_port);
 		if (ns_ep_add(ns, fd, EPOLLIN, ep_tag(EP_FWD, 0, (uint32_t)i)) < 0)

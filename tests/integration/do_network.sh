@@ -359,8 +359,13 @@ wait_file "$D/taken.port"
 run -p "$(cat "$D/taken.port"):8000" -- echo ran >"$D/out" 2>&1
 is "-p on a host port in use: 125" "125" "$?"
 like "...saying which and why, the command not run" \
-	"^moat: -p [0-9]+:8000: bind port [0-9]+ .is it in use..: Address already in use$" "$(cat "$D/out")"
+	"^moat: -p [0-9]+:8000: cannot listen on 127.0.0.1:[0-9]+: Address already in use .the port is in use: give another HOSTPORT.$" "$(cat "$D/out")"
 kill $taker
+run -p 192.0.2.1:18000:8000 -- echo ran >"$D/out" 2>&1
+is "-p on an address the host does not have: 125" "125" "$?"
+is "...naming the address given, not calling the port in use" \
+	"moat: -p 192.0.2.1:18000:8000: cannot listen on 192.0.2.1:18000: Cannot assign requested address (the address is not one of this host's)" \
+	"$(cat "$D/out")"
 
 # --- the audit log ----------------------------------------------------------------
 rm -f "$D/audit.jsonl"

@@ -78,11 +78,20 @@ static int exit_status(int wstatus)
 	return MOAT_EXIT_FAILURE;
 }
 
-static void report_exec_failure(const struct guest_msg *m)
+/*
+ * A relative path such as ./prog is taken from the working directory inside
+ * (/ unless -w or process.cwd says otherwise), not from the one moat was
+ * started in: say which, since the file usually sits in the latter.
+ */
+static void report_exec_failure(const struct guest_msg *m, const struct moat_spec *spec)
 {
 	const char *what = m->text[0] ? m->text : "'' (an empty name)";
 
-	if (m->value == ENOENT)
+	if (m->value == ENOENT && strchr(what, '/') && what[0] != '/')
+		fprintf(stderr, "moat: %s: not found in the sandbox's working directory, %s "
+			"(give an absolute path, or the directory with -w or process.cwd)\n", what,
+			spec->cwd ? spec->cwd : "/");
+	else if (m->value == ENOENT)
 		fprintf(stderr, "moat: %s: command not found in the sandbox "
 			"(give a path, or check PATH and --env)\n", what);
 	else if (m->value == EACCES || m->value == ENOEXEC)
@@ -378,7 +387,7 @@ static void on_message(struct run *r)
 	}
 	switch (m.type) {
 	case GM_EXEC_FAILED:
-		report_exec_failure(&m);
+		report_exec_failure(&m, r->spec);
 		break;
 	case GM_EXIT:
 		r->status = exit_status(m.value);

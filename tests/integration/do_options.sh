@@ -106,6 +106,11 @@ is "a guest killed by signal N gives 128+N" "143" "$?"
 "$MOAT" do -- "no-such-command-$mark" >"$T_TMP/err" 2>&1
 is "command not found: 127" "127" "$?"
 like "command not found: one clear line" "no-such-command-$mark: command not found in the sandbox" "$(cat "$T_TMP/err")"
+"$MOAT" do -w /tmp -- "./no-such-command-$mark" >"$T_TMP/err" 2>&1
+is "a relative path not found: 127" "127" "$?"
+is "...saying it was looked for in the working directory inside" \
+	"moat: ./no-such-command-$mark: not found in the sandbox's working directory, /tmp (give an absolute path, or the directory with -w or process.cwd)" \
+	"$(cat "$T_TMP/err")"
 "$MOAT" do -- '' >"$T_TMP/err" 2>&1
 is "an empty command name: 127, as a shell says" "127" "$?"
 like "...saying the name is empty" "^moat: '' .an empty name.: command not found" "$(cat "$T_TMP/err")"

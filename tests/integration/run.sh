@@ -530,6 +530,9 @@ fails_with "unknown flag" 125 "^moat run: unknown option '--frobnicate'"
 
 mrun --detach "$ID"
 fails_with "--detach" 125 "^moat run: --detach is not supported yet"
+mrun --console-socket "$T_TMP/console.sock" "$ID"
+fails_with "--console-socket" 125 \
+	"^moat run: --console-socket is not supported yet: moat run has no terminal; drop it and set process.terminal to false"
 
 mrun --pid-file "$T_TMP/no-such-dir/pid" "$ID"
 fails_with "--pid-file in a missing directory" 125 \

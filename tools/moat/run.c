@@ -63,7 +63,7 @@ static const char usage_tail[] =
 "Exit status: the guest's (128+N if killed by signal N);\n"
 "125 moat or config.json failed, 126 cannot execute, 127 not found.\n";
 
-enum { OPT_LOG = 256, OPT_AUDIT, OPT_PID_FILE, OPT_PLATFORM };
+enum { OPT_LOG = 256, OPT_AUDIT, OPT_PID_FILE, OPT_PLATFORM, OPT_CONSOLE_SOCKET };
 
 static const struct option options[] = {
 	{ "bundle", required_argument, NULL, 'b' },
@@ -72,6 +72,7 @@ static const struct option options[] = {
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "detach", no_argument, NULL, 'd' },
+	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
 	NET_LONG_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -144,6 +145,9 @@ int cmd_run(int argc, char **argv)
 		case 'd':
 			usage_error("run", "--detach is not supported yet: moat run runs the "
 				    "container in the foreground; drop --detach");
+		case OPT_CONSOLE_SOCKET:
+			usage_error("run", "--console-socket is not supported yet: moat run has no "
+				    "terminal; drop it and set process.terminal to false");
 		case 'h':
 			print_usage(usage, usage_tail);
 			spec_free(&spec);

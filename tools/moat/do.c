@@ -43,7 +43,7 @@ static const char usage[] =
 "  --network=sandbox       a network whose only exit is moat's own TCP/IP stack:\n"
 "                          deny by default, HTTP(S) judged per request\n";
 static const char usage_tail[] =
-"  -v, --volume HOST:GUEST[:ro]\n"
+"  -v, --volume HOST:GUEST[:ro|:rw]\n"
 "                          bind host path HOST at GUEST; writable unless :ro\n"
 "  --hide PATH             make PATH (globs allowed) appear absent\n"
 "  --no-default-hide       do not hide the default secret stores\n"

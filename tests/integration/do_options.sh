@@ -85,6 +85,18 @@ for bad in "--hide /" "--hide /usr/.." "--hide /proc/self" "--hide /dev/null" "-
 	like "...naming it, and why" "^moat do: (--[a-z]+|-v) $arg: (the|a volume|write)" "$(cat "$T_TMP/err")"
 done
 
+# --- the verbs' own arguments ------------------------------------------
+v=$("$MOAT" version)
+like "moat version prints the version" "^moat [0-9]+\.[0-9]+\.[0-9]+$" "$v"
+is "...as --version does" "$v" "$("$MOAT" --version)"
+"$MOAT" version extra >"$T_TMP/err" 2>&1
+is "moat version with an argument: 125" 125 "$?"
+like "...saying it takes none" "takes no arguments, not 'extra'" "$(cat "$T_TMP/err")"
+like "moat help do: the verb's own help" "^usage: moat do" "$("$MOAT" help do 2>&1)"
+"$MOAT" help nosuchverb >"$T_TMP/err" 2>&1
+is "moat help of an unknown verb: 125" 125 "$?"
+like "...naming it" "unknown verb 'nosuchverb'" "$(cat "$T_TMP/err")"
+
 # --- environment and working directory ----------------------------------
 out=$(MOAT_HOST_ONLY=leak FROMHOST=yes "$MOAT" do -e A=1 -e A=2 -e FROMHOST -w /usr/share -- sh -c 'echo "$A $FROMHOST ${MOAT_HOST_ONLY:-unset} $HOME $(pwd)"' 2>&1)
 is "env: set, override, copy; nothing else inherited; cwd" "2 yes unset /tmp /usr/share" "$out"

@@ -8,8 +8,10 @@
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "moat version: it takes no arguments, not '%s'\n", argv[1]);
+		return MOAT_EXIT_FAILURE;
+	}
 	printf("moat %s\n", MOAT_VERSION);
 	return 0;
 }
@@ -29,29 +31,42 @@ static const struct verb {
 
 static int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 2) {
+		fprintf(stderr, "moat help: give at most one verb\n");
+		return MOAT_EXIT_FAILURE;
+	}
+	if (argc == 2) {	/* moat help VERB: that verb's own help */
+		char *args[] = { argv[1], "--help", NULL };
+
+		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+			if (!strcmp(argv[1], verbs[i].name))
+				return verbs[i].fn(2, args);
+		}
+		fprintf(stderr, "moat help: unknown verb '%s' (try: moat help)\n", argv[1]);
+		return MOAT_EXIT_FAILURE;
+	}
 	printf("usage: moat VERB [OPTIONS] [ARGS]\n\n"
 	       "moat runs untrusted programs in a sandbox: a supervisor serves their\n"
 	       "file-system calls from a separate file broker, everything else is\n"
 	       "filtered by seccomp.\n\nverbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
-	printf("\n`moat VERB --help` describes each verb.  Exit status: the guest's own;\n"
-	       "124 timeout, 125 moat failed, 126 cannot execute, 127 not found.\n");
+	printf("\n`moat VERB --help` (or `moat help VERB`) describes each verb.  Exit\n"
+	       "status: the guest's own; 124 timeout, 125 moat failed, 126 cannot\n"
+	       "execute, 127 not found.\n");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		cmd_help(argc, argv);
+		cmd_help(1, argv);
 		return MOAT_EXIT_FAILURE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(argc, argv);
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version"))
-		return cmd_version(argc, argv);
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (!strcmp(argv[1], verbs[i].name))
 			return verbs[i].fn(argc - 1, argv + 1);

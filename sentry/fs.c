@@ -729,16 +729,16 @@ void h_readlink(struct call *c)
 		self = n >= 0;
 	}
 	if (n >= 0 && !self && on_procfs(fd)) {
-		/* A process's links (exe, cwd, fd/N) are read as the guest reads them. */
+		/*
+		 * A process's links (exe, cwd, fd/N) are read as the guest reads
+		 * them, named as the kernel names the link the lookup reached
+		 * (through a symlink or a dirfd as well).
+		 */
 		char abs[PATH_MAX];
-		int own;
-		ssize_t r = path_abs(c, at ? arg_int(c, 0) : AT_FDCWD, c->path, abs, sizeof(abs));
+		ssize_t r = path_proc_file(c, fd, abs, sizeof(abs));
 
-		if (r == 0)
-			r = path_rewrite_proc(c, abs, sizeof(abs), &own);
-		if (r == 0 && path_proc_pid(abs) > 0)
-			r = path_proc_as_guest(c, abs, path_proc_pid(abs), 0, 0, target,
-					       sizeof(target));
+		if (r > 0)
+			r = path_proc_as_guest(c, abs, (pid_t)r, 0, 0, target, sizeof(target));
 		if (r < 0 && r != -ENOSYS) {
 			finish(c, (int)r);
 			return;

@@ -195,12 +195,14 @@ void guestproc_start(struct guestproc *gp)
 		return;		/* spurious */
 	r = start(gp);
 	if (r < 0)
-		log_warn("the guest's /proc/<pid> files are opened with the sentry's credentials: "
-			 "its opener did not start (%s)", strerror(-r));
+		log_warn("the guest's /proc/<pid> files of other processes are refused: "
+			 "its opener did not start (%s); the next open tries again", strerror(-r));
 	pthread_mutex_lock(&gp->lock);
-	gp->state = r < 0 ? GP_FAILED : GP_READY;
+	gp->state = r < 0 ? GP_NONE : GP_READY;
 	pthread_cond_broadcast(&gp->changed);
 	pthread_mutex_unlock(&gp->lock);
+	if (r < 0)
+		return;
 	close(gp->userns);
 	close(gp->mntns);
 	gp->userns = gp->mntns = -1;

@@ -67,7 +67,7 @@ int guestproc_namespaces(struct guestproc *gp, int proc, pid_t member, struct me
 /**
  * guestproc_start() - fork the opener, once @gp->wake is readable, and make
  * it one of the guest's users; the calls waiting for it go on (if it fails,
- * with the sentry's own opens, and a warning)
+ * refused, with a warning; the next call that needs it tries again)
  *
  * Call from the sentry's main thread: not chrooted (a chrooted process cannot
  * join a user namespace), one of the host's processes.

@@ -347,8 +347,62 @@ static int fifo_wait_writer(struct call *c, int fd, int (*op)(const void *ctx, i
 	return real;
 }
 
+pid_t path_proc_file(struct call *c, int fd, char *abs, size_t cap)
+{
+	struct statfs sfs;
+	char self[32];
+	ssize_t n;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return -errno;
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	/* The kernel's name for the object, from the guest's root (the worker's or its mount's). */
+	snprintf(self, sizeof(self), "self/fd/%d", fd);
+	n = readlinkat(c->s->hostproc, self, abs, cap);
+	if (n <= 0 || (size_t)n >= cap || abs[0] != '/')
+		return -EACCES;
+	abs[n] = '\0';
+	return path_proc_pid(abs);
+}
+
+/*
+ * An fd the sentry opened for the guest, checked once open: a file of a
+ * /proc/<pid> directory reached in a way its path string did not show (a
+ * symlink, "..", a dirfd, an fd reopened through /proc/self/fd) is opened
+ * again by the guest's /proc opener, under the name the kernel gives it, so
+ * that the kernel's checks are the guest's.  Return: @fd, the opener's, or -errno.
+ */
+static int proc_recheck(struct call *c, int fd, int flags)
+{
+	char abs[PATH_MAX];
+	pid_t pid;
+	ssize_t r;
+
+	if (fd < 0 || (flags & O_PATH))
+		return fd;
+	pid = path_proc_file(c, fd, abs, sizeof(abs));
+	if (pid == 0)
+		return fd;
+	r = pid < 0 ? pid : path_proc_as_guest(c, abs, pid, flags & ~(O_CREAT | O_EXCL), 0, NULL, 0);
+	if (r == -ENOSYS)
+		return fd;	/* the caller's own file */
+	close(fd);
+	return (int)r;
+}
+
+static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx, int flags),
+			   const void *ctx);
+
+/* Open for the guest with @op, as the guest would (FIFOs, /dev/tty, /proc/<pid>). */
 static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int flags),
 		      const void *ctx)
+{
+	return proc_recheck(c, open_guest_once(c, flags, op, ctx), flags);
+}
+
+static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx, int flags),
+			   const void *ctx)
 {
 	struct stat st;
 	int fd;
@@ -522,10 +576,14 @@ ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags
 		return -ENOSYS;
 	r = link ? guestproc_readlink(&c->s->procs, abs, link, cap)
 		 : guestproc_open(&c->s->procs, abs, flags, resolve);
-	/* A process may open its own files whatever it made of its dumpability. */
-	if ((r == -EACCES || r == -EPERM) && own)
+	/*
+	 * A process may open its own files whatever it made of its
+	 * dumpability.  Another's are never opened with the sentry's
+	 * credentials: without an opener, they are refused.
+	 */
+	if ((r == -EACCES || r == -EPERM || r == -ENOSYS) && own)
 		return -ENOSYS;
-	return r;
+	return r == -ENOSYS ? -EAGAIN : r;
 }
 
 /* openat2() relative to a base in a chrooted worker: the chroot is the root. */

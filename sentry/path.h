@@ -40,11 +40,20 @@ int path_rewrite_proc(struct call *c, char *abs, size_t cap, int *own_fd);
 pid_t path_proc_pid(const char *abs);
 
 /**
+ * path_proc_file() - the guest's path of @fd when it is a file of its procfs
+ * (into @abs, @cap), as the kernel names it
+ * Return: the pid of a /proc/<pid> file; 0 for any other file, or one that
+ * is not on a procfs; -errno
+ */
+pid_t path_proc_file(struct call *c, int fd, char *abs, size_t cap);
+
+/**
  * path_proc_as_guest() - open (@link NULL) or read the link (into @link, @cap)
  * that @abs, a path under the guest's /proc/@pid, names, with the guest's own
  * credentials (guestproc.c)
- * Return: an fd or the link's length; -errno; -ENOSYS when the sentry should
- * do it itself (no opener, or the caller's own file it may not open otherwise)
+ * Return: an fd or the link's length; -errno (-EAGAIN when the opener could
+ * not start); -ENOSYS when the sentry should do it itself (the caller's own
+ * file, which the opener may not open or is not needed for)
  */
 ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags,
 			   uint64_t resolve, char *link, size_t cap);

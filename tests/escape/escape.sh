@@ -144,6 +144,18 @@ probe("other-maps", lambda: open("/proc/%d/maps" % kid).read())
 probe("other-exe", lambda: os.readlink("/proc/%d/exe" % kid))
 d = os.open("/proc/%d" % kid, os.O_RDONLY)
 probe("other-environ-dirfd", lambda: os.open("environ", os.O_RDONLY, dir_fd=d))
+# The same files named so that the path string does not show them.
+probe("dot", lambda: open("/proc/./%d/environ" % kid).read())
+probe("dotdot", lambda: open("/tmp/../proc/%d/environ" % kid).read())
+os.symlink("/proc/%d" % kid, "/tmp/kid")
+probe("symlink", lambda: open("/tmp/kid/environ").read())
+probe("symlink-mem", lambda: os.open("/tmp/kid/mem", os.O_RDONLY))
+probe("symlink-exe", lambda: os.readlink("/tmp/kid/exe"))
+t = os.open("/tmp", os.O_RDONLY)
+probe("symlink-dirfd", lambda: os.open("kid/maps", os.O_RDONLY, dir_fd=t))
+o = os.open("/proc/%d/environ" % kid, os.O_PATH)
+probe("opath-reopen", lambda: open("/proc/self/fd/%d" % o).read())
+probe("opath-reopen-devfd", lambda: open("/dev/fd/%d" % o).read())
 print("own-environ", "read" if "PATH=" in open("/proc/self/environ").read() else "empty")
 os.kill(kid, 9)
 pal = os.fork()
@@ -155,7 +167,9 @@ print("dumpable-environ", "read" if "PATH=" in open("/proc/%d/environ" % pal).re
 os.kill(pal, 9)' 2>&1)
 expect "not dumpable" "own-maps read" "other-environ EACCES" "other-mem EACCES" \
 	"other-mem-write EACCES" "other-maps EACCES" "other-exe EACCES" \
-	"other-environ-dirfd EACCES" "own-environ read" "dumpable-environ read exe True" <<<"$out"
+	"other-environ-dirfd EACCES" "dot EACCES" "dotdot EACCES" "symlink EACCES" \
+	"symlink-mem EACCES" "symlink-exe EACCES" "symlink-dirfd EACCES" "opath-reopen EACCES" \
+	"opath-reopen-devfd EACCES" "own-environ read" "dumpable-environ read exe True" <<<"$out"
 
 # /proc/sys/net is per network namespace, resolved in the looker's: the guest
 # must see its own (lo only), not the host's interfaces.

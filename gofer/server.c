@@ -146,6 +146,38 @@ static mode_t no_setid(mode_t mode, bool dir)
 	return mode & ~(mode_t)(S_ISUID | (dir ? 0 : S_ISGID));
 }
 
+/*
+ * Take the setuid and setgid bits off the file @fd names, if it is not a
+ * directory: a file the guest opened for writing or changed may have been
+ * copied up with them from the lower layer (a setuid program of the host) into
+ * an upper layer that is a directory of the host (--overlay=dir), where it
+ * would then run as its owner with what the guest made of it.
+ * Return: 0, or -errno.
+ */
+static int drop_setid(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) || !(st.st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	if (syscall(__NR_fchmodat2, fd, "", no_setid(st.st_mode & 07777, false), AT_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* drop_setid() for @name in @dir, if it is there. */
+static int drop_setid_at(int dir, const char *name)
+{
+	_cleanup_close_ int fd = sys_openat2(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+					     MOAT_RESOLVE);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return drop_setid(fd);
+}
+
 static int op_open(struct server *s, const struct gofer_msg *m, int *out)
 {
 	int flags = (int)m->req->flags;
@@ -166,6 +198,12 @@ static int op_open(struct server *s, const struct gofer_msg *m, int *out)
 	}
 	if (fd < 0)
 		return -errno;
+	if (drop_setid(fd) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
 	if (!(flags & O_NONBLOCK)) {
 		int fl = fcntl(fd, F_GETFL);
 
@@ -196,7 +234,10 @@ static int op_two_paths(struct server *s, const struct gofer_msg *m)
 		r = (int)syscall(SYS_renameat2, p1, n1, p2, n2, m->req->flags);
 	else
 		r = linkat(p1, n1, p2, n2, (int)m->req->flags);
-	return r < 0 ? -errno : 0;
+	if (r < 0)
+		return -errno;
+	r = drop_setid_at(p1, n1);	/* both names: RENAME_EXCHANGE */
+	return r < 0 ? r : drop_setid_at(p2, n2);
 }
 
 static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
@@ -224,8 +265,9 @@ static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
 	return r;
 }
 
-static int op_xattr(const struct gofer_msg *m)
+static int op_xattr(struct server *s, const struct gofer_msg *m)
 {
+	_cleanup_close_ int fd = -1;
 	bool nofollow = m->req->flags & GOFER_NOFOLLOW;
 	int flags = (int)(m->req->flags & ~GOFER_NOFOLLOW);
 	int r;
@@ -236,7 +278,10 @@ static int op_xattr(const struct gofer_msg *m)
 			     : setxattr(m->s1, m->s2, m->data, m->datalen, flags);
 	else
 		r = nofollow ? lremovexattr(m->s1, m->s2) : removexattr(m->s1, m->s2);
-	return r < 0 ? -errno : 0;
+	if (r < 0)
+		return -errno;
+	fd = open_target(s->rootfd, m->s1, !nofollow);
+	return fd < 0 ? fd : drop_setid(fd);
 }
 
 /* Ops that act on one existing object, following a final symlink or not. */
@@ -285,7 +330,9 @@ static int op_attr(struct server *s, const struct gofer_msg *m)
 	default:
 		return -EINVAL;
 	}
-	return r < 0 ? -errno : 0;
+	if (r < 0)
+		return -errno;
+	return q->op == GOFER_ACCESS ? 0 : drop_setid(fd);
 }
 
 /**
@@ -314,7 +361,7 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 		return op_bind(s, m, fd_in);
 	case GOFER_SETXATTR:
 	case GOFER_REMOVEXATTR:
-		return op_xattr(m);
+		return op_xattr(s, m);
 	case GOFER_CHMOD:
 	case GOFER_CHOWN:
 	case GOFER_TRUNCATE:

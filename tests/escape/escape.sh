@@ -82,6 +82,24 @@ print(" ".join("%o" % (os.stat("/data/" + n).st_mode & 0o7777)
                for n in ("copied", "created", "fifo", "dir")))' 2>&1)
 is "a volume: setuid and setgid bits are dropped, a directory's setgid kept" "755 755 755 2775" "$out"
 is "...and the host sees no setuid or setgid file there" "" "$(find "$vol" -perm /6000 -not -type d)"
+# A kept overlay directory is the host's too: a setuid program of the host's
+# root, copied up as the guest changes it (written through a shared mapping,
+# which the kernel does not strip, touched, renamed, linked, given an xattr or
+# a chown that changes nothing), is copied without the bits.
+upper=$T_TMP/upper
+mkdir -p "$upper"
+suid=$(find /usr/bin -maxdepth 1 -type f -perm -4000 -user root | head -6 | tr '\n' ' ')
+out=$(run --overlay=dir:"$upper" -- python3 -c '
+import mmap, os, sys
+a, b, c, d, e, f = sys.argv[1:7]
+fd = os.open(a, os.O_RDWR); m = mmap.mmap(fd, 4096); m[0:1] = m[0:1]; m.flush(); m.close(); os.close(fd)
+os.utime(b); os.rename(c, c + ".moved"); os.link(d, d + ".linked")
+os.setxattr(e, "user.moat", b"x"); os.chown(f, -1, -1)
+print(" ".join("%o" % (os.stat(n).st_mode & 0o6000)
+               for n in (a, b, c + ".moved", d, d + ".linked", e, f)))' $suid 2>&1)
+is "an overlay directory: a copied-up setuid program loses its bits" "0 0 0 0 0 0 0" "$out"
+is "...and the host sees no setuid or setgid file in it" "" \
+	"$(find "$upper" -perm /6000 -not -type d)"
 out=$(run -- /attack reopen /etc/hostname 2>&1)
 expect "reopen" \
 	"reopen-rdwr EROFS" "write-rdonly-fd EBADF" "ftruncate-rdonly-fd EINVAL" \

@@ -372,11 +372,6 @@ static void do_open_fast(struct call *c, int dirfd, uint64_t addr, int flags, mo
 		finish(c, base);
 		return;
 	}
-	if (base >= 0 && on_procfs(base)) {
-		close(base);
-		do_open_path(c, dirfd, flags, mode, resolve);
-		return;
-	}
 	fd = view_open_at(c, base, c->path, flags & ~O_CLOEXEC, resolve);
 	if (fd < 0 && path_retry_slow(base, -fd)) {
 		close(base);

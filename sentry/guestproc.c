@@ -31,6 +31,16 @@
  * may not open (the caller made itself not dumpable) the sentry then opens
  * itself, as the kernel lets a process open its own.
  *
+ * An opener killed from the host is not replaced: its socket's hang-up makes
+ * it GP_FAILED, as one that could not start, and the sentry's reaper collects
+ * it with the sandbox's other children, so it is ended at the last through
+ * its pidfd, never its pid, which the host may have given to another process.
+ *
+ * An opener killed from the host is not replaced: its socket's hang-up makes
+ * it GP_FAILED, as one that could not start, and the sentry's reaper collects
+ * it with the sandbox's other children, so it is ended at the last through
+ * its pidfd, never its pid, which the host may have given to another process.
+ *
  * Messages are fixed-size and checked on both sides (DESIGN.md invariant 5).
  */
 #include "sentry/guestproc.h"
@@ -135,7 +145,7 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 void guestproc_init(struct guestproc *gp)
 {
 	gp->pid = 0;
-	gp->sock = gp->userns = gp->mntns = gp->wake = -1;
+	gp->sock = gp->pidfd = gp->userns = gp->mntns = gp->wake = -1;
 	gp->state = GP_FAILED;	/* until guestproc_namespaces() */
 	pthread_mutex_init(&gp->lock, NULL);
 	pthread_cond_init(&gp->changed, NULL);
@@ -176,6 +186,21 @@ static int start(struct guestproc *gp)
 	if (pid < 0) {
 		close(sp[0]);
 		return -errno;
+	}
+	/*
+	 * Only this thread reaps, so the pid is still the opener's.  Later it
+	 * may not be: killed from the host, the opener is reaped with the
+	 * sandbox's other children and its pid given to any new process.
+	 */
+	gp->pidfd = sys_pidfd_open(pid, 0);
+	if (gp->pidfd < 0) {
+		int err = errno;
+
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		close(sp[0]);
+		return -err;
 	}
 	gp->pid = pid;
 	if (fdio_recv(sp[0], &ready, sizeof(ready), NULL, 0, &nfds) != sizeof(ready) || ready) {
@@ -235,6 +260,14 @@ static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, u
 	}
 	r = fdio_send(gp->sock, &q, sizeof(q), NULL, 0);
 	n = r < 0 ? r : fdio_recv(gp->sock, a, sizeof(*a), fd, 1, &nfds);
+	if (n == 0 || n == -EPIPE || n == -ECONNRESET) {
+		/* Killed from the host: as if it had never started, for good. */
+		gp->state = GP_FAILED;
+		pthread_mutex_unlock(&gp->lock);
+		log_warn("the guest's /proc opener is gone: the guest's /proc/<pid> files of "
+			 "other processes are refused from now on");
+		return -ENOSYS;
+	}
 	pthread_mutex_unlock(&gp->lock);
 	if (n < (ssize_t)sizeof(a->result) || a->result < -4095 ||
 	    (op == GP_OPEN && (a->result == 0) != (nfds == 1)) ||
@@ -271,17 +304,21 @@ ssize_t guestproc_readlink(struct guestproc *gp, const char *abs, char *out, siz
 
 void guestproc_stop(struct guestproc *gp)
 {
-	int *fds[] = { &gp->sock, &gp->userns, &gp->mntns, &gp->wake };
+	int *fds[] = { &gp->sock, &gp->userns, &gp->mntns, &gp->wake, &gp->pidfd };
 
+	if (gp->pidfd >= 0) {
+		siginfo_t si;
+
+		/* By its pidfd: ESRCH and ECHILD if it was killed and reaped already. */
+		sys_pidfd_send_signal(gp->pidfd, SIGKILL);
+		while (waitid((idtype_t)P_PIDFD, (id_t)gp->pidfd, &si, WEXITED | __WALL) < 0 &&
+		       errno == EINTR)
+			;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
-	}
-	if (gp->pid > 0) {
-		kill(gp->pid, SIGKILL);
-		while (waitpid(gp->pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
 	}
 	gp->pid = 0;
 }

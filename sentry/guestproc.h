@@ -38,6 +38,7 @@ enum guestproc_state { GP_NONE, GP_WANTED, GP_READY, GP_FAILED };
 
 struct guestproc {
 	pid_t pid;		/* the opener process, 0 if none */
+	int pidfd;		/* and its pidfd: the pid may be reaped and reused */
 	int sock;		/* the sentry's end of its socket */
 	int userns, mntns;	/* the guest's, for the opener to join */
 	int wake;		/* readable once a worker wants the opener (eventfd) */

@@ -189,6 +189,73 @@ expect "not dumpable" "own-maps read" "other-environ EACCES" "other-mem EACCES" 
 	"symlink-mem EACCES" "symlink-exe EACCES" "symlink-dirfd EACCES" "opath-reopen EACCES" \
 	"opath-reopen-devfd EACCES" "own-environ read" "dumpable-environ read exe True" <<<"$out"
 
+# The /proc opener killed from the host: the guest's later opens of another
+# process's files fail (EIO), none is served with the sentry's credentials,
+# moat exits with the guest's status, and the opener's pid, reaped and given
+# to a bystander (in a pid namespace of the test's own, where the next pid can
+# be chosen), is not killed at the end.
+if [ "$(id -u)" = 0 ]; then
+	cat >"$T_TMP/opener-kill.sh" <<'EOS'
+mkdir -p "$3"
+"$1" do -v "$3:/sync:ro" -- python3 -c '
+import errno, os, sys, time
+kid = os.fork()
+if kid == 0:
+    time.sleep(30); os._exit(0)
+open("/proc/%d/environ" % kid).close()
+print("started", flush=True)
+for i in range(200):    # until the opener is killed
+    time.sleep(0.1)
+    try:
+        os.close(os.open("/proc/%d/environ" % kid, os.O_RDONLY))
+    except OSError as e:
+        break
+for n in ("environ", "maps", "status", "mem"):
+    try:
+        os.close(os.open("/proc/%d/%s" % (kid, n), os.O_RDONLY)); print(n, "ESCAPED opened")
+    except OSError as e:
+        print(n, errno.errorcode[e.errno])
+try:
+    os.readlink("/proc/%d/exe" % kid); print("exe ESCAPED read")
+except OSError as e:
+    print("exe", errno.errorcode[e.errno])
+print("own-environ", "read" if open("/proc/self/environ").read() else "empty", flush=True)
+while not os.path.exists("/sync/go"):    # until the host says go
+    time.sleep(0.05)
+os.kill(kid, 9); sys.exit(7)' "opener-kill-$2" &
+moat=$!
+for i in $(seq 100); do
+	guest=$(pgrep -f "^python3 -c .*opener-kill-$2" | head -1)
+	[ -n "$guest" ] && break
+	sleep 0.05
+done
+sleep 0.5
+opener=
+for p in $(pgrep -x moat); do
+	[ "$(readlink "/proc/$p/ns/user")" = "$(readlink "/proc/$guest/ns/user")" ] &&
+		[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink /proc/self/ns/pid)" ] && opener=$p
+done
+echo "opener found ${opener:+yes}"
+kill -KILL "$opener"
+while [ -e "/proc/$opener" ]; do sleep 0.05; done
+echo $((opener - 1)) >/proc/sys/kernel/ns_last_pid
+sleep 60 &
+bystander=$!
+echo "bystander has the opener's pid $([ "$bystander" = "$opener" ] && echo yes)"
+touch "$3/go"
+wait "$moat"
+echo "moat exit $?"
+sleep 0.2
+kill -0 "$bystander" 2>/dev/null && echo "bystander alive" || echo "bystander ESCAPED killed"
+kill "$bystander" 2>/dev/null
+echo "left: $(pgrep -f "opener-kill-$2" | tr '\n' ' ')"
+EOS
+	out=$(unshare --pid --fork --mount-proc bash "$T_TMP/opener-kill.sh" "$MOAT" "$$" "$T_TMP/sync" 2>&1)
+	expect "opener killed" "started" "opener found yes" "bystander has the opener's pid yes" \
+		"environ EAGAIN" "maps EAGAIN" "status EAGAIN" "mem EAGAIN" "exe EAGAIN" "own-environ read" \
+		"moat exit 7" "bystander alive" "left: " <<<"$out"
+fi
+
 # /proc/sys/net is per network namespace, resolved in the looker's: the guest
 # must see its own (lo only), not the host's interfaces.
 dummy=moatesc$((RANDOM % 10000))

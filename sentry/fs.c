@@ -1096,23 +1096,32 @@ void h_fchmod(struct call *c)
 
 /*
  * An owner the guest gives chown(), in the gofer's namespace; -1 stays -1.  An
- * id the guest's namespace does not map goes as it is, for the kernel to judge
- * in the gofer's (which maps one id too: EINVAL, as the guest's would say).
+ * id the guest's namespace does not map is EINVAL, as the kernel says before
+ * any other check: passed on as it is, it would name whatever the gofer's
+ * namespace maps there (the host's root, for a gofer of the host's root, so
+ * that a guest of uid 1234 could chown to "0" and be told it worked).
+ * Return: 0 with *@out set, or -EINVAL.
  */
-static uint32_t gofer_id(const struct id_map *guest, const struct id_map *gofer, uint32_t id)
+static int gofer_id(const struct id_map *guest, const struct id_map *gofer, uint32_t id,
+		    uint32_t *out)
 {
 	uint32_t host;
 
+	*out = id;
 	if (id == UINT32_MAX)
-		return id;
+		return 0;
 	host = ids_host(guest, id);
-	return host == UINT32_MAX ? id : ids_guest(gofer, host);
+	if (host == UINT32_MAX)
+		return -EINVAL;
+	*out = ids_guest(gofer, host);
+	return 0;
 }
 
 void h_chown(struct call *c)
 {
 	int nr = c->n->data.nr, atflags = 0, dirfd = AT_FDCWD, base = 0;
 	struct gofer_req req = { .op = GOFER_CHOWN };
+	uint32_t uid, gid;
 
 	if (nr == __NR_lchown)
 		atflags = AT_SYMLINK_NOFOLLOW;
@@ -1125,8 +1134,13 @@ void h_chown(struct call *c)
 			return;
 		}
 	}
-	req.a = gofer_id(&c->s->uids, &c->s->gofer_uids, (uint32_t)arg(c, base + 1));
-	req.b = gofer_id(&c->s->gids, &c->s->gofer_gids, (uint32_t)arg(c, base + 2));
+	if (gofer_id(&c->s->uids, &c->s->gofer_uids, (uint32_t)arg(c, base + 1), &uid) < 0 ||
+	    gofer_id(&c->s->gids, &c->s->gofer_gids, (uint32_t)arg(c, base + 2), &gid) < 0) {
+		finish(c, -EINVAL);
+		return;
+	}
+	req.a = uid;
+	req.b = gid;
 	req.flags = (atflags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) ? AT_SYMLINK_NOFOLLOW : 0;
 	simple_change(c, &req, dirfd, arg(c, base), atflags);
 }

@@ -167,6 +167,24 @@ is "a guest of uid 1234: stat shows its files (and the runner's) as its own, oth
 Uid: 1234 1234 1234 1234
 Gid: 5678 5678 5678 5678" "$out"
 
+# chown to an id the guest's namespace does not map is EINVAL, as the kernel
+# says in a user namespace of one id (`unshare --map-user=1234`), and changes
+# nothing; the host's root, the runner, is unmapped too, not an alias of 1234.
+guest 'echo x > /tmp/mine; ln -s mine /tmp/link
+	for ids in 0 :0 0:0 4321 65534:65534; do chown $ids /tmp/mine 2>&1; done
+	chown -h 0 /tmp/link 2>&1; chown 1234:5678 /tmp/mine && echo own ok
+	stat -c "%u:%g" /tmp/mine'
+mrun "$ID"
+is "a guest of uid 1234: chown to an unmapped id is EINVAL, to its own works" \
+	"chown: /tmp/mine: Invalid argument
+chown: /tmp/mine: Invalid argument
+chown: /tmp/mine: Invalid argument
+chown: /tmp/mine: Invalid argument
+chown: /tmp/mine: Invalid argument
+chown: /tmp/link: Invalid argument
+own ok
+1234:5678" "$out"
+
 # A key given twice in process.env: the last one wins, in its own place, as
 # with runc; PATH is searched with the value the guest gets.
 config '{"process": {"args": ["env"], "env": ["PATH=/nope", "A=1", "PATH=/bin", "A=2"]}}'

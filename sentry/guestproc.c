@@ -36,11 +36,6 @@
  * it with the sandbox's other children, so it is ended at the last through
  * its pidfd, never its pid, which the host may have given to another process.
  *
- * An opener killed from the host is not replaced: its socket's hang-up makes
- * it GP_FAILED, as one that could not start, and the sentry's reaper collects
- * it with the sandbox's other children, so it is ended at the last through
- * its pidfd, never its pid, which the host may have given to another process.
- *
  * Messages are fixed-size and checked on both sides (DESIGN.md invariant 5).
  */
 #include "sentry/guestproc.h"

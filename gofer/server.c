@@ -332,7 +332,8 @@ static int op_attr(struct server *s, const struct gofer_msg *m)
 	}
 	if (r < 0)
 		return -errno;
-	return q->op == GOFER_ACCESS ? 0 : drop_setid(fd);
+	/* chmod gave no such bit (no_setid()); any other change takes them off */
+	return q->op == GOFER_ACCESS || q->op == GOFER_CHMOD ? 0 : drop_setid(fd);
 }
 
 /**

@@ -187,25 +187,10 @@ static int reopen_special(struct call *c, const char *abs, int opath, const stru
 			p = copy + 5;	/* after "/proc" */
 			if (strncmp(copy, "/proc/", 6) || p[1] < '1' || p[1] > '9')
 				return -EACCES;
-			if (own < 0) {
-				ssize_t r = path_proc_as_guest(c, copy, path_proc_pid(copy),
-							       flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW),
-							       0, NULL, 0);
-
-				if (r != -ENOSYS)
-					return (int)r;
-			}
 		}
 	}
+	/* A /proc/<pid> file is opened again as the guest once open (path.c). */
 	return path_reopen(c, opath, flags);
-}
-
-/* Whether @fd is on a procfs: what is below it is opened as the guest (path.c). */
-static bool on_procfs(int fd)
-{
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
 static bool is_special(int fd, const struct stat *st)
@@ -704,7 +689,6 @@ void h_readlink(struct call *c)
 	size_t size = arg(c, at ? 3 : 2);
 	_cleanup_close_ int fd = -1;
 	char target[PATH_MAX];
-	bool self = false;	/* /proc/self or /proc/thread-self */
 	ssize_t n;
 
 	if ((ssize_t)size <= 0) {
@@ -719,15 +703,14 @@ void h_readlink(struct call *c)
 		return;
 	}
 	n = readlinkat(fd, "", target, sizeof(target));
-	if (n < 0 && errno == ENOENT) {
+	if (n < 0 && errno == ENOENT)
 		n = proc_self_link(c, fd, target, sizeof(target));
-		self = n >= 0;
-	}
-	if (n >= 0 && !self && on_procfs(fd)) {
+	if (n >= 0) {
 		/*
 		 * A process's links (exe, cwd, fd/N) are read as the guest reads
 		 * them, named as the kernel names the link the lookup reached
-		 * (through a symlink or a dirfd as well).
+		 * (through a symlink or a dirfd as well); /proc/self is no
+		 * process's directory, and any other file is not on a procfs.
 		 */
 		char abs[PATH_MAX];
 		ssize_t r = path_proc_file(c, fd, abs, sizeof(abs));

@@ -368,10 +368,11 @@ pid_t path_proc_file(struct call *c, int fd, char *abs, size_t cap)
 
 /*
  * An fd the sentry opened for the guest, checked once open: a file of a
- * /proc/<pid> directory reached in a way its path string did not show (a
- * symlink, "..", a dirfd, an fd reopened through /proc/self/fd) is opened
- * again by the guest's /proc opener, under the name the kernel gives it, so
- * that the kernel's checks are the guest's.  Return: @fd, the opener's, or -errno.
+ * /proc/<pid> directory, however it was reached (its path, a symlink, "..", a
+ * dirfd, an fd reopened through /proc/self/fd), is opened again by the guest's
+ * /proc opener, under the name the kernel gives it, so that the kernel's
+ * checks are the guest's.  This is the one place every open of the sentry's
+ * passes.  Return: @fd, the opener's, or -errno.
  */
 static int proc_recheck(struct call *c, int fd, int flags)
 {
@@ -533,12 +534,7 @@ int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 		return r;
 	if (own >= 0)
 		return path_open_own_fd(c, own, flags);
-	if (!(flags & O_PATH) && path_proc_pid(path) > 0) {
-		r = path_proc_as_guest(c, path, path_proc_pid(path), flags, resolve, NULL, 0);
-		if (r != -ENOSYS)
-			return r;
-	}
-	return open_guest(c, flags, op_openat2, &a);
+	return open_guest(c, flags, op_openat2, &a);	/* /proc/<pid>: see proc_recheck() */
 }
 
 pid_t path_proc_pid(const char *abs)

@@ -114,3 +114,11 @@ uint32_t ids_host(const struct id_map *m, uint32_t id)
 {
 	return translate(m, id, false, UINT32_MAX);
 }
+
+bool ids_identity(const struct id_map *m)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->r[i].inside != m->r[i].outside)
+			return false;
+	return true;
+}

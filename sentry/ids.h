@@ -48,6 +48,9 @@ int ids_read(int proc, pid_t pid, struct id_map *uids, struct id_map *gids);
 /** ids_guest() - @id of the caller's namespace, as the guest's namespace shows it */
 uint32_t ids_guest(const struct id_map *m, uint32_t id);
 
+/** ids_identity() - whether @m shows every id it maps as the caller sees it */
+bool ids_identity(const struct id_map *m);
+
 /**
  * ids_host() - the guest's @id, in the caller's namespace
  * Return: the id, or -1 (as uint32_t) if the guest's namespace does not map it

@@ -549,12 +549,6 @@ pid_t path_proc_pid(const char *abs)
 	return (pid_t)atoi(abs + 6);
 }
 
-/* Whether the guest's id maps show every owner as the sentry sees it. */
-static bool ids_same(const struct id_map *m)
-{
-	return m->n == 0 || (m->n == 1 && m->r[0].inside == m->r[0].outside);
-}
-
 ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags,
 			   uint64_t resolve, char *link, size_t cap)
 {
@@ -568,7 +562,7 @@ ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags
 	 * link texts when the worker does not have the guest's root as its own.
 	 * Static programs read /proc/self/exe as they start: that stays cheap.
 	 */
-	if (own && (link ? c->s->chrooted : ids_same(&c->s->uids) && ids_same(&c->s->gids)))
+	if (own && (link ? c->s->chrooted : ids_identity(&c->s->uids) && ids_identity(&c->s->gids)))
 		return -ENOSYS;
 	r = link ? guestproc_readlink(&c->s->procs, abs, link, cap)
 		 : guestproc_open(&c->s->procs, abs, flags, resolve);

@@ -55,6 +55,10 @@ static void test_map(void **state)
 	}
 	assert_int_equal(ids_host(&m, 1235), UINT32_MAX);	/* not mapped */
 	assert_int_equal(ids_host(&m, 1000), UINT32_MAX);
+	assert_false(ids_identity(&m));
+	assert_true(ids_identity(&none));
+	assert_int_equal(ids_parse("0 0 1\n", 65534, &m), 0);
+	assert_true(ids_identity(&m));
 	/* a map never read: ids shown as they are */
 	assert_int_equal(ids_guest(&none, 42), 42);
 	assert_int_equal(ids_host(&none, 42), 42);

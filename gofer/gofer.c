@@ -298,7 +298,13 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 	close(sp[1]);
 	g->pid = pid;
 	g->ctl = sp[0];
-	g->pidfd = sys_pidfd_open(pid, 0);
+	r = child_pidfd(pid);
+	if (r < 0) {
+		g->pid = 0;
+		merr_set(e, -r, "pidfd of the gofer: %s", strerror(-r));
+		goto fail;
+	}
+	g->pidfd = r;
 	r = t->privileged ? 0 : write_maps(pid, e);
 	if (r < 0)
 		goto fail;
@@ -429,12 +435,8 @@ int gofer_call(int ch, struct gofer_req *req, const char *s1, const void *s2, si
 
 void gofer_kill(struct gofer *g)
 {
-	if (g->pid <= 0)
-		return;
 	if (g->pidfd >= 0)
 		sys_pidfd_send_signal(g->pidfd, SIGKILL);
-	else
-		kill(g->pid, SIGKILL);
 }
 
 void gofer_stop(struct gofer *g)
@@ -442,15 +444,8 @@ void gofer_stop(struct gofer *g)
 	if (g->ctl >= 0)
 		close(g->ctl);
 	g->ctl = -1;
-	if (g->pid > 0) {
-		gofer_kill(g);
-		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		g->pid = 0;
-	}
-	if (g->pidfd >= 0)
-		close(g->pidfd);
-	g->pidfd = -1;
+	child_end(&g->pidfd);
+	g->pid = 0;
 	if (g->userns >= 0)
 		close(g->userns);
 	if (g->mntns >= 0)

@@ -165,7 +165,7 @@ static int start(struct guestproc *gp)
 {
 	int32_t ready = -1;
 	unsigned nfds;
-	int sp[2];
+	int sp[2], pidfd;
 	pid_t pid;
 
 	if (gp->userns < 0 || gp->mntns < 0)
@@ -187,16 +187,12 @@ static int start(struct guestproc *gp)
 	 * may not be: killed from the host, the opener is reaped with the
 	 * sandbox's other children and its pid given to any new process.
 	 */
-	gp->pidfd = sys_pidfd_open(pid, 0);
-	if (gp->pidfd < 0) {
-		int err = errno;
-
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
+	pidfd = child_pidfd(pid);
+	if (pidfd < 0) {
 		close(sp[0]);
-		return -err;
+		return pidfd;
 	}
+	gp->pidfd = pidfd;
 	gp->pid = pid;
 	if (fdio_recv(sp[0], &ready, sizeof(ready), NULL, 0, &nfds) != sizeof(ready) || ready) {
 		close(sp[0]);
@@ -299,17 +295,9 @@ ssize_t guestproc_readlink(struct guestproc *gp, const char *abs, char *out, siz
 
 void guestproc_stop(struct guestproc *gp)
 {
-	int *fds[] = { &gp->sock, &gp->userns, &gp->mntns, &gp->wake, &gp->pidfd };
+	int *fds[] = { &gp->sock, &gp->userns, &gp->mntns, &gp->wake };
 
-	if (gp->pidfd >= 0) {
-		siginfo_t si;
-
-		/* By its pidfd: ESRCH and ECHILD if it was killed and reaped already. */
-		sys_pidfd_send_signal(gp->pidfd, SIGKILL);
-		while (waitid((idtype_t)P_PIDFD, (id_t)gp->pidfd, &si, WEXITED | __WALL) < 0 &&
-		       errno == EINTR)
-			;
-	}
+	child_end(&gp->pidfd);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);

@@ -384,7 +384,7 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 	struct outbound_argv a = { 0 };
 	char path[PATH_MAX];
 	int ctl[2], flows[2] = { -1, -1 }, wake[2] = { -1, -1 };
-	pid_t self = getpid();
+	pid_t self = getpid(), pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
 		return merr_sys(e, "socketpair for outbound");
@@ -395,15 +395,20 @@ static int start_outbound(const struct moat_spec *spec, struct network *n, struc
 	}
 	if (!outbound_argv(spec, ctl[1], flows[1], &a, path, sizeof(path), e))
 		goto fail;
-	n->outbound = fork();
-	if (n->outbound < 0) {
+	pid = fork();
+	if (pid < 0) {
 		merr_sys(e, "fork outbound");
 		goto fail;
 	}
-	if (n->outbound == 0) {
+	if (pid == 0) {
 		int fds[] = { ctl[1], flows[1], spec->audit_fd };
 
 		standby(spec, n->policy, path, a.v, fds, ARRAY_SIZE(fds), wake[1], self);
+	}
+	n->outbound = child_pidfd(pid);
+	if (n->outbound < 0) {
+		merr_set(e, -n->outbound, "pidfd of outbound: %s", strerror(-n->outbound));
+		goto fail;
 	}
 	free(a.v);
 	close(ctl[1]);
@@ -423,7 +428,7 @@ fail:
 		if (wake[i] >= 0)
 			close(wake[i]);
 	}
-	n->outbound = 0;
+	n->outbound = -1;
 	return -e->errnum;
 }
 
@@ -591,6 +596,7 @@ int network_prepare(const struct moat_spec *spec, struct network *n, struct merr
 
 	memset(n, 0, sizeof(*n));
 	n->flow_fd = n->netstack_ctl = n->outbound_ctl = n->outbound_wake = -1;
+	n->netstack = n->outbound = -1;
 	n->policy = policy_new();
 	if (!n->policy)
 		return merr_set(e, ENOMEM, "out of memory");
@@ -676,20 +682,29 @@ int network_start_netstack(const struct moat_spec *spec, struct network *n, int 
 			   struct merr *e)
 {
 	int sp[2];
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return merr_sys(e, "socketpair for netstack");
-	n->netstack = fork();
-	if (n->netstack < 0) {
+	pid = fork();
+	if (pid < 0) {
 		close(sp[0]);
 		close(sp[1]);
 		return merr_sys(e, "fork netstack");
 	}
-	if (n->netstack == 0) {
+	if (pid == 0) {
 		close(sp[0]);
 		netstack_child(spec, n, tapfd, sp[1]);
 	}
 	close(sp[1]);
+	n->netstack = child_pidfd(pid);
+	if (n->netstack < 0) {
+		int err = -n->netstack;
+
+		n->netstack = -1;
+		close(sp[0]);
+		return merr_set(e, err, "pidfd of netstack: %s", strerror(err));
+	}
 	n->netstack_ctl = sp[0];
 	/* Only netstack keeps the hand-off channel: outbound sees its end close
 	 * when netstack goes. */
@@ -710,20 +725,10 @@ int network_wait_netstack(struct network *n, struct merr *e)
 
 void network_kill(struct network *n)
 {
-	if (n->netstack > 0)
-		kill(n->netstack, SIGKILL);
-	if (n->outbound > 0)
-		kill(n->outbound, SIGKILL);
-}
-
-static void stop(pid_t *pid)
-{
-	if (*pid > 0) {
-		kill(*pid, SIGKILL);
-		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	*pid = 0;
+	if (n->netstack >= 0)
+		sys_pidfd_send_signal(n->netstack, SIGKILL);
+	if (n->outbound >= 0)
+		sys_pidfd_send_signal(n->outbound, SIGKILL);
 }
 
 void network_stop(struct network *n)
@@ -737,8 +742,8 @@ void network_stop(struct network *n)
 	if (n->netstack_ctl >= 0)
 		close(n->netstack_ctl);
 	n->netstack_ctl = -1;
-	stop(&n->netstack);
-	stop(&n->outbound);
+	child_end(&n->netstack);
+	child_end(&n->outbound);
 	if (n->flow_fd >= 0)
 		close(n->flow_fd);
 	n->flow_fd = -1;

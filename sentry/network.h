@@ -14,7 +14,7 @@
 
 struct network {
 	struct policy *policy;	/* the policy file and --allow rules */
-	pid_t outbound, netstack;	/* outbound: its standby until it is needed */
+	int outbound, netstack;	/* pidfds (outbound: its standby until it is needed) */
 	int flow_fd;		/* netstack's end of outbound's hand-off channel */
 	int netstack_ctl;	/* closing it ends netstack */
 	int outbound_ctl;	/* outbound says there whether it is ready */

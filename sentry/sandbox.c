@@ -549,7 +549,8 @@ static void cleanup(struct run *r)
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
 	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
-			 .net = { .flow_fd = -1, .netstack_ctl = -1, .outbound_ctl = -1 } };
+			 .net = { .netstack = -1, .outbound = -1, .flow_fd = -1, .netstack_ctl = -1,
+				  .outbound_ctl = -1, .outbound_wake = -1 } };
 	int rc;
 
 	r.s.spec = spec;

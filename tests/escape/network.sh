@@ -114,4 +114,44 @@ is "...holds the secret (for outbound)" "found" "$(scan "$standby")"
 is "...a capless process of uid 0 cannot read its memory or ptrace it" "Permission denied
 ptrace refused" "$(peek "$standby")"
 
+# netstack and outbound killed from the host: their pids, reaped by the
+# sentry and given to bystanders (in a pid namespace of the test's own, where
+# the next pid can be chosen), are not killed when the sandbox ends.
+if [ "$(id -u)" = 0 ]; then
+	cat >"$T_TMP/helpers-kill.sh" <<'EOS'
+mkdir -p "$2"
+"$1" do --network=sandbox -v "$2:/sync:ro" -- sh -c \
+	'while [ ! -e /sync/go ]; do sleep 0.05; done; exit 6' &
+moat=$!
+for i in $(seq 100); do
+	netstack=$(pgrep -P "$moat" -x moat-netstack)
+	outbound=$(pgrep -P "$moat" -x moat-outbound)
+	[ -n "$netstack" ] && [ -n "$outbound" ] && break
+	sleep 0.05
+done
+echo "helpers found ${netstack:+yes}${outbound:+ yes}"
+bystanders=
+for p in $netstack $outbound; do
+	kill -KILL "$p"
+	while [ -e "/proc/$p" ]; do sleep 0.05; done
+	echo $((p - 1)) >/proc/sys/kernel/ns_last_pid
+	sleep 60 &
+	echo "bystander has the pid $([ "$!" = "$p" ] && echo yes)"
+	bystanders="$bystanders $!"
+done
+touch "$2/go"
+wait "$moat"
+echo "moat exit $?"
+sleep 0.2
+for b in $bystanders; do
+	kill -0 "$b" 2>/dev/null && echo "bystander alive" || echo "bystander ESCAPED killed"
+	kill "$b" 2>/dev/null
+done
+EOS
+	out=$(unshare --pid --fork --mount-proc bash "$T_TMP/helpers-kill.sh" "$MOAT" "$T_TMP/hk" 2>&1)
+	expect "netstack and outbound killed" "helpers found yes yes" "bystander has the pid yes" \
+		"moat exit 6" "bystander alive" <<<"$out"
+	is "...both bystanders" "2 2" "$(grep -c "bystander has the pid yes" <<<"$out") $(grep -c "bystander alive" <<<"$out")"
+fi
+
 finish

@@ -234,4 +234,34 @@ is "/proc/self and /proc/thread-self: links, read as the caller's ids" "True Tru
 True
 True" "$out"
 
+# The gofer killed from the host: the sandbox goes on without a writer (each
+# write EIO, reads served as before), moat exits with the guest's status once
+# the guest ends, and no process of the sandbox is left.
+mkdir -p "$T_TMP/gk"
+"$MOAT" do -v "$T_TMP/gk:/sync:ro" -- /usr/bin/python3 -c '
+import errno, os, sys, time
+print("started", flush=True)
+while not os.path.exists("/sync/go"):
+    time.sleep(0.02)
+try:
+    open("/tmp/after", "w"); print("write ok")
+except OSError as e:
+    print("write", errno.errorcode[e.errno])
+print("read", open("/etc/hostname").read() == open("/sync/hostname").read())
+sys.exit(3)' gofer-kill-$$ >"$T_TMP/gk.out" 2>&1 &
+moat=$!
+cp /etc/hostname "$T_TMP/gk/hostname"
+for i in $(seq 200); do grep -q started "$T_TMP/gk.out" && break; sleep 0.05; done
+gofer=$(ps -o pid= --ppid "$moat" | head -1)
+kill -KILL $gofer
+touch "$T_TMP/gk/go"
+wait "$moat"
+rc=$?
+out=$(grep -v "^moat" "$T_TMP/gk.out"; echo "exit $rc"; pgrep -f "gofer-kill-$$" | wc -l)
+is "the gofer killed from the host: writes fail, reads go on, nothing is left" "started
+write EIO
+read True
+exit 3
+0" "$out"
+
 finish

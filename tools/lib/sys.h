@@ -3,10 +3,12 @@
 #ifndef MOAT_SYS_H
 #define MOAT_SYS_H
 
+#include <errno.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static inline int sys_openat2(int dirfd, const char *path, uint64_t flags,
@@ -40,6 +42,45 @@ static inline int sys_pidfd_send_signal(int pidfd, int sig)
 static inline int sys_seccomp(unsigned op, unsigned flags, void *args)
 {
 	return (int)syscall(SYS_seccomp, op, flags, args);
+}
+
+/*
+ * child_pidfd() - the pidfd of @pid, a child just forked and not yet reaped
+ *
+ * Return: the pidfd, or -errno once the child is killed and reaped (a child
+ * without a pidfd could not be ended safely later).
+ */
+static inline int child_pidfd(pid_t pid)
+{
+	int fd = sys_pidfd_open(pid, 0), err = errno;
+
+	if (fd >= 0)
+		return fd;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+	return -err;
+}
+
+/*
+ * child_end() - kill a child through its pidfd, wait for it, close the pidfd
+ *
+ * Never by its pid: a child that died early (killed from the host) was
+ * reaped by the parent's waitpid(-1) already, and the host may since have
+ * given its pid to another process.  A child reaped already is no error.
+ */
+static inline void child_end(int *pidfd)
+{
+	siginfo_t si;
+
+	if (*pidfd < 0)
+		return;
+	sys_pidfd_send_signal(*pidfd, SIGKILL);
+	while (waitid((idtype_t)P_PIDFD, (id_t)*pidfd, &si, WEXITED | __WALL) < 0 &&
+	       errno == EINTR)
+		;
+	close(*pidfd);
+	*pidfd = -1;
 }
 
 /* pidfd_open() of a thread rather than a process (Linux 6.9; O_EXCL's value). */

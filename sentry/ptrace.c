@@ -102,6 +102,7 @@
 #include "fdio.h"
 #include "log.h"
 #include "sentry/mem.h"
+#include "sys.h"
 #include "syscall_nr.h"
 #include "util.h"
 #include <seccomp.h>
@@ -885,8 +886,7 @@ int tracer_start(struct tracer *t, int hidden, const struct sock_fprog *prog, st
 	pid_t parent = getpid(), pid;
 	size_t shared = NSLOTS * sizeof(uint32_t);
 
-	t->pid = 0;
-	t->sock = t->ctl = t->guest_end = -1;
+	t->pidfd = t->sock = t->ctl = t->guest_end = -1;
 	t->hidden = hidden;
 	t->gens = mmap(NULL, shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (t->gens == MAP_FAILED) {
@@ -942,7 +942,16 @@ int tracer_start(struct tracer *t, int hidden, const struct sock_fprog *prog, st
 	close(calls[1]);
 	close(ctl[1]);
 	close(inj[0]);
-	t->pid = pid;
+	t->pidfd = child_pidfd(pid);
+	if (t->pidfd < 0) {
+		int r = merr_set(e, -t->pidfd, "pidfd of the tracer: %s", strerror(-t->pidfd));
+
+		t->pidfd = -1;
+		close(calls[0]);
+		close(ctl[0]);
+		close(inj[1]);
+		return r;
+	}
 	t->sock = calls[0];
 	t->ctl = ctl[0];
 	t->guest_end = inj[1];
@@ -1010,15 +1019,10 @@ void tracer_stop(struct tracer *t)
 {
 	if (t->ctl >= 0)
 		close(t->ctl);
-	if (t->pid > 0) {
-		kill(t->pid, SIGKILL);
-		while (waitpid(t->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	child_end(&t->pidfd);
 	/* t->sock stays open: workers may still be in recv() on it, and it
 	 * tells them the tracer is gone (end of file). */
 	if (t->guest_end >= 0)
 		close(t->guest_end);
-	t->pid = 0;
 	t->ctl = t->guest_end = -1;
 }

@@ -36,7 +36,7 @@ struct pt_answer {
 };
 
 struct tracer {
-	pid_t pid;		/* the tracer process, 0 if none */
+	int pidfd;		/* the tracer process, -1 if none */
 	int sock;		/* calls come in here, answers go out */
 	int ctl;		/* seize requests and their replies */
 	int guest_end;		/* the guest's end of the injection socket, until sent */

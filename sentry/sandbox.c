@@ -564,7 +564,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	r.gofer.pid = 0;
 	r.gofer.ctl = r.gofer.pidfd = -1;
 	r.guest.init_pidfd = r.guest.sock = -1;
-	r.tracer.sock = r.tracer.ctl = r.tracer.guest_end = -1;
+	r.tracer.pidfd = r.tracer.sock = r.tracer.ctl = r.tracer.guest_end = -1;
 
 	rc = setup_signals(&r, e);
 	if (rc < 0)

@@ -108,4 +108,41 @@ rc=$?
 is "--platform=gvisor: exit 125" 125 "$rc"
 like "--platform=gvisor: names the choices" "use seccomp or ptrace" "$out"
 
+# The tracer killed from the host: the guest dies with it (PTRACE_O_EXITKILL:
+# never a guest left untraced), and the tracer's pid, reaped by the sentry and
+# given to a bystander (in a pid namespace of the test's own), is not killed
+# when the sandbox ends.
+if [ "$(id -u)" = 0 ]; then
+	cat >"$T_TMP/tracer-kill.sh" <<'EOS'
+mkfifo "$2/in"
+"$1" do --platform=ptrace -- sh -c 'read x; exit 6' <"$2/in" &
+moat=$!
+exec 3>"$2/in"
+for i in $(seq 100); do
+	guest=$(pgrep -P "$(pgrep -d, -P "$moat")" -x sh | head -1)
+	[ -n "$guest" ] && break
+	sleep 0.05
+done
+tracer=$(awk '/^TracerPid:/ {print $2}' "/proc/$guest/status")
+echo "tracer found $([ -n "$tracer" ] && [ "$tracer" != 0 ] && echo yes)"
+kill -KILL "$tracer"
+while [ -e "/proc/$tracer" ]; do sleep 0.05; done
+echo $((tracer - 1)) >/proc/sys/kernel/ns_last_pid
+sleep 60 &
+bystander=$!
+echo "bystander has the tracer's pid $([ "$bystander" = "$tracer" ] && echo yes)"
+echo go >&3 2>/dev/null
+exec 3>&-
+wait "$moat"
+echo "moat exit $?"
+sleep 0.2
+kill -0 "$bystander" 2>/dev/null && echo "bystander alive" || echo "bystander ESCAPED killed"
+kill "$bystander" 2>/dev/null
+EOS
+	mkdir -p "$T_TMP/tk"
+	out=$(unshare --pid --fork --mount-proc bash "$T_TMP/tracer-kill.sh" "$MOAT" "$T_TMP/tk" 2>&1)
+	expect "tracer killed" "tracer found yes" "bystander has the tracer's pid yes" \
+		"moat exit 137" "bystander alive" <<<"$out"
+fi
+
 finish

@@ -349,8 +349,11 @@ static int fifo_wait_writer(struct call *c, int fd, int (*op)(const void *ctx, i
 
 pid_t path_proc_file(struct call *c, int fd, char *abs, size_t cap)
 {
+	char self[32], guest[PATH_MAX];
+	pid_t pid, nstgid = 0, nstid = 0;
 	struct statfs sfs;
-	char self[32];
+	const char *rest;
+	struct stat st;
 	ssize_t n;
 
 	if (fstatfs(fd, &sfs) < 0)
@@ -363,7 +366,22 @@ pid_t path_proc_file(struct call *c, int fd, char *abs, size_t cap)
 	if (n <= 0 || (size_t)n >= cap || abs[0] != '/')
 		return -EACCES;
 	abs[n] = '\0';
-	return path_proc_pid(abs);
+	pid = path_proc_pid(abs);
+	if (pid <= 0 || fstat(fd, &st) < 0 || st.st_dev != c->s->hostproc_dev)
+		return pid;
+	/*
+	 * The host's /proc, where the caller's own fds are looked up (the links
+	 * themselves, for readlink and lstat): named by the caller's host tid,
+	 * which the guest knows by its tid in the guest's pid namespace.
+	 */
+	if (pid != c->tid || path_ns_ids(c, &nstgid, &nstid) < 0)
+		return -EACCES;
+	rest = abs + 6 + strspn(abs + 6, "0123456789");
+	if (snprintf(guest, sizeof(guest), "/proc/%d%s", (int)nstid, rest) >= (int)sizeof(guest) ||
+	    strlen(guest) >= cap)
+		return -ENAMETOOLONG;
+	strcpy(abs, guest);
+	return nstid;
 }
 
 /*

@@ -551,6 +551,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
 			 .net = { .netstack = -1, .outbound = -1, .flow_fd = -1, .netstack_ctl = -1,
 				  .outbound_ctl = -1, .outbound_wake = -1 } };
+	struct stat st;
 	int rc;
 
 	r.s.spec = spec;
@@ -574,8 +575,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (r.s.hostproc < 0)
 		return merr_sys(e, "open /proc");
 	r.s.selffd = openat(r.s.hostproc, "self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r.s.selffd < 0)
+	if (r.s.selffd < 0 || fstat(r.s.hostproc, &st) < 0)
 		return merr_sys(e, "open /proc/self/fd");
+	r.s.hostproc_dev = st.st_dev;
 	log_phase("sentry: start");
 	rc = filter_get(spec->audit_fd >= 0, &r.prog, e);
 	if (rc == 0 && spec->ptrace) {

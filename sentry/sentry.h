@@ -55,6 +55,7 @@ struct sentry {
 	struct tracer *tracer;	/* the ptrace platform's tracer, else NULL */
 	int rootfd;		/* O_PATH: the guest's root, read-only view */
 	int hostproc;		/* O_PATH: the host's /proc */
+	dev_t hostproc_dev;	/* and its device: files there are named by host pids */
 	int selffd;		/* O_PATH: the sentry's own /proc/self/fd */
 	int audit_fd;		/* -1 without --audit */
 	bool chrooted;		/* workers run with the guest's root as theirs */

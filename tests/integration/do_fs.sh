@@ -234,6 +234,21 @@ is "/proc/self and /proc/thread-self: links, read as the caller's ids" "True Tru
 True
 True" "$out"
 
+# The links of the caller's own fds, read through /proc/self/fd,
+# /proc/thread-self/fd, /proc/<pid>/fd and /dev/fd, from the main thread and
+# another: the files' paths, as the guest sees them.
+out=$(py '
+import os, threading
+fd = os.open("/etc/hostname", os.O_RDONLY)
+names = ("/proc/self/fd/%d", "/proc/thread-self/fd/%d", "/proc/%d/fd/%%d" % os.getpid(), "/dev/fd/%d")
+print(*(os.readlink(n % fd) for n in names))
+t = threading.Thread(target=lambda: print(*(os.readlink(n % fd) for n in names)))
+t.start(); t.join()
+print(os.readlink("/dev/stdin"), os.path.basename(os.readlink("/proc/self/fd/0")))' </dev/null)
+is "readlink of the caller's own fds" "/etc/hostname /etc/hostname /etc/hostname /etc/hostname
+/etc/hostname /etc/hostname /etc/hostname /etc/hostname
+/proc/self/fd/0 null" "$out"
+
 # The gofer killed from the host: the sandbox goes on without a writer (each
 # write EIO, reads served as before), moat exits with the guest's status once
 # the guest ends, and no process of the sandbox is left.

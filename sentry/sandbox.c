@@ -22,15 +22,18 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -546,6 +549,63 @@ static void cleanup(struct run *r)
 	pthread_mutex_unlock(&r->s.socks.lock);
 }
 
+/*
+ * The guest's stdio is the sentry's, and may be a file of the host: `< input`,
+ * `> /dev/null`, the user's terminal.  The guest owns what the invoking user
+ * owns, so through such an fd it could change the host's file without
+ * writing a byte: its mode, times, attributes, flags (fchmod, futimens,
+ * fsetxattr, FS_IOC_SETFLAGS), or reopen it through /proc/self/fd for
+ * writing.  So each of fds 0-2 that is a file of a mount (not a pipe or a
+ * socket) is replaced by the same file opened again, with the same flags and
+ * offset, through a read-only clone of that mount of its own: its data reads
+ * and writes as before, the rest is EROFS.  A regular file or directory
+ * opened for writing cannot be (a read-only mount opens none so) and is kept:
+ * the user gave it to be written.  Only a sentry with CAP_SYS_ADMIN can clone
+ * a mount; one run by a user, or stdio of another mount namespace (EINVAL),
+ * keeps its fds as they are (docs/security.md).
+ */
+static void stdio_read_only(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+		_cleanup_close_ int tree = -1;
+		struct statfs sfs;
+		struct stat st;
+		char self[32];
+		int fl = fcntl(fd, F_GETFL), again;
+		off_t off;
+
+		if (fl < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0 ||
+		    S_ISSOCK(st.st_mode) || sfs.f_type == PIPEFS_MAGIC || (fl & O_PATH))
+			continue;
+		if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && (fl & O_ACCMODE) != O_RDONLY)
+			continue;
+		tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+			log_debug("stdio fd %d stays as it is: %s", fd, strerror(errno));
+			continue;
+		}
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", tree);
+		/* never blocking: a FIFO whose other end just left would wait */
+		again = open(self, (fl & (O_ACCMODE | O_DIRECTORY)) | O_NONBLOCK | O_NOCTTY |
+			     O_CLOEXEC);
+		if (again >= 0 && fcntl(again, F_SETFL, fl) < 0) {
+			close(again);
+			again = -1;
+		}
+		if (again < 0) {
+			log_debug("stdio fd %d stays as it is: %s", fd, strerror(errno));
+			continue;
+		}
+		off = lseek(fd, 0, SEEK_CUR);
+		if (off > 0)
+			(void)!lseek(again, off, SEEK_SET);
+		if (dup2(again, fd) < 0)
+			log_debug("stdio fd %d stays as it is: %s", fd, strerror(errno));
+		close(again);
+	}
+}
+
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
 	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
@@ -578,6 +638,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (r.s.selffd < 0 || fstat(r.s.hostproc, &st) < 0)
 		return merr_sys(e, "open /proc/self/fd");
 	r.s.hostproc_dev = st.st_dev;
+	stdio_read_only();
 	log_phase("sentry: start");
 	rc = filter_get(spec->audit_fd >= 0, &r.prog, e);
 	if (rc == 0 && spec->ptrace) {

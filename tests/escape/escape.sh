@@ -105,6 +105,47 @@ expect "reopen" \
 	"reopen-rdwr EROFS" "write-rdonly-fd EBADF" "ftruncate-rdonly-fd EINVAL" \
 	"fchmod-rdonly-fd EROFS" "reopen-devfd-wronly EROFS" <<<"$out"
 
+# The guest's stdio may be the host's files (`< input`, `> /dev/null`), which
+# the guest's user owns when root runs moat: through the fd it must change
+# neither their mode, times, attributes and flags nor reopen them for
+# writing; their data still reads and writes (a device node of the host's
+# null device stands for /dev/null).
+if [ "$(id -u)" = 0 ]; then
+	printf 'stdio input\n' >"$T_TMP/input"
+	chmod 644 "$T_TMP/input"
+	touch -d '2001-02-03' "$T_TMP/input"
+	mknod -m 666 "$T_TMP/null" c 1 3
+	flags() { python3 -c '
+import array, fcntl, sys
+b = array.array("l", [0]); fcntl.ioctl(open(sys.argv[1]), 0x80086601, b); print(b[0])' "$1"; }
+	state() { for f in "$T_TMP/input" "$T_TMP/null"; do
+		echo "$(stat -c '%a %u %g %Y' "$f") $(flags "$f" 2>/dev/null)" \
+			"$(python3 -c 'import os, sys; print(os.listxattr(sys.argv[1]))' "$f")"
+	done; cat "$T_TMP/input"; }
+	before=$(state)
+	out=$(run -- python3 -c '
+import array, errno, fcntl, os, sys
+def probe(name, f):
+    try:
+        f(); print(name, "ESCAPED changed", file=sys.stderr)
+    except OSError as e:
+        print(name, errno.errorcode[e.errno], file=sys.stderr)
+for fd in (0, 1):
+    probe("fchmod-%d" % fd, lambda: os.fchmod(fd, 0o600))
+    probe("futimens-%d" % fd, lambda: os.utime(fd, (5, 5)))
+    probe("fsetxattr-%d" % fd, lambda: os.setxattr(fd, "user.moat", b"x"))
+    probe("setflags-%d" % fd, lambda: fcntl.ioctl(fd, 0x40086602, array.array("l", [0x40])))
+probe("reopen-stdin-write", lambda: os.open("/proc/self/fd/0", os.O_WRONLY | os.O_APPEND))
+probe("devstdin-rdwr", lambda: os.open("/dev/stdin", os.O_RDWR))
+print("read", os.read(0, 100).decode().strip(), "write", os.write(1, b"x"), file=sys.stderr)' \
+		<"$T_TMP/input" 2>&1 >"$T_TMP/null")
+	expect "stdio of the host's files" "fchmod-0 EROFS" "futimens-0 EROFS" "fsetxattr-0 EROFS" \
+		"setflags-0 EROFS" "fchmod-1 EROFS" "futimens-1 EROFS" "fsetxattr-1 EROFS" \
+		"setflags-1 EROFS" "reopen-stdin-write EROFS" "devstdin-rdwr EROFS" \
+		"read stdio input write 1" <<<"$out"
+	is "...and the host's files are unchanged" "$before" "$(state)"
+fi
+
 # Invariant 1: a thread rewriting the path while the call is served.
 echo benign >"$T_TMP/benign.txt"
 out=$(run -v "$T_TMP/benign.txt:/benign.txt:ro" -- /attack toctou-open /benign.txt "$sec/secret.txt" "$text" 3000 2>&1)

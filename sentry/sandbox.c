@@ -560,50 +560,70 @@ static void cleanup(struct run *r)
  * offset, through a read-only clone of that mount of its own: its data reads
  * and writes as before, the rest is EROFS.  A regular file or directory
  * opened for writing cannot be (a read-only mount opens none so) and is kept:
- * the user gave it to be written.  Only a sentry with CAP_SYS_ADMIN can clone
- * a mount; one run by a user, or stdio of another mount namespace (EINVAL),
- * keeps its fds as they are (docs/security.md).
+ * the user gave it to be written.  A directory is confined too: `..` from a
+ * clone's root stays there, where from the host's directory the guest's
+ * native O_PATH lookups would reach any file of the host.  Only a sentry with
+ * CAP_SYS_ADMIN can clone a mount; one run by a user, or stdio of another
+ * mount namespace (EINVAL), keeps its fds as they are (docs/security.md),
+ * but for a directory, which the sandbox could then not confine: refused.
  */
-static void stdio_read_only(void)
+
+/* @fd (of flags @fl) opened again through a read-only clone of its mount; Return: fd or -errno */
+static int stdio_reopen(int fd, int fl)
 {
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+	_cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					     AT_EMPTY_PATH);
+	char self[32];
+	int again;
+	off_t off;
+
+	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return -errno;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", tree);
+	/* never blocking: a FIFO whose other end just left would wait */
+	again = open(self, (fl & (O_ACCMODE | O_DIRECTORY)) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (again < 0)
+		return -errno;
+	off = lseek(fd, 0, SEEK_CUR);
+	if (fcntl(again, F_SETFL, fl) < 0 || (off > 0 && lseek(again, off, SEEK_SET) < 0)) {
+		int r = -errno;
+
+		close(again);
+		return r;
+	}
+	return again;
+}
+
+/* Return: 0, or -errno with @e */
+static int stdio_read_only(struct merr *e)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+
 	for (int fd = 0; fd <= 2; fd++) {
-		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
-		_cleanup_close_ int tree = -1;
 		struct statfs sfs;
 		struct stat st;
-		char self[32];
 		int fl = fcntl(fd, F_GETFL), again;
-		off_t off;
 
 		if (fl < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0 ||
 		    S_ISSOCK(st.st_mode) || sfs.f_type == PIPEFS_MAGIC || (fl & O_PATH))
 			continue;
 		if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && (fl & O_ACCMODE) != O_RDONLY)
 			continue;
-		tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
-			log_debug("stdio fd %d stays as it is: %s", fd, strerror(errno));
-			continue;
-		}
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", tree);
-		/* never blocking: a FIFO whose other end just left would wait */
-		again = open(self, (fl & (O_ACCMODE | O_DIRECTORY)) | O_NONBLOCK | O_NOCTTY |
-			     O_CLOEXEC);
-		if (again >= 0 && fcntl(again, F_SETFL, fl) < 0) {
+		again = stdio_reopen(fd, fl);
+		if (again >= 0 && dup2(again, fd) < 0)
+			again = -errno;
+		if (again >= 0) {
 			close(again);
-			again = -1;
-		}
-		if (again < 0) {
-			log_debug("stdio fd %d stays as it is: %s", fd, strerror(errno));
 			continue;
 		}
-		off = lseek(fd, 0, SEEK_CUR);
-		if (off > 0)
-			(void)!lseek(again, off, SEEK_SET);
-		if (dup2(again, fd) < 0)
-			log_debug("stdio fd %d stays as it is: %s", fd, strerror(errno));
-		close(again);
+		if (S_ISDIR(st.st_mode))
+			return merr_set(e, -again, "%s is a directory of the host, which the "
+					"sandbox cannot confine without CAP_SYS_ADMIN (%s): give the "
+					"command another %s", names[fd], strerror(-again), names[fd]);
+		log_debug("%s stays as it is: %s", names[fd], strerror(-again));
 	}
+	return 0;
 }
 
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
@@ -638,7 +658,9 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (r.s.selffd < 0 || fstat(r.s.hostproc, &st) < 0)
 		return merr_sys(e, "open /proc/self/fd");
 	r.s.hostproc_dev = st.st_dev;
-	stdio_read_only();
+	rc = stdio_read_only(e);
+	if (rc < 0)
+		return rc;
 	log_phase("sentry: start");
 	rc = filter_get(spec->audit_fd >= 0, &r.prog, e);
 	if (rc == 0 && spec->ptrace) {

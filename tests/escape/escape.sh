@@ -144,6 +144,19 @@ print("read", os.read(0, 100).decode().strip(), "write", os.write(1, b"x"), file
 		"setflags-1 EROFS" "reopen-stdin-write EROFS" "devstdin-rdwr EROFS" \
 		"read stdio input write 1" <<<"$out"
 	is "...and the host's files are unchanged" "$before" "$(state)"
+	# A directory of the host as stdin: its `..` does not lead to the rest of
+	# the host, where a native O_PATH lookup would find a hidden file.
+	mkdir -p "$T_TMP/dir/sub"
+	out=$(run -- sh -c 'exec 3<&0 0</dev/null; exec python3 -c "
+import errno, os, sys
+try:
+    p = os.open(\"../../../../../../../..\" + sys.argv[1], os.O_PATH, dir_fd=3)
+    print(\"dotdot-opath\", \"ESCAPED read\" if sys.argv[2] in open(\"/proc/self/fd/%d\" % p).read()
+          else \"other\")
+except OSError as e:
+    print(\"dotdot-opath\", errno.errorcode[e.errno])
+" "$1" "$2"' sh "$sec/secret.txt" "$text" <"$T_TMP/dir/sub" 2>&1)
+	expect "a directory of the host as stdin" "dotdot-opath ENOENT" <<<"$out"
 fi
 
 # Invariant 1: a thread rewriting the path while the call is served.

@@ -67,6 +67,7 @@ struct run {
 	struct tracer tracer;		/* --platform=ptrace */
 	struct sock_fprog prog;
 	int sigfd, timerfd;
+	int stdio_tree[3];	/* read-only clones stdio was opened through (see below) */
 	int status;		/* exit status once known, else -1 */
 	bool terminating;	/* SIGTERM forwarded: the timer is the grace period */
 	bool timed_out;
@@ -568,18 +569,30 @@ static void cleanup(struct run *r)
  * but for a directory, which the sandbox could then not confine: refused.
  */
 
-/* @fd (of flags @fl) opened again through a read-only clone of its mount; Return: fd or -errno */
-static int stdio_reopen(int fd, int fl)
+/* A read-only clone of the mount @fd is on, holding @fd's file alone; Return: fd or -errno */
+static int stdio_clone(int fd)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
-	_cleanup_close_ int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-					     AT_EMPTY_PATH);
+	int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		int r = -errno;
+
+		close(tree);
+		return r;
+	}
+	return tree;
+}
+
+/* @fd (of flags @fl) opened again through @tree, its clone; Return: fd or -errno */
+static int stdio_reopen(int fd, int tree, int fl)
+{
 	char self[32];
 	int again;
 	off_t off;
 
-	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
-		return -errno;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", tree);
 	/* never blocking: a FIFO whose other end just left would wait */
 	again = open(self, (fl & (O_ACCMODE | O_DIRECTORY)) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -595,29 +608,43 @@ static int stdio_reopen(int fd, int fl)
 	return again;
 }
 
-/* Return: 0, or -errno with @e */
-static int stdio_read_only(struct merr *e)
+/*
+ * Return: 0, or -errno with @e.  One clone serves the fds that share a file
+ * (a terminal or /dev/null on all three), and the clones stay open in
+ * @r->stdio_tree until the guest runs: closing one detaches it, which waits
+ * for an RCU grace period (0.1-0.5 ms here), best paid off the start's path
+ * (stdio_release()).
+ */
+static int stdio_read_only(struct run *r, struct merr *e)
 {
 	static const char *const names[] = { "stdin", "stdout", "stderr" };
+	struct stat st[3];
 
 	for (int fd = 0; fd <= 2; fd++) {
 		struct statfs sfs;
-		struct stat st;
-		int fl = fcntl(fd, F_GETFL), again;
+		int fl = fcntl(fd, F_GETFL), again, tree = -ENOENT;
 
-		if (fl < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0 ||
-		    S_ISSOCK(st.st_mode) || sfs.f_type == PIPEFS_MAGIC || (fl & O_PATH))
+		r->stdio_tree[fd] = -1;
+		if (fl < 0 || fstat(fd, &st[fd]) < 0 || fstatfs(fd, &sfs) < 0 ||
+		    S_ISSOCK(st[fd].st_mode) || sfs.f_type == PIPEFS_MAGIC || (fl & O_PATH))
 			continue;
-		if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && (fl & O_ACCMODE) != O_RDONLY)
+		if ((S_ISREG(st[fd].st_mode) || S_ISDIR(st[fd].st_mode)) &&
+		    (fl & O_ACCMODE) != O_RDONLY)
 			continue;
-		again = stdio_reopen(fd, fl);
+		for (int k = 0; k < fd && tree < 0; k++)
+			if (r->stdio_tree[k] >= 0 && st[k].st_dev == st[fd].st_dev &&
+			    st[k].st_ino == st[fd].st_ino)
+				tree = r->stdio_tree[k];
+		if (tree < 0)
+			tree = r->stdio_tree[fd] = stdio_clone(fd);
+		again = tree < 0 ? tree : stdio_reopen(fd, tree, fl);
 		if (again >= 0 && dup2(again, fd) < 0)
 			again = -errno;
 		if (again >= 0) {
 			close(again);
 			continue;
 		}
-		if (S_ISDIR(st.st_mode))
+		if (S_ISDIR(st[fd].st_mode))
 			return merr_set(e, -again, "%s is a directory of the host, which the "
 					"sandbox cannot confine without CAP_SYS_ADMIN (%s): give the "
 					"command another %s", names[fd], strerror(-again), names[fd]);
@@ -626,9 +653,20 @@ static int stdio_read_only(struct merr *e)
 	return 0;
 }
 
+/* Close the clones stdio was opened through (the files keep their mounts). */
+static void stdio_release(struct run *r)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (r->stdio_tree[fd] >= 0)
+			close(r->stdio_tree[fd]);
+		r->stdio_tree[fd] = -1;
+	}
+}
+
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
 	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
+			 .stdio_tree = { -1, -1, -1 },
 			 .net = { .netstack = -1, .outbound = -1, .flow_fd = -1, .netstack_ctl = -1,
 				  .outbound_ctl = -1, .outbound_wake = -1 } };
 	struct stat st;
@@ -658,7 +696,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (r.s.selffd < 0 || fstat(r.s.hostproc, &st) < 0)
 		return merr_sys(e, "open /proc/self/fd");
 	r.s.hostproc_dev = st.st_dev;
-	rc = stdio_read_only(e);
+	rc = stdio_read_only(&r, e);
 	if (rc < 0)
 		return rc;
 	log_phase("sentry: start");
@@ -734,6 +772,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = sentry_confine_self(e);
 	if (rc < 0)
 		goto out;
+	stdio_release(&r);	/* while the guest runs */
 	wait_end(&r);
 	log_phase("sentry: guest exited");
 	if (r.timed_out) {
@@ -745,6 +784,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	}
 	rc = r.status;
 out:
+	stdio_release(&r);
 	cleanup(&r);
 	log_phase("sentry: cleaned up");
 	return rc;

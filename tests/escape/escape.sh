@@ -144,6 +144,21 @@ print("read", os.read(0, 100).decode().strip(), "write", os.write(1, b"x"), file
 		"setflags-1 EROFS" "reopen-stdin-write EROFS" "devstdin-rdwr EROFS" \
 		"read stdio input write 1" <<<"$out"
 	is "...and the host's files are unchanged" "$before" "$(state)"
+	# One file on all three (as a terminal or /dev/null is): one clone serves them.
+	mkdir -p "$T_TMP/res"
+	run -v "$T_TMP/res:/res" -- python3 -c '
+import errno, os
+with open("/res/out", "w") as out:
+    for fd in (0, 1, 2):
+        try:
+            os.fchmod(fd, 0o600); print(fd, "ESCAPED changed", file=out)
+        except OSError as e:
+            print(fd, errno.errorcode[e.errno], os.read(fd, 1) if fd == 0 else os.write(fd, b"x"),
+                  file=out)' \
+		<"$T_TMP/null" >"$T_TMP/null" 2>"$T_TMP/null"
+	out=$(cat "$T_TMP/res/out")
+	expect "stdio of one host file" "0 EROFS b''" "1 EROFS 1" "2 EROFS 1" <<<"$out"
+	is "...unchanged" "$before" "$(state)"
 	# A directory of the host as stdin: its `..` does not lead to the rest of
 	# the host, where a native O_PATH lookup would find a hidden file.
 	mkdir -p "$T_TMP/dir/sub"

@@ -176,8 +176,11 @@ static void guest_paths(const char *const *paths, size_t n, bool mask, bool proc
 }
 
 /*
- * What belongs to the guest's pid namespace (proc, devpts), then the masks.
- * sysfs and mqueue are already there (setup_mounts_make()).
+ * What belongs to the guest's pid namespace (proc, devpts), then the
+ * read-only paths, then the masks, as runc orders them: a read-only path is
+ * a bind of itself that leaves out the mounts below it, so a mask made
+ * before it would be hidden.  sysfs and mqueue are already there
+ * (setup_mounts_make()).
  */
 static void guest_mounts(const struct moat_spec *spec, int sock)
 {
@@ -207,10 +210,10 @@ static void guest_mounts(const struct moat_spec *spec, int sock)
 		}
 	}
 	proc = statfs("/proc", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-	guest_paths(default_proc_masked, ARRAY_SIZE(default_proc_masked), true, proc, sock);
-	guest_paths((const char *const *)spec->proc_masked, spec->nproc_masked, true, proc, sock);
 	guest_paths(default_proc_ro, ARRAY_SIZE(default_proc_ro), false, proc, sock);
 	guest_paths((const char *const *)spec->proc_ro, spec->nproc_ro, false, proc, sock);
+	guest_paths(default_proc_masked, ARRAY_SIZE(default_proc_masked), true, proc, sock);
+	guest_paths((const char *const *)spec->proc_masked, spec->nproc_masked, true, proc, sock);
 }
 
 /* A detached mount of a new @type file system; Return: its fd, or -1 (errno). */

@@ -336,6 +336,16 @@ ls /sys/class/net'
 mrun --network=none "$ID"
 is "masks in sysfs, devpts and mqueue without a proc mount" "0 0 0 1:3 1021994 lo" "$rc $(echo $out)"
 
+# A masked path below a read-only one stays masked, as with runc: below the
+# config's read-only /sys, and below /proc/sys, which moat always makes
+# read-only itself.
+config '{"mounts": [{"destination": "/proc", "type": "proc"}, {"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/sys", "type": "sysfs", "options": ["ro"]}],
+	"linux": {"maskedPaths": ["/proc/sys/kernel", "/sys/kernel"], "readonlyPaths": ["/sys"]}}'
+guest 'ls -A /proc/sys/kernel | wc -l; ls -A /sys/kernel | wc -l; ls -A /proc/sys/vm | grep -c .'
+mrun --network=none "$ID"
+like "a masked path below a read-only one is masked" "^0 0 0 [1-9][0-9]*$" "$rc $(echo $out)"
+
 # Masked paths are resolved in the tree moat built: inside a bind mount, and
 # behind a symlinked directory (an absolute symlink, resolved inside the
 # root), with a writable root and with a read-only one.

@@ -374,19 +374,37 @@ static const char *env_get(char **env, const char *key)
 	return NULL;
 }
 
-/* execvp() with the sandbox's PATH; Return: the errno of the best failure. */
-static int exec_command(char **argv, char **env)
+/*
+ * execve() @file; Return: its errno.  ENOENT for a file that is there means
+ * its interpreter (a #! line's program, or an ELF's loader) is not: the
+ * first such file goes to @found (empty until then).
+ */
+static int try_exec(const char *file, char **argv, char **env, char *found, size_t cap)
+{
+	int err;
+
+	execve(file, argv, env);
+	err = errno;
+	if (err == ENOENT && !found[0] && access(file, F_OK) == 0)
+		snprintf(found, cap, "%s", file);
+	return err;
+}
+
+/*
+ * execvp() with the sandbox's PATH; Return: the errno of the best failure.
+ * @found: as for try_exec(), PATH_MAX bytes
+ */
+static int exec_command(char **argv, char **env, char *found)
 {
 	const char *path = env_get(env, "PATH");
 	char buf[PATH_MAX];
 	int err = ENOENT;
 
+	found[0] = '\0';
 	if (!argv[0][0])
 		return ENOENT;	/* as a shell: an empty name is no command */
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, env);
-		return errno;
-	}
+	if (strchr(argv[0], '/'))
+		return try_exec(argv[0], argv, env, found, PATH_MAX);
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {
@@ -397,9 +415,10 @@ static int exec_command(char **argv, char **env)
 			memcpy(buf, n ? path : ".", n ? n : 1);
 			buf[n ? n : 1] = '/';
 			strcpy(buf + (n ? n : 1) + 1, argv[0]);
-			execve(buf, argv, env);
-			if (errno == EACCES || (errno != ENOENT && errno != ENOTDIR))
-				err = errno;
+			int r = try_exec(buf, argv, env, found, PATH_MAX);
+
+			if (r == EACCES || (r != ENOENT && r != ENOTDIR))
+				err = r;
 		}
 		path = *end ? end + 1 : end;
 	}
@@ -412,6 +431,7 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 	struct guest_msg ack;
 	unsigned nfds;
 	int listener, hidden = -1, err;
+	char found[PATH_MAX];
 
 	setsid();
 	/* The guest starts with every signal at its default and none blocked. */
@@ -487,8 +507,11 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 		merr_sys(&e, "working directory %s", spec->cwd ? spec->cwd : "/");
 		fail(sock, &e);
 	}
-	err = exec_command(spec->argv, spec->env);
-	send_msg(sock, GM_EXEC_FAILED, err, spec->argv[0]);
+	err = exec_command(spec->argv, spec->env, found);
+	if (err == ENOENT && found[0])
+		send_msg(sock, GM_NO_INTERPRETER, err, found);
+	else
+		send_msg(sock, GM_EXEC_FAILED, err, spec->argv[0]);
 	_exit(err == ENOENT ? MOAT_EXIT_NOTFOUND : MOAT_EXIT_NOEXEC);
 }
 

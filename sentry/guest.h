@@ -24,6 +24,8 @@ enum guest_msg_type {
 	GM_TAP,			/* setup -> sentry: the TAP device's fd (SCM_RIGHTS) */
 	GM_MOUNTED,		/* init -> sentry: the pid namespace's mounts are made
 				 * (the command, forked before them, may exec) */
+	GM_NO_INTERPRETER,	/* command -> sentry: text = the file found, whose
+				 * interpreter (#! or ELF loader) is missing */
 };
 
 struct guest_msg {

@@ -85,13 +85,18 @@ static int exit_status(int wstatus)
 /*
  * A relative path such as ./prog is taken from the working directory inside
  * (/ unless -w or process.cwd says otherwise), not from the one moat was
- * started in: say which, since the file usually sits in the latter.
+ * started in: say which, since the file usually sits in the latter.  A file
+ * that is there but whose interpreter is not gets ENOENT from execve() too:
+ * say that rather than "not found".
  */
 static void report_exec_failure(const struct guest_msg *m, const struct moat_spec *spec)
 {
 	const char *what = m->text[0] ? m->text : "'' (an empty name)";
 
-	if (m->value == ENOENT && strchr(what, '/') && what[0] != '/')
+	if (m->type == GM_NO_INTERPRETER)
+		fprintf(stderr, "moat: %s: cannot execute: its interpreter (the program its #! "
+			"line names, or the ELF loader it needs) is not in the sandbox\n", what);
+	else if (m->value == ENOENT && strchr(what, '/') && what[0] != '/')
 		fprintf(stderr, "moat: %s: not found in the sandbox's working directory, %s "
 			"(give an absolute path, or the directory with -w or process.cwd)\n", what,
 			spec->cwd ? spec->cwd : "/");
@@ -391,6 +396,7 @@ static void on_message(struct run *r)
 	}
 	switch (m.type) {
 	case GM_EXEC_FAILED:
+	case GM_NO_INTERPRETER:
 		report_exec_failure(&m, r->spec);
 		break;
 	case GM_EXIT:

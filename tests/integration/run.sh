@@ -18,6 +18,8 @@ done
 echo s3cret >"$R/etc/secret"
 printf '#!/bin/sh\necho never\n' >"$R/bin/notexec"
 chmod 0644 "$R/bin/notexec"
+printf '#!/no/such/interpreter\necho never\n' >"$R/bin/badinterp"
+chmod 0755 "$R/bin/badinterp"
 
 # config PATCH: write $B/config.json, a base config with the JSON object PATCH
 # merged into it (objects merge key by key, anything else replaces; null
@@ -581,6 +583,15 @@ fails_with "command not found" 127 "no-such-command: command not found"
 config '{"process": {"args": ["/bin/notexec"]}}'
 mrun "$ID"
 fails_with "not executable" 126 "/bin/notexec: cannot execute"
+
+# A file that is there but whose #! interpreter is not: 127, as a shell says,
+# with a message that names the missing interpreter rather than the command.
+for cmd in /bin/badinterp badinterp; do
+	config '{"process": {"args": ["'$cmd'"]}}'
+	mrun "$ID"
+	fails_with "a script whose interpreter is missing ($cmd)" 127 \
+		"^moat: /bin/badinterp: cannot execute: its interpreter .* is not in the sandbox"
+done
 
 moat run --help >"$T_TMP/stdout" 2>&1
 rc=$?

@@ -116,7 +116,11 @@ rc=$?
 is "the bundle defaults to the current directory" "0 hello from the bundle" \
 	"$rc $(cat "$T_TMP/stdout")"
 
-# SIGTERM to moat reaches the guest, whose handler decides the status.
+# SIGTERM to moat reaches the guest, whose handler decides the status.  (The
+# sandboxes started in the background here write a fresh $T_TMP/stdout: the
+# old one goes first, or its "ready" would be taken for theirs before the
+# shell that starts them truncates it.)
+rm -f "$T_TMP/stdout"
 guest 'trap "echo got TERM; exit 7" TERM; echo ready; sleep 30 & wait'
 timeout -k 5 60 "$MOAT" run -b "$B" "$ID" >"$T_TMP/stdout" 2>&1 &
 pid=$!
@@ -131,6 +135,7 @@ is "SIGTERM to moat reaches the guest" "7 ready got TERM" "$rc $(tr '\n' ' ' <"$
 # the end.
 config
 guest 'echo ready; sleep 30 & wait'
+rm -f "$T_TMP/stdout"
 (cd "$T_TMP" && exec timeout -k 5 60 "$MOAT" run -b "$B" --pid-file init.pid "$ID") \
 	>"$T_TMP/stdout" 2>&1 &
 pid=$!
@@ -406,6 +411,7 @@ is "the sandbox's cgroups are removed at exit" "" \
 # one is refused rather than sharing its cgroup and so its limits.
 config '{"linux": {"resources": {"pids": {"limit": 32}}}}'
 guest 'echo ready; sleep 30 & wait'
+rm -f "$T_TMP/stdout"
 timeout -k 5 60 "$MOAT" run -b "$B" "$ID-busy" >"$T_TMP/stdout" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$T_TMP/stdout" && break; sleep 0.1; done

@@ -977,6 +977,25 @@ static int load_process(struct oci *o, const cJSON *doc)
 
 /* ---- the rest ---------------------------------------------------------- */
 
+/* annotations: an object of strings, as the runtime-spec says */
+static int load_annotations(struct oci *o, const cJSON *ann)
+{
+	const char *s;
+
+	if (!ann)
+		return 0;
+	if (oci_want_object(o, ann, "annotations") < 0)
+		return -EINVAL;
+	for (const cJSON *c = ann->child; c; c = c->next) {
+		char f[FIELD_MAX];
+
+		snprintf(f, sizeof(f), "annotations.%s", c->string);
+		if (!cJSON_IsNull(c) && oci_want_str(o, c, f, &s) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int load_other(struct oci *o, const cJSON *doc)
 {
 	static const char *const platforms[] = { "solaris", "windows", "vm", "zos" };
@@ -1000,8 +1019,8 @@ static int load_other(struct oci *o, const cJSON *doc)
 		if (oci_get(doc, platforms[k]))
 			return oci_fail(o, ENOTSUP, "%s: this section is for another platform; "
 					"moat runs Linux containers", platforms[k]);
-	/* annotations: free-form metadata, ignored as the spec allows */
-	return 0;
+	/* annotations: free-form metadata, ignored as the spec allows; their form is checked */
+	return load_annotations(o, oci_get(doc, "annotations"));
 }
 
 int oci_load_extra(const char *bundle, struct moat_spec *spec, struct oci_extra *x,

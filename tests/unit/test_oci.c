@@ -583,6 +583,10 @@ static const struct row {
 	{ "windows section", DOC(", \"windows\": {}"), ENOTSUP, "windows: this section is for "
 	  "another platform" },
 	{ "annotations", DOC(", \"annotations\": {\"a\": \"b\"}"), 0, NULL },
+	{ "annotations not object", DOC(", \"annotations\": [\"a=b\"]"), EINVAL,
+	  "annotations: expected an object, found an array" },
+	{ "annotation not string", DOC(", \"annotations\": {\"a\": \"b\", \"n\": 1}"), EINVAL,
+	  "annotations.n: expected a string, found a number" },
 };
 
 /* One row: load its document, compare the outcome. */

@@ -237,7 +237,7 @@ static int mount_tmpfs(struct build *b, int target, const char *what, uint64_t s
 	_cleanup_close_ int mnt = -1;
 
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)(size ? size : 64ull << 20));
-	snprintf(md, sizeof(md), "%o", mode ? mode : 0755);
+	snprintf(md, sizeof(md), "%o", mode);
 	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | attrs, what, b->e);
 	if (mnt < 0)
 		return mnt;

@@ -40,7 +40,7 @@ struct tree_mount {
 	unsigned attrs;		/* TM_BIND, TM_TMPFS: MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NODEV
 				 * and MOUNT_ATTR_NOSUID, applied with everything below */
 	uint64_t size;		/* TM_TMPFS: bytes, 0 for the default */
-	unsigned mode;		/* TM_TMPFS: mode of its root, 0 for 0755 */
+	unsigned mode;		/* TM_TMPFS: mode of its root */
 };
 
 /*

@@ -290,6 +290,15 @@ shm: 126
 /mnt/d: 
 /mnt/d: opened" "$out"
 
+# A tmpfs's mode= is its root's mode, 0 too; without it, 0755.
+config '{"mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/mnt", "type": "tmpfs", "options": ["mode=0"]},
+	{"destination": "/data", "type": "tmpfs", "options": ["mode=1777"]}]}'
+guest 'stat -c %a /tmp /mnt /data'
+mrun --network=none "$ID"
+is "tmpfs mode=: 0 and 1777 applied, 0755 without" "0 755 0 1777" "$rc $(echo $out)"
+
 # runc's own default config runs as it is, but for its command and terminal.
 if command -v runc >/dev/null; then
 	rm -f "$B/config.json"

@@ -219,6 +219,7 @@ static void test_good_config(void **state)
 	m = find_mount(&s, "/tmp");
 	assert_int_equal(m->type, TM_TMPFS);
 	assert_int_equal(m->size, 0);
+	assert_int_equal(m->mode, 0755);	/* without mode= */
 	assert_int_equal(m->attrs, MOUNT_ATTR_NODEV);
 	assert_int_equal(find_mount(&s, "/dev")->attrs, MOUNT_ATTR_NOSUID);
 	/* masked and read-only paths: procfs and sysfs ones go to the guest's init */

@@ -126,7 +126,12 @@ static int on_headers_complete(http_parser *hp)
 	h->has_length = hp->flags & F_CONTENTLENGTH;
 	h->content_length = h->has_length ? hp->content_length : 0;
 	http_parser_pause(hp, 1);
-	/* A response to HEAD has no body whatever its head says. */
+	/* A response to HEAD, and a 1xx (but 101), 204 or 304, has no body
+	 * whatever its head says: a 304's Content-Length is the length of the
+	 * representation it did not send (RFC 9110 section 8.6). */
+	if (p->type == OB_RESPONSE && (h->status == 204 || h->status == 304 ||
+				       (h->status >= 100 && h->status < 200 && h->status != 101)))
+		return 1;
 	return p->skip_body ? 1 : 0;
 }
 

@@ -444,6 +444,14 @@ static void test_responses(void **state)
 		  "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: keep-alive\r\n\r\n", 0 },
 		{ "HTTP/1.1 204 No Content\r\n\r\n", false, OB_EV_DONE, 0,
 		  "HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n", 0 },
+		/* a 304's Content-Length is the length of what it did not send;
+		 * 204 and 1xx have no body either: each ends at its head */
+		{ "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n", false, OB_EV_DONE, 0,
+		  "HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\nConnection: keep-alive\r\n\r\n", 0 },
+		{ "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", false, OB_EV_DONE, 0,
+		  "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n", 0 },
+		{ "HTTP/1.1 100 Continue\r\nContent-Length: 3\r\n\r\n", false, OB_EV_DONE, 0,
+		  "HTTP/1.1 100 Continue\r\nContent-Length: 3\r\n\r\n", 0 },
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", false, OB_EV_ERROR, 502, "", 0 },
 		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", false, OB_EV_ERROR, 502, "", 0 },
 		{ "HTTP/1.1 200 OK\r\nX: a\n\r\n", false, OB_EV_ERROR, 502, "", 0 },

@@ -78,6 +78,8 @@ struct ob_flow {
 	uint16_t up_port;
 	bool up_tls;
 	bool up_keep;			/* the upstream keeps the connection open */
+	bool up_reused;			/* the exchange went over a connection that
+					 * served an earlier one */
 	uint64_t up_taken;		/* plaintext bytes taken from up.out so far */
 
 	/* the exchange in progress: one request, then its response */

@@ -206,8 +206,10 @@ static void begin_exchange(struct ob_flow *f)
 
 	/* the upstream: reuse it only for the very same destination */
 	if (f->ups != UP_NONE &&
-	    (strcmp(f->up_host, rq->host) || f->up_port != rq->port || f->up_tls != tls || !f->up_keep))
+	    (strcmp(f->up_host, rq->host) || f->up_port != rq->port || f->up_tls != tls ||
+	     !f->up_keep || f->up.eof))
 		ob_up_close(f, false);
+	f->up_reused = f->ups != UP_NONE;
 	f->up.out.sensitive = true;
 	f->mark_avail = ob_buf_avail(&f->up.out);
 	f->mark_taken = f->up_taken;
@@ -415,6 +417,50 @@ static void response_error(struct ob_flow *f, const char *why)
 	}
 }
 
+static bool idempotent(const char *method)
+{
+	static const char *const m[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(m); i++)
+		if (!strcmp(method, m[i]))
+			return true;
+	return false;
+}
+
+/*
+ * An upstream may close an idle keep-alive connection just as the next
+ * request goes out on it (RFC 9112 section 9.3.1).  A request that may be
+ * repeated (idempotent, no body), sent on such a reused connection that gave
+ * no byte of an answer, goes once more on a new connection.
+ * Return: true if it did
+ */
+static bool retry_request(struct ob_flow *f)
+{
+	struct merr e = { 0 };
+	bool tls = f->up_tls;
+
+	if (!f->up_reused || !f->req_done || f->rq->has_body || f->req.body_bytes ||
+	    !idempotent(f->rq->method) || ob_parser_in_message(&f->resp))
+		return false;
+	log_info("upstream %s:%u closed a kept-alive connection; sending %s again on a new one",
+		 f->up_host, f->up_port, f->rq->method);
+	ob_up_close(f, false);
+	f->up_reused = false;
+	f->up.out.sensitive = true;
+	f->mark_avail = 0;
+	f->mark_taken = f->up_taken;
+	if (ob_http_write_request(f->req.head, f->rq, &f->srv->ictx, tls, &f->up.out, &f->inj, &e) < 0) {
+		ob_flow_audit(f, 500, "error", e.msg);
+		ob_flow_send_error(f, 500, NULL, e.msg);
+		f->exch = false;
+		return true;
+	}
+	ob_parser_next(&f->resp);
+	f->resp.skip_body = !strcmp(f->rq->method, "HEAD");
+	ob_up_start(f, f->rq->host, f->rq->port, tls);
+	return true;
+}
+
 bool ob_response_step(struct ob_flow *f)
 {
 	bool progress = false;
@@ -425,15 +471,19 @@ bool ob_response_step(struct ob_flow *f)
 		const char *why;
 
 		if (!ob_buf_avail(&f->up.in)) {
+			bool began = ob_parser_in_message(&f->resp);
+
 			if (!f->up.eof)
 				break;
+			if (retry_request(f))
+				return true;
 			ev = ob_parser_eof(&f->resp);
 			if (ev == OB_EV_DONE) {
 				f->up_keep = false;
 				f->close_after = true;
 				response_done(f);
 			} else {
-				response_error(f, !ob_parser_in_message(&f->resp) ?
+				response_error(f, !began ?
 							  (f->up.reset ? "reset the connection before answering" :
 									 "closed the connection before answering") :
 						  f->up.reset ? "reset the connection in the middle of the response" :

@@ -435,6 +435,20 @@ static void test_fast_retransmit(void **state)
 	assert_int_equal(f.len, 1460);
 }
 
+/* The far side has ended: the stack's one segment is its FIN at @seq (the
+ * capture is cleared after). */
+static void expect_our_fin(uint32_t seq)
+{
+	struct craft_frame f;
+
+	craft_env_poll(&env);
+	assert_int_equal(env.cap.n, 1);
+	frame_at(0, &f);
+	assert_int_equal(f.flags, FIN | ACK);
+	assert_int_equal(f.seq, seq);
+	craft_cap_clear(&env.cap);
+}
+
 static void test_half_close(void **state)
 {
 	uint32_t s_iss = handshake(40007, 100, 65535);
@@ -460,12 +474,7 @@ static void test_half_close(void **state)
 	craft_cap_clear(&env.cap);
 	close(env.peer[0]);
 	env.peer[0] = -1;
-	craft_env_poll(&env);
-	assert_int_equal(env.cap.n, 1);
-	frame_at(0, &f);
-	assert_int_equal(f.flags, FIN | ACK);
-	assert_int_equal(f.seq, s_iss + 7);
-	craft_cap_clear(&env.cap);
+	expect_our_fin(s_iss + 7);
 	send_seg(40007, REMOTE, 80, 105, s_iss + 8, ACK, 65535, NULL, 0);
 	assert_int_equal(netstack_stat(env.ns, NS_TCP_CLOSED), 1);
 	/* the flow is gone: another ACK gets a RST */
@@ -509,6 +518,34 @@ static void test_far_ends_first(void **state)
 	env.now += 2000;
 	craft_env_poll(&env);
 	assert_int_equal(netstack_stat(env.ns, NS_TCP_CLOSED), 1);
+}
+
+/* Simultaneous close: the guest's FIN crosses ours (it does not acknowledge
+ * ours); each side acknowledges the other's, then TIME_WAIT. */
+static void test_simultaneous_close(void **state)
+{
+	uint32_t s_iss = handshake(40020, 100, 65535);
+	struct craft_frame f;
+	char buf[4];
+
+	(void)state;
+	shutdown(env.peer[0], SHUT_WR);
+	expect_our_fin(s_iss + 1);
+	send_seg(40020, REMOTE, 80, 101, s_iss + 1, ACK | FIN, 65535, NULL, 0);
+	assert_int_equal(read(env.peer[0], buf, sizeof(buf)), 0);
+	assert_true(env.cap.n >= 1);
+	frame_at(env.cap.n - 1, &f);
+	assert_int_equal(f.flags & (SYN | RST), 0);
+	assert_int_equal(f.ack, 102);
+	craft_cap_clear(&env.cap);
+	/* the guest's ACK of our FIN: nothing to answer; closed after TIME_WAIT */
+	send_seg(40020, REMOTE, 80, 102, s_iss + 2, ACK, 65535, NULL, 0);
+	assert_int_equal(env.cap.n, 0);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_CLOSED), 0);
+	env.now += 2000;
+	craft_env_poll(&env);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_CLOSED), 1);
+	assert_int_equal(netstack_stat(env.ns, NS_TCP_RESET), 0);
 }
 
 static void test_rst_from_guest(void **state)
@@ -1074,6 +1111,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handshake_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_without_wscale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_simultaneous_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtu_sets_mss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_denied_syn_gets_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),

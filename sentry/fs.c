@@ -715,8 +715,13 @@ void h_readlink(struct call *c)
 		char abs[PATH_MAX];
 		ssize_t r = path_proc_file(c, fd, abs, sizeof(abs));
 
-		if (r > 0)
-			r = path_proc_as_guest(c, abs, (pid_t)r, 0, 0, target, sizeof(target));
+		if (r > 0) {
+			pid_t pid = (pid_t)r;
+
+			r = path_proc_as_guest(c, abs, pid, 0, 0, target, sizeof(target));
+			if (r == 1 || (r == -ENOSYS && n == 1))
+				r = path_stdio_name(c, abs, pid, target, sizeof(target));
+		}
 		if (r < 0 && r != -ENOSYS) {
 			finish(c, (int)r);
 			return;

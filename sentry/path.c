@@ -594,6 +594,38 @@ ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags
 	return r == -ENOSYS ? -EAGAIN : r;
 }
 
+ssize_t path_stdio_name(struct call *c, const char *abs, pid_t pid, char *target, size_t cap)
+{
+	char rel[64], tail;
+	struct statx stx;
+	int n = -1, fd;
+
+	if (target[0] != '/' || sscanf(abs, "/proc/%*d/fd/%d%c", &n, &tail) != 1 || n < 0)
+		return 1;
+	/* The file behind the link, by the host's name of the caller's thread
+	 * or of a process of the guest's, to learn its mount. */
+	if (path_ns_ids(c, &(pid_t){ 0 }, &(pid_t){ 0 }) < 0)
+		return 1;
+	snprintf(rel, sizeof(rel), "%d/fd/%d", pid == c->nstgid || pid == c->nstid ? c->tid : -1, n);
+	fd = openat(c->s->hostproc, rel, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		stx.stx_mnt_id = 0;
+	close(fd);
+	for (int i = 0; i < 3 && stx.stx_mnt_id; i++) {
+		const struct stdio_name *sn = &c->s->stdio[i];
+
+		if (sn->mnt_id == stx.stx_mnt_id) {
+			size_t len = MIN(strlen(sn->name), cap);
+
+			memcpy(target, sn->name, len);
+			return (ssize_t)len;
+		}
+	}
+	return 1;
+}
+
 /* openat2() relative to a base in a chrooted worker: the chroot is the root. */
 static int op_openat2_chrooted(const void *ctx, int flags)
 {

@@ -48,6 +48,14 @@ pid_t path_proc_pid(const char *abs);
 pid_t path_proc_file(struct call *c, int fd, char *abs, size_t cap);
 
 /**
+ * path_stdio_name() - the link text for @abs (a /proc/@pid/fd/<n> of the
+ * guest's) when @target, what the kernel gave, is "/" for one of moat's stdio
+ * files, opened again through a detached clone (sandbox.c): the file's name
+ * Return: the length of the text in @target (unchanged: 1)
+ */
+ssize_t path_stdio_name(struct call *c, const char *abs, pid_t pid, char *target, size_t cap);
+
+/**
  * path_proc_as_guest() - open (@link NULL) or read the link (into @link, @cap)
  * that @abs, a path under the guest's /proc/@pid, names, with the guest's own
  * credentials (guestproc.c)

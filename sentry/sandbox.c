@@ -592,6 +592,25 @@ static int stdio_clone(int fd)
 	return tree;
 }
 
+/*
+ * What the kernel names a file on a detached clone is the clone's root, "/":
+ * the name @fd's file had, for readlink to show (path_stdio_name()).
+ */
+static void stdio_name(struct stdio_name *sn, int fd, int tree)
+{
+	struct statx stx;
+	char self[32];
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	n = readlink(self, sn->name, sizeof(sn->name) - 1);
+	if (n <= 0 || statx(tree, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return;
+	sn->name[n] = '\0';
+	sn->mnt_id = stx.stx_mnt_id;
+}
+
 /* @fd (of flags @fl) opened again through @tree, its clone; Return: fd or -errno */
 static int stdio_reopen(int fd, int tree, int fl)
 {
@@ -641,8 +660,11 @@ static int stdio_read_only(struct run *r, struct merr *e)
 			if (r->stdio_tree[k] >= 0 && st[k].st_dev == st[fd].st_dev &&
 			    st[k].st_ino == st[fd].st_ino)
 				tree = r->stdio_tree[k];
-		if (tree < 0)
+		if (tree < 0) {
 			tree = r->stdio_tree[fd] = stdio_clone(fd);
+			if (tree >= 0)
+				stdio_name(&r->s.stdio[fd], fd, tree);
+		}
 		again = tree < 0 ? tree : stdio_reopen(fd, tree, fl);
 		if (again >= 0 && dup2(again, fd) < 0)
 			again = -errno;

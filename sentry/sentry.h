@@ -68,6 +68,12 @@ struct sentry {
 	struct id_map uids, gids;	/* the guest's, for the owners stat shows */
 	struct id_map gofer_uids, gofer_gids;	/* the gofer's, for chown */
 	struct guestproc procs;	/* opens /proc/<pid> files as the guest would */
+	/* moat's stdio, opened again through read-only clones (sandbox.c): the
+	 * clones' mount ids and the names the files had, which readlink shows */
+	struct stdio_name {
+		uint64_t mnt_id;	/* 0: none */
+		char name[PATH_MAX];
+	} stdio[3];
 };
 
 /* What one worker thread keeps between calls. */

@@ -236,7 +236,9 @@ True" "$out"
 
 # The links of the caller's own fds, read through /proc/self/fd,
 # /proc/thread-self/fd, /proc/<pid>/fd and /dev/fd, from the main thread and
-# another: the files' paths, as the guest sees them.
+# another: the files' paths, as the guest sees them; moat's stdin (opened
+# again through a read-only clone, whose root the kernel would name "/") by
+# the name it has on the host.
 out=$(py '
 import os, threading
 fd = os.open("/etc/hostname", os.O_RDONLY)
@@ -244,10 +246,10 @@ names = ("/proc/self/fd/%d", "/proc/thread-self/fd/%d", "/proc/%d/fd/%%d" % os.g
 print(*(os.readlink(n % fd) for n in names))
 t = threading.Thread(target=lambda: print(*(os.readlink(n % fd) for n in names)))
 t.start(); t.join()
-print(os.readlink("/dev/stdin"), os.path.basename(os.readlink("/proc/self/fd/0")))' </dev/null)
+print(os.readlink("/dev/stdin"), os.readlink("/proc/self/fd/0"))' </dev/null)
 is "readlink of the caller's own fds" "/etc/hostname /etc/hostname /etc/hostname /etc/hostname
 /etc/hostname /etc/hostname /etc/hostname /etc/hostname
-/proc/self/fd/0 null" "$out"
+/proc/self/fd/0 /dev/null" "$out"
 
 # The gofer killed from the host: the sandbox goes on without a writer (each
 # write EIO, reads served as before), moat exits with the guest's status once

@@ -527,6 +527,16 @@ const size_t init_nsyscalls = ARRAY_SIZE(init_syscalls);
 extern const struct sock_filter moat_filter_init[] __attribute__((weak));
 extern const unsigned short moat_filter_init_len __attribute__((weak));
 
+/* moat's argument strings (main's argv, end to end), which /proc/<pid>/cmdline shows */
+static char *args_area;
+static size_t args_len;
+
+void guest_args_area(char *start, size_t len)
+{
+	args_area = start;
+	args_len = len;
+}
+
 static _Noreturn void init(const struct moat_spec *spec, int sock, const struct sock_fprog *prog)
 {
 	struct merr e = { 0 };
@@ -546,8 +556,16 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 	if (send_msg(sock, GM_MOUNTED, 0, NULL) < 0)
 		_exit(MOAT_EXIT_FAILURE);
 
-	/* init itself: nothing but reaping, with nothing to lose. */
+	/* init itself: nothing but reaping, with nothing to lose.  Nor to show:
+	 * the guest's ps reads its command line, which was moat's own, with
+	 * the host's paths in it (the command has its copy; spec's strings,
+	 * which may be those, are not used from here on). */
 	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_NAME, "moat-init");
+	if (args_area && args_len > sizeof("moat-init")) {
+		memset(args_area, 0, args_len);
+		memcpy(args_area, "moat-init", sizeof("moat-init"));
+	}
 	{
 		int keep[] = { sock };
 

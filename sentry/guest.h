@@ -81,4 +81,11 @@ int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender, int *fd);
  */
 int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e);
 
+/**
+ * guest_args_area() - where moat's argument strings are (main's argv[0] to the
+ * end of the last), for the guest's init to blank: the guest would read them
+ * as init's command line
+ */
+void guest_args_area(char *start, size_t len);
+
 #endif

@@ -347,6 +347,16 @@ else
 fi
 exec 7<&- 8>&-
 
+# moat's own command line (host paths, volumes, options) is not the guest's
+# to read: init, pid 1 and a fork of moat, shows itself as moat-init.
+mkdir -p "$T_TMP/marker-$$"
+out=$(run -v "$T_TMP/marker-$$:/m:ro" -- python3 -c '
+import sys
+cmd = open("/proc/1/cmdline", "rb").read()
+print("cmdline", cmd.rstrip(b"\0").decode(), "marker ESCAPED read" if sys.argv[1].encode() in cmd else "")
+print("comm", open("/proc/1/comm").read().strip())' "marker-$$" 2>&1)
+expect "init's command line" "cmdline moat-init " "comm moat-init" <<<"$out"
+
 # A unix socket of the host, visible in the view: connecting is refused.
 python3 -c '
 import socket, sys, time

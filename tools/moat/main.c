@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "sentry/guest.h"
 #include "tools/moat/moat.h"
 
 static int cmd_version(int argc, char **argv)
@@ -59,6 +60,7 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	guest_args_area(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]));
 	if (argc < 2) {
 		cmd_help(1, argv);
 		return MOAT_EXIT_FAILURE;

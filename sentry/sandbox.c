@@ -422,6 +422,23 @@ static void drain_messages(struct run *r)
 	}
 }
 
+/*
+ * Reap any child but init: the set-up process, a helper killed from the host.
+ * Never init, which may have died since reap_init() looked: its status is
+ * reap_init()'s to read, at its next look (one zombie may wait until then).
+ */
+static void reap_others(struct run *r)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 ||
+		    si.si_pid <= 0 || si.si_pid == r->guest.init)
+			return;
+		waitpid(si.si_pid, NULL, WNOHANG | __WALL);
+	}
+}
+
 static void on_signal(struct run *r)
 {
 	struct signalfd_siginfo si;
@@ -432,9 +449,7 @@ static void on_signal(struct run *r)
 			 * that before judging by init's own exit */
 			drain_messages(r);
 			reap_init(r);
-			/* Reap anything else: the set-up process, a dead gofer. */
-			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-				;
+			reap_others(r);
 			continue;
 		}
 		forward(r, (int)si.ssi_signo);

@@ -14,6 +14,7 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ static const struct op_rule rules[GOFER_OP_MAX] = {
 	[GOFER_CHANNEL] = { "channel", S2_NONE, 0, 1, 0 },
 	[GOFER_LATE] = { "late", S2_DATA, 0, 0, 0 },
 	[GOFER_OPEN_AT] = { "open_at", S2_TEXT, OPEN_FLAGS, 0, 1 },
+	[GOFER_STATFS] = { "statfs", S2_NONE, 0, 0, 0 },
 };
 
 const char *gofer_op_name(uint32_t op)
@@ -244,5 +246,7 @@ int gofer_resp_check(uint32_t op, const void *buf, size_t len, unsigned nfds)
 		return -EPROTO;
 	if ((op == GOFER_OPEN || op == GOFER_OPEN_AT) && resp->result >= 0)
 		return nfds == 1 ? 0 : -EPROTO;
+	if (op == GOFER_STATFS && resp->result > ST_RDONLY)
+		return -EPROTO;
 	return nfds == 0 ? 0 : -EPROTO;
 }

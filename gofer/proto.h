@@ -50,6 +50,10 @@ enum gofer_op {
 	GOFER_OPEN_AT,		/* s1 directory path, s2 path resolved from it;
 				   flags = O_*; mode; a = RESOLVE_* with BENEATH
 				   or IN_ROOT (openat2's confinement) -> fd */
+	GOFER_STATFS,		/* s1 path; a = st_dev, b = st_ino of the object the
+				   sentry found there -> ST_RDONLY of its mount in
+				   the writable view (0 or 1); -ESTALE if the path
+				   names another object there */
 	GOFER_OP_MAX
 };
 

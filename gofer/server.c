@@ -35,6 +35,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -57,7 +59,7 @@ const int gofer_syscalls[] = {
 	SCMP_SYS(lremovexattr), SCMP_SYS(bind), SCMP_SYS(umask), SCMP_SYS(fchdir), SCMP_SYS(faccessat2),
 	SCMP_SYS(fcntl), SCMP_SYS(close), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
 	SCMP_SYS(ppoll), SCMP_SYS(poll), SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
+	SCMP_SYS(newfstatat), SCMP_SYS(fstatfs), SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap),
 	SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(getpid), SCMP_SYS(gettid),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
 	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
@@ -336,6 +338,29 @@ static int op_attr(struct server *s, const struct gofer_msg *m)
 	return q->op == GOFER_ACCESS || q->op == GOFER_CHMOD ? 0 : drop_setid(fd);
 }
 
+/*
+ * GOFER_STATFS: whether the mount of the object s1 names is read-only here,
+ * where the guest's changes are made (the guest's own view is read-only
+ * everywhere).  The sentry names the object it found (a = st_dev, b =
+ * st_ino); a path that leads to another one here (a file system only the
+ * guest's view has, a rename in between) is -ESTALE, and the sentry keeps
+ * its own answer.
+ */
+static int op_statfs(struct server *s, const struct gofer_msg *m)
+{
+	_cleanup_close_ int fd = open_target(s->rootfd, m->s1, true);
+	struct statfs sfs;
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
+		return -errno;
+	if ((uint64_t)st.st_dev != m->req->a || (uint64_t)st.st_ino != m->req->b)
+		return -ESTALE;
+	return (sfs.f_flags & ST_RDONLY) ? ST_RDONLY : 0;
+}
+
 /**
  * gofer_serve_one() - carry out one checked request
  * @s:		server state
@@ -369,6 +394,8 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 	case GOFER_UTIMENS:
 	case GOFER_ACCESS:
 		return op_attr(s, m);
+	case GOFER_STATFS:
+		return op_statfs(s, m);
 	case GOFER_LATE:
 		return op_late(s, m);
 	case GOFER_CHANNEL:

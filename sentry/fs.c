@@ -7,7 +7,8 @@
  * Lookups (open for reading, the stat family, access, readlink, statfs,
  * xattrs) are answered by the sentry in the read-only view of the sandbox:
  * one openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) from the guest's root,
- * then an fd-based call on the result.  Anything that changes the file system
+ * then an fd-based call on the result (statfs asks the gofer whether the
+ * mount is read-only: the view's all are).  Anything that changes the file system
  * is sent to the gofer as (op, absolute path): create, write-open, mkdir,
  * unlink, rename, link, symlink, chmod, chown, truncate, utimes, xattrs, bind.
  * Opened files reach the guest as fds installed by the kernel
@@ -36,6 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/inotify.h>
@@ -745,10 +747,29 @@ void h_readlink(struct call *c)
 	c->val = n;
 }
 
+/*
+ * Whether @sfs is of a file system the guest's view holds but the gofer's tree
+ * does not (the guest's own mounts), where the view's answer is the answer.
+ */
+static bool guest_only_fs(const struct statfs *sfs)
+{
+	return sfs->f_type == PROC_SUPER_MAGIC || sfs->f_type == SYSFS_MAGIC ||
+	       sfs->f_type == DEVPTS_SUPER_MAGIC || sfs->f_type == MQUEUE_MAGIC;
+}
+
+/*
+ * statfs() answers from the read-only view, which shares every file system
+ * with the gofer's tree (the same sizes and counts) but marks every mount
+ * read-only.  Whether a mount is read-only is asked of the writable view, for
+ * the very object the lookup found; where the gofer cannot say (another
+ * object there, no gofer) the view's ST_RDONLY stays, as writes would fail.
+ */
 void h_statfs(struct call *c)
 {
 	_cleanup_close_ int fd = lookup(c, AT_FDCWD, arg(c, 0), 0);
 	struct statfs sfs;
+	struct stat st;
+	char abs[PATH_MAX];
 
 	if (fd < 0) {
 		finish(c, fd);
@@ -757,6 +778,15 @@ void h_statfs(struct call *c)
 	if (fstatfs(fd, &sfs) < 0) {
 		finish(c, -errno);
 		return;
+	}
+	if (!guest_only_fs(&sfs) && fstat(fd, &st) == 0 &&
+	    path_abs(c, AT_FDCWD, c->path, abs, sizeof(abs)) == 0) {
+		struct gofer_req req = { .op = GOFER_STATFS, .a = (uint64_t)st.st_dev,
+					 .b = (uint64_t)st.st_ino };
+		int ro = gofer(c, &req, abs, NULL, 0, -1, NULL);
+
+		if (ro >= 0)
+			sfs.f_flags = (sfs.f_flags & ~(long)ST_RDONLY) | ro;
 	}
 	finish(c, mem_write(c->tid, arg(c, 1), &sfs, sizeof(sfs)));
 }

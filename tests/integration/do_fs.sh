@@ -109,6 +109,31 @@ out=$("$MOAT" do -- sh -c 'df -P / | tail -1 | wc -w; stat -f -c %T /proc' 2>&1)
 is "statfs" "6
 proc" "$out"
 
+# statfs() says read-only where writes fail, and not where they work: the
+# root overlay, its /tmp and a volume are writable; a :ro volume, a --ro path
+# (and a file below it, or a symlink leading there), the host's /dev nodes,
+# /proc/sys and /sys are not.  The guest's own /proc is writable, as natively
+# (a process's own files).  Sizes are those of the writable file system: the
+# overlay's upper layer under --disk.  An fd the sentry opened read-only says
+# read-only, as changes through it fail.
+mkdir -p "$T_TMP/sf-rw" "$T_TMP/sf-ro"
+out=$("$MOAT" do --disk 48M -v "$T_TMP/sf-rw:/mnt/rw" -v "$T_TMP/sf-ro:/mnt/ro:ro" --ro /etc \
+	-w /tmp -- /usr/bin/python3 -c '
+import os
+os.symlink("/etc", "l")
+for p in ("/", "/tmp", "/mnt/rw", "/mnt/ro", "/etc", "/etc/passwd", "l", "/usr/bin",
+          "/dev", "/dev/null", "/proc", "/proc/sys", "/sys"):
+    print(p, os.statvfs(p).f_flag & os.ST_RDONLY, end="; ")
+print()
+s = os.statvfs("/tmp"); print(s.f_blocks * s.f_frsize >> 20, os.statvfs("/").f_blocks == s.f_blocks)
+fd = os.open("/tmp", os.O_RDONLY); print(os.fstatvfs(fd).f_flag & os.ST_RDONLY)' 2>&1)
+is "statvfs: read-only exactly where writes fail; sizes of the upper layer" \
+	"/ 0; /tmp 0; /mnt/rw 0; /mnt/ro 1; /etc 1; /etc/passwd 1; l 1; /usr/bin 0; /dev 0; /dev/null 1; /proc 0; /proc/sys 1; /sys 1; 
+48 True
+1" "$out"
+out=$("$MOAT" do --ro / -- /usr/bin/python3 -c 'import os; print(os.statvfs("/tmp").f_flag & 1, os.statvfs("/").f_flag & 1)' 2>&1)
+is "statvfs under --ro / (the whole tree read-only)" "1 1" "$out"
+
 out=$("$MOAT" do -- sh -c 'ls -l /etc/passwd | cut -c1-10; readlink /proc/self/exe; readlink /proc/self/cwd' 2>&1)
 is "ls -l, /proc/self links" "$(ls -l /etc/passwd | cut -c1-10)
 /usr/bin/readlink
@@ -265,6 +290,7 @@ try:
 except OSError as e:
     print("write", errno.errorcode[e.errno])
 print("read", open("/etc/hostname").read() == open("/sync/hostname").read())
+print("statfs", os.statvfs("/tmp").f_flag & os.ST_RDONLY)
 sys.exit(3)' gofer-kill-$$ >"$T_TMP/gk.out" 2>&1 &
 moat=$!
 cp /etc/hostname "$T_TMP/gk/hostname"
@@ -278,6 +304,7 @@ out=$(grep -v "^moat" "$T_TMP/gk.out"; echo "exit $rc"; pgrep -f "gofer-kill-$$"
 is "the gofer killed from the host: writes fail, reads go on, nothing is left" "started
 write EIO
 read True
+statfs 1
 exit 3
 0" "$out"
 

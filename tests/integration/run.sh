@@ -266,6 +266,38 @@ relative" "$out"
 is "a write through the writable bind reaches the host" "out" "$(cat "$T_TMP/share/new" 2>&1)"
 check_fails "a write through the read-only bind does not" test -e "$T_TMP/share/new.ro"
 
+# statfs() says read-only where writes fail: a writable root, a tmpfs and a
+# writable bind are not; a read-only root, a read-only bind or tmpfs and a
+# readonlyPaths entry are.  The guest's own /proc is writable, as with runc.
+cat >"$T_TMP/statro.c" <<'C'
+#include <stdio.h>
+#include <sys/statvfs.h>
+int main(int argc, char **argv)
+{
+	struct statvfs s;
+
+	for (int i = 1; i < argc; i++)
+		printf("%s %ld ", argv[i], statvfs(argv[i], &s) ? -1L : (long)(s.f_flag & ST_RDONLY));
+	printf("\n");
+	return 0;
+}
+C
+gcc -static -O1 -o "$R/bin/statro" "$T_TMP/statro.c"
+for ro in false true; do
+	config '{"root": {"readonly": '$ro'}, "mounts": [{"destination": "/proc", "type": "proc"},
+		{"destination": "/tmp", "type": "tmpfs"},
+		{"destination": "/data", "type": "tmpfs", "options": ["ro"]},
+		{"destination": "/mnt/ro", "type": "bind", "source": "'"$T_TMP"'/share", "options": ["rbind", "ro"]},
+		{"destination": "/mnt/rw", "type": "bind", "source": "'"$T_TMP"'/share", "options": ["bind", "rw"]}],
+		"linux": {"readonlyPaths": ["/etc"]}}'
+	guest 'statro / /bin /tmp /data /mnt/ro /mnt/rw /mnt/rw/in.txt /etc /proc'
+	mrun "$ID"
+	r=$([ $ro = true ] && echo 1 || echo 0)
+	is "statvfs: read-only exactly where writes fail (root.readonly $ro)" \
+		"/ $r /bin $r /tmp 0 /data 1 /mnt/ro 1 /mnt/rw 0 /mnt/rw/in.txt 0 /etc 1 /proc 0 " "$out"
+done
+rm -f "$R/bin/statro"
+
 # Mount attributes: a noexec tmpfs refuses to run what is copied into it (a
 # tmpfs without noexec runs it), and a nodev bind mount is nodev with
 # everything below it: its device files cannot be opened.

@@ -52,6 +52,7 @@ static void test_valid(void **state)
 		{ GOFER_BIND, 0, 0, "/tmp/sock", NULL, 1 },
 		{ GOFER_ACCESS, AT_EACCESS, W_OK, "/f", NULL, 0 },
 		{ GOFER_CHANNEL, 0, 0, "/", NULL, 1 },
+		{ GOFER_STATFS, 0, 0, "/tmp", NULL, 0 },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -216,6 +217,46 @@ static void test_open_at(void **state)
 	}
 }
 
+/* GOFER_STATFS: one path, the object's st_dev and st_ino, nothing else. */
+static void test_statfs(void **state)
+{
+	struct gofer_req req = { .op = GOFER_STATFS, .a = 0x803, .b = UINT64_MAX };
+	struct gofer_resp r = { 0 };
+	struct gofer_msg m;
+	ssize_t n;
+
+	(void)state;
+	n = gofer_req_build(buf, sizeof(buf), &req, "/mnt/vol", NULL, 0);
+	assert_true(n > 0);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), 0);
+	assert_true(m.req->a == 0x803 && m.req->b == UINT64_MAX);
+	/* with an fd, flags, a second string, a relative path */
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 1, &m), -EPROTO);
+	req.flags = AT_SYMLINK_NOFOLLOW;
+	n = gofer_req_build(buf, sizeof(buf), &req, "/mnt/vol", NULL, 0);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EINVAL);
+	req.flags = 0;
+	n = gofer_req_build(buf, sizeof(buf), &req, "/mnt/vol", "/x", 3);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EPROTO);
+	n = gofer_req_build(buf, sizeof(buf), &req, "mnt/vol", NULL, 0);
+	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EINVAL);
+	/* the reply: ST_RDONLY or 0, or an errno; never other bits, never an fd */
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r), 0), 0);
+	r.result = 1;
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r), 0), 0);
+	r.result = -ESTALE;
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r), 0), 0);
+	r.result = 2;
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r), 0), -EPROTO);
+	r.result = 0x1001;
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r), 0), -EPROTO);
+	r.result = 0;
+	r.nfds = 1;
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r), 1), -EPROTO);
+	r.nfds = 0;
+	assert_int_equal(gofer_resp_check(GOFER_STATFS, &r, sizeof(r) + 1, 0), -EPROTO);
+}
+
 static void test_resp(void **state)
 {
 	struct gofer_resp r = { .result = 0, .nfds = 1 };
@@ -244,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_open_at),
+		cmocka_unit_test(test_statfs),
 		cmocka_unit_test(test_resp),
 	};
 

@@ -52,11 +52,13 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -983,6 +985,29 @@ static int build_files(struct build *b)
 }
 
 /*
+ * The guest's host name is not the host's, and a program that looks itself up
+ * (getaddrinfo(gethostname())) must find it without DNS: the host's /etc/hosts
+ * is copied up with a line for it, as Debian names its own host, and stays
+ * writable.  An /etc/hosts that cannot be written (absent, hidden, on a volume
+ * or a read-only mount) is left as it is.
+ */
+static void name_host(struct build *b)
+{
+	_cleanup_close_ int fd = -1;
+	struct statfs sfs;
+	char line[128];
+	int n;
+
+	if (!b->t->host_name || !b->t->host_root || b->t->layer != TREE_OVERLAY_MEMORY)
+		return;
+	n = snprintf(line, sizeof(line), "127.0.1.1\t%s\n", b->t->host_name);
+	fd = tree_open(b, "/etc/hosts", O_WRONLY | O_APPEND | O_NOFOLLOW);
+	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != OVERLAYFS_SUPER_MAGIC ||
+	    n <= 0 || (size_t)n >= sizeof(line) || write_full(fd, line, (size_t)n) < 0)
+		log_debug("gofer: /etc/hosts does not name %s", b->t->host_name);
+}
+
+/*
  * Hidden paths no whiteout made absent: resolved in the built tree (symlinks
  * inside it, the mounts included), and masked with an empty read-only mount.
  */
@@ -1253,6 +1278,8 @@ int tree_build(const struct gofer_tree *t, int *late, struct merr *e)
 		r = build_dev(&b);
 	if (!r)
 		r = build_files(&b);
+	if (!r)
+		name_host(&b);
 	if (!r)
 		r = find_hidden_in_tree(&b);
 	if (!r)

@@ -78,6 +78,8 @@ struct gofer_tree {
 	size_t nro;
 	struct tree_file *files;	/* presented files (/etc/resolv.conf, ...) */
 	size_t nfiles;
+	const char *host_name;	/* NULL, or the guest's host name, which a memory
+				 * overlay's /etc/hosts is given (for 127.0.1.1) */
 };
 
 /* The default size of a memory overlay's upper layer. */

@@ -76,4 +76,13 @@ gcc -O1 -pthread -o "$T_TMP/threads" "$T_TMP/threads.c"
 out=$("$MOAT" do -v "$T_TMP/threads:/threads:ro" -- /threads 2>&1)
 is "8 threads x 300 served open/stat/unlink at once" "errors 0" "$out"
 
+# The guest's host name resolves, as the host's does, from an /etc/hosts that
+# stays writable (Java's getLocalHost(), getfqdn() and test set-ups need both).
+out=$("$MOAT" do --hostname box -- /usr/bin/python3 -c '
+import socket
+print(socket.gethostbyname(socket.gethostname()))
+open("/etc/hosts", "a").write("10.1.2.3 other\n"); print(socket.gethostbyname("other"))' 2>&1)
+is "the host name resolves; /etc/hosts stays writable" "127.0.1.1
+10.1.2.3" "$out"
+
 finish

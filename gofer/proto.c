@@ -52,7 +52,7 @@ static const struct op_rule rules[GOFER_OP_MAX] = {
 	[GOFER_SETXATTR] = { "setxattr", S2_XATTR_PAIR,
 			     XATTR_CREATE | XATTR_REPLACE | GOFER_NOFOLLOW, 0, 0 },
 	[GOFER_REMOVEXATTR] = { "removexattr", S2_XATTR_NAME, GOFER_NOFOLLOW, 0, 0 },
-	[GOFER_BIND] = { "bind", S2_NONE, 0, 1, 1 },
+	[GOFER_BIND] = { "bind", S2_TEXT, 0, 1, 1 },
 	[GOFER_ACCESS] = { "access", S2_NONE, AT_EACCESS | AT_SYMLINK_NOFOLLOW, 0, 0 },
 	[GOFER_CHANNEL] = { "channel", S2_NONE, 0, 1, 0 },
 	[GOFER_LATE] = { "late", S2_DATA, 0, 0, 0 },

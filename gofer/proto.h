@@ -41,7 +41,8 @@ enum gofer_op {
 	GOFER_SETXATTR,		/* s1 path, s2 "name\0value"; a = value length;
 				   flags = XATTR_CREATE/REPLACE | GOFER_NOFOLLOW */
 	GOFER_REMOVEXATTR,	/* s1 path, s2 name; flags = GOFER_NOFOLLOW or 0 */
-	GOFER_BIND,		/* s1 path; one fd: an AF_UNIX socket to bind there */
+	GOFER_BIND,		/* s1 directory, s2 address (the guest's path, resolved
+				   from s1); one fd: an AF_UNIX socket to bind */
 	GOFER_ACCESS,		/* s1 path; mode = W_OK etc.; flags = AT_EACCESS,
 				   AT_SYMLINK_NOFOLLOW: answered on the writable view */
 	GOFER_CHANNEL,		/* s1 "/"; one fd: a new SOCK_SEQPACKET channel */

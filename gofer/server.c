@@ -242,24 +242,33 @@ static int op_two_paths(struct server *s, const struct gofer_msg *m)
 	return r < 0 ? r : drop_setid_at(p2, n2);
 }
 
+/*
+ * The kernel keeps the address as bind() was given it, and getsockname(),
+ * getpeername() and accept() give it back: so the guest's own path is bound,
+ * from the directory it was relative to.  The kernel resolves it like any
+ * path of the gofer's: inside its root, which is the sandbox root, and
+ * without magic links, since its tree holds no procfs (tree_unveil()).
+ */
 static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
 {
-	char name[NAME_MAX * 4];
-	_cleanup_close_ int parent = open_parent(s->rootfd, m->s1, name, sizeof(name));
+	_cleanup_close_ int dir = -1;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = strlen(m->s2);
 	int r;
 
-	if (parent < 0)
-		return parent;
-	if (strlen(name) >= sizeof(sun.sun_path))
+	if (len > sizeof(sun.sun_path))	/* all 108 bytes, without a NUL, are a path */
 		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, name);
-	if (fchdir(parent) < 0)
+	dir = sys_openat2(s->rootfd, m->s1, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, MOAT_RESOLVE);
+	if (dir < 0)
+		return -errno;
+	memcpy(sun.sun_path, m->s2, len);
+	if (fchdir(dir) < 0)
 		return -errno;
 	/* bind() takes the socket file's mode from the umask only (ours is 0). */
 	umask(~m->req->mode & 0777);
 	r = bind(sock, (struct sockaddr *)&sun,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1));
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+			     (len < sizeof(sun.sun_path))));
 	r = r < 0 ? -errno : 0;
 	umask(0);
 	if (fchdir(s->rootfd) < 0 && !r)

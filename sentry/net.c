@@ -11,8 +11,9 @@
  * A unix socket named by a path is the one way a path can reach outside the
  * sandbox: connecting to a socket file reaches whoever listens on it, even a
  * daemon on the host whose socket is visible through the read-only view.  So:
- *   - bind() of a path is done by the gofer, which alone can create files; the
- *     sentry records the (device, inode) of every socket bound this way;
+ *   - bind() of a path is done by the gofer, which alone can create files,
+ *     with the guest's own path (getsockname() gives it back); the sentry
+ *     records the (device, inode) of every socket bound this way;
  *   - connect() to a path is allowed only to those sockets, and to sockets on
  *     volumes the user mounted into the sandbox; anything else is refused with
  *     ECONNREFUSED and recorded in the audit log.  The connect goes through
@@ -136,7 +137,7 @@ static const char *unix_path(const struct sockaddr_storage *ss, int len, char *b
 void h_bind(struct call *c)
 {
 	struct sockaddr_storage ss;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], abs[PATH_MAX];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], abs[PATH_MAX], dir[PATH_MAX];
 	_cleanup_close_ int sock = -1;
 	int len = read_addr(c, &ss), r;
 
@@ -156,13 +157,17 @@ void h_bind(struct call *c)
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	r = path_abs(c, AT_FDCWD, path, abs, sizeof(abs));
+	/* The gofer binds the guest's own path, which getsockname() shows,
+	 * from the directory it is relative to. */
+	if (r == 0)
+		r = path_abs(c, AT_FDCWD, path[0] == '/' ? "/" : "", dir, sizeof(dir));
 	if (r == 0) {
 		/* The kernel gives a socket file 0777 less the binder's umask. */
 		struct gofer_req req = { .op = GOFER_BIND, .mode = 0777 & ~call_umask(c) };
 
 		int ch = sentry_gofer_channel(c);
 
-		r = ch < 0 ? -EIO : gofer_call(ch, &req, abs, NULL, 0, sock, NULL);
+		r = ch < 0 ? -EIO : gofer_call(ch, &req, dir, path, strlen(path) + 1, sock, NULL);
 	}
 	if (r == 0) {
 		struct stat st;

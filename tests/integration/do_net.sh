@@ -35,6 +35,19 @@ c.sendto(b"relative path", "d.sock"); print(s.recv(100).decode())')
 is "unix datagrams to a socket bound inside" "unix datagram
 relative path" "$out"
 
+# The kernel gives back the address as bind() had it: getsockname(),
+# getpeername() and accept() show the guest's own path, absolute or relative
+# (multiprocessing connects to what getsockname() said).
+out=$(py '
+import os, socket
+os.mkdir("d"); a = socket.socket(socket.AF_UNIX); a.bind("/tmp/d/a.sock"); a.listen()
+r = socket.socket(socket.AF_UNIX); r.bind("d/../d/r.sock")
+c = socket.socket(socket.AF_UNIX); c.bind("c.sock"); c.connect(a.getsockname())
+conn, peer = a.accept()
+print(a.getsockname(), r.getsockname(), c.getpeername(), peer, sorted(os.listdir("d")))')
+is "a bound unix socket is named as the guest named it" \
+	"/tmp/d/a.sock d/../d/r.sock /tmp/d/a.sock c.sock ['a.sock', 'r.sock']" "$out"
+
 out=$(py '
 import socket, os, array
 a, b = socket.socketpair()

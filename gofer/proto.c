@@ -246,6 +246,8 @@ int gofer_resp_check(uint32_t op, const void *buf, size_t len, unsigned nfds)
 		return -EPROTO;
 	if ((op == GOFER_OPEN || op == GOFER_OPEN_AT) && resp->result >= 0)
 		return nfds == 1 ? 0 : -EPROTO;
+	if (op == GOFER_BIND && resp->result >= 0)
+		return nfds <= 1 ? 0 : -EPROTO;	/* the socket file, if found */
 	if (op == GOFER_STATFS && resp->result > ST_RDONLY)
 		return -EPROTO;
 	return nfds == 0 ? 0 : -EPROTO;

@@ -42,7 +42,8 @@ enum gofer_op {
 				   flags = XATTR_CREATE/REPLACE | GOFER_NOFOLLOW */
 	GOFER_REMOVEXATTR,	/* s1 path, s2 name; flags = GOFER_NOFOLLOW or 0 */
 	GOFER_BIND,		/* s1 directory, s2 address (the guest's path, resolved
-				   from s1); one fd: an AF_UNIX socket to bind */
+				   from s1); one fd: an AF_UNIX socket to bind ->
+				   an O_PATH fd of the socket file, if still there */
 	GOFER_ACCESS,		/* s1 path; mode = W_OK etc.; flags = AT_EACCESS,
 				   AT_SYMLINK_NOFOLLOW: answered on the writable view */
 	GOFER_CHANNEL,		/* s1 "/"; one fd: a new SOCK_SEQPACKET channel */

@@ -248,16 +248,34 @@ static int op_two_paths(struct server *s, const struct gofer_msg *m)
  * from the directory it was relative to.  The kernel resolves it like any
  * path of the gofer's: inside its root, which is the sandbox root, and
  * without magic links, since its tree holds no procfs (tree_unveil()).
+ *
+ * The socket file's identity goes back to the sentry (@fd_out), which lets
+ * the guest connect to that file alone: it is what the last component names
+ * in the parent directory, opened before the bind and kept, not what the
+ * path names afterwards, when the guest may have turned a directory of it
+ * into a symlink to one of the host's (read-only) sockets.  In the parent
+ * the guest can put nothing of the host's: a file moved or linked into an
+ * overlay directory is a copy, and one it removes leaves a whiteout.  If the
+ * guest moved things so that the bind landed elsewhere, nothing is sent and
+ * nothing may connect to its socket.
  */
-static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
+static int op_bind(struct server *s, const struct gofer_msg *m, int sock, int *fd_out)
 {
-	_cleanup_close_ int dir = -1;
+	char abs[GOFER_PATH_MAX], name[NAME_MAX * 4];
+	_cleanup_close_ int dir = -1, parent = -1;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len = strlen(m->s2);
-	int r;
+	struct stat st;
+	int r, id;
 
 	if (len > sizeof(sun.sun_path))	/* all 108 bytes, without a NUL, are a path */
 		return -ENAMETOOLONG;
+	if (snprintf(abs, sizeof(abs), "%s/%s", m->s2[0] == '/' ? "" : m->s1, m->s2) >=
+	    (int)sizeof(abs))
+		return -ENAMETOOLONG;
+	parent = open_parent(s->rootfd, abs, name, sizeof(name));
+	if (parent < 0)
+		return parent;
 	dir = sys_openat2(s->rootfd, m->s1, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, MOAT_RESOLVE);
 	if (dir < 0)
 		return -errno;
@@ -273,7 +291,15 @@ static int op_bind(struct server *s, const struct gofer_msg *m, int sock)
 	umask(0);
 	if (fchdir(s->rootfd) < 0 && !r)
 		r = -errno;
-	return r;
+	if (r < 0)
+		return r;
+	id = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (id >= 0 && (fstat(id, &st) < 0 || !S_ISSOCK(st.st_mode))) {
+		close(id);
+		id = -1;
+	}
+	*fd_out = id;
+	return 0;
 }
 
 static int op_xattr(struct server *s, const struct gofer_msg *m)
@@ -375,7 +401,7 @@ static int op_statfs(struct server *s, const struct gofer_msg *m)
  * @s:		server state
  * @m:		the request
  * @fd_in:	the fd that came with it (GOFER_BIND, GOFER_CHANNEL), or -1
- * @fd_out:	set to an fd to send back (GOFER_OPEN, GOFER_OPEN_AT)
+ * @fd_out:	set to an fd to send back (GOFER_OPEN, GOFER_OPEN_AT, GOFER_BIND)
  *
  * Return: the result to reply with (>= 0, or -errno)
  */
@@ -393,7 +419,7 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 	case GOFER_LINK:
 		return op_two_paths(s, m);
 	case GOFER_BIND:
-		return op_bind(s, m, fd_in);
+		return op_bind(s, m, fd_in, fd_out);
 	case GOFER_SETXATTR:
 	case GOFER_REMOVEXATTR:
 		return op_xattr(s, m);

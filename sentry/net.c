@@ -139,7 +139,8 @@ void h_bind(struct call *c)
 	struct sockaddr_storage ss;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], abs[PATH_MAX], dir[PATH_MAX];
 	_cleanup_close_ int sock = -1;
-	int len = read_addr(c, &ss), r;
+	int len = read_addr(c, &ss), r, id = -1;
+	struct stat st;
 
 	if (len < 0 || !call_still_valid(c)) {
 		call_fail(c, len < 0 ? -len : EINTR, false);
@@ -167,17 +168,14 @@ void h_bind(struct call *c)
 
 		int ch = sentry_gofer_channel(c);
 
-		r = ch < 0 ? -EIO : gofer_call(ch, &req, dir, path, strlen(path) + 1, sock, NULL);
+		r = ch < 0 ? -EIO : gofer_call(ch, &req, dir, path, strlen(path) + 1, sock, &id);
 	}
-	if (r == 0) {
-		struct stat st;
-		int fd = view_open(c, abs, O_PATH | O_NOFOLLOW, 0);
-
-		if (fd >= 0 && fstat(fd, &st) == 0)
-			sockset_add(&c->s->socks, st.st_dev, st.st_ino);
-		if (fd >= 0)
-			close(fd);
-	}
+	/* The file the gofer found where it bound, never the path looked up
+	 * again, which the guest may have turned elsewhere since (gofer/server.c). */
+	if (r == 0 && id >= 0 && fstat(id, &st) == 0 && S_ISSOCK(st.st_mode))
+		sockset_add(&c->s->socks, st.st_dev, st.st_ino);
+	if (id >= 0)
+		close(id);
 	call_fail(c, r < 0 ? -r : 0, r == -EACCES || r == -EROFS || r == -EPERM);
 }
 

@@ -371,6 +371,49 @@ import socket, os
 s = socket.socket(socket.AF_UNIX); s.bind(\"own.sock\"); s.listen(1)
 c = socket.socket(socket.AF_UNIX); c.connect(\"/tmp/own.sock\"); print(\"own socket connects\")"' 2>&1)
 is "a socket bound inside the sandbox still connects" "own socket connects" "$out"
+# The socket the sandbox lets the guest connect to is the file the gofer
+# bound, not what the path names a moment later: a directory of the path
+# swapped, again and again, with a symlink to the host socket's directory
+# while the guest binds there must never let it reach the host's socket.
+mkdir -p "/var/tmp/moat-race-$$"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+while True: c, _ = s.accept(); c.close()' "/var/tmp/moat-race-$$/h.sock" &
+racer=$!
+for i in $(seq 50); do [ -S "/var/tmp/moat-race-$$/h.sock" ] && break; sleep 0.05; done
+out=$("$MOAT" do -- python3 -c '
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+os.makedirs("/tmp/x"); os.symlink("/var/tmp/moat-race-" + sys.argv[1], "/tmp/y")
+kid = os.fork()
+if kid == 0:
+    end = time.time() + 2
+    while time.time() < end:
+        libc.renameat2(-100, b"/tmp/x", -100, b"/tmp/y", 2)
+    os._exit(0)
+end, n, got = time.time() + 2, 0, "refused"
+while time.time() < end and got == "refused":
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.bind("/tmp/x/h.sock"); n += 1
+    except OSError:
+        pass
+    s.close()
+    for p in ("/tmp/x/h.sock", "/tmp/y/h.sock"):
+        try: os.unlink(p)
+        except OSError: pass
+    c = socket.socket(socket.AF_UNIX)
+    try:
+        c.connect("/var/tmp/moat-race-%s/h.sock" % sys.argv[1]); got = "ESCAPED connected"
+    except OSError:
+        pass
+    c.close()
+os.waitpid(kid, 0)
+print("race", got, "binds", "some" if n else "none")' "$$" 2>&1)
+expect "bind raced with a symlink" "race refused binds some" <<<"$out"
+kill "$racer" 2>/dev/null
+rm -rf "/var/tmp/moat-race-$$"
 kill "$listener" 2>/dev/null
 rm -f "/var/tmp/moat-sock-$$"
 

@@ -274,6 +274,15 @@ static void test_resp(void **state)
 	r.result = 0;
 	r.nfds = 1;		/* an fd where none belongs */
 	assert_int_equal(gofer_resp_check(GOFER_MKDIR, &r, sizeof(r), 1), -EPROTO);
+	/* a bind: the socket file's fd, or none if it was gone; never two, never on failure */
+	assert_int_equal(gofer_resp_check(GOFER_BIND, &r, sizeof(r), 1), 0);
+	r.nfds = 0;
+	assert_int_equal(gofer_resp_check(GOFER_BIND, &r, sizeof(r), 0), 0);
+	r.nfds = 2;
+	assert_int_equal(gofer_resp_check(GOFER_BIND, &r, sizeof(r), 2), -EPROTO);
+	r.result = -EADDRINUSE;
+	r.nfds = 1;
+	assert_int_equal(gofer_resp_check(GOFER_BIND, &r, sizeof(r), 1), -EPROTO);
 }
 
 int main(void)

@@ -307,9 +307,8 @@ done
 echo "opener found ${opener:+yes}"
 kill -KILL "$opener"
 while [ -e "/proc/$opener" ]; do sleep 0.05; done
-echo $((opener - 1)) >/proc/sys/kernel/ns_last_pid
-sleep 60 &
-bystander=$!
+. "$BYSTANDER_LIB"
+bystander=$(bystander "$opener")
 echo "bystander has the opener's pid $([ "$bystander" = "$opener" ] && echo yes)"
 touch "$3/go"
 wait "$moat"
@@ -319,7 +318,7 @@ kill -0 "$bystander" 2>/dev/null && echo "bystander alive" || echo "bystander ES
 kill "$bystander" 2>/dev/null
 echo "left: $(pgrep -f "opener-kill-$2" | tr '\n' ' ')"
 EOS
-	out=$(unshare --pid --fork --mount-proc bash "$T_TMP/opener-kill.sh" "$MOAT" "$$" "$T_TMP/sync" 2>&1)
+	out=$(BYSTANDER_LIB=$PWD/tests/escape/bystander.bash unshare --pid --fork --mount-proc bash "$T_TMP/opener-kill.sh" "$MOAT" "$$" "$T_TMP/sync" 2>&1)
 	expect "opener killed" "started" "opener found yes" "bystander has the opener's pid yes" \
 		"environ EAGAIN" "maps EAGAIN" "status EAGAIN" "mem EAGAIN" "exe EAGAIN" "own-environ read" \
 		"moat exit 7" "bystander alive" "left: " <<<"$out"

@@ -119,6 +119,7 @@ ptrace refused" "$(peek "$standby")"
 # the next pid can be chosen), are not killed when the sandbox ends.
 if [ "$(id -u)" = 0 ]; then
 	cat >"$T_TMP/helpers-kill.sh" <<'EOS'
+. "$BYSTANDER_LIB"
 mkdir -p "$2"
 "$1" do --network=sandbox -v "$2:/sync:ro" -- sh -c \
 	'while [ ! -e /sync/go ]; do sleep 0.05; done; exit 6' &
@@ -134,10 +135,9 @@ bystanders=
 for p in $netstack $outbound; do
 	kill -KILL "$p"
 	while [ -e "/proc/$p" ]; do sleep 0.05; done
-	echo $((p - 1)) >/proc/sys/kernel/ns_last_pid
-	sleep 60 &
-	echo "bystander has the pid $([ "$!" = "$p" ] && echo yes)"
-	bystanders="$bystanders $!"
+	b=$(bystander "$p")
+	echo "bystander has the pid $([ "$b" = "$p" ] && echo yes)"
+	bystanders="$bystanders $b"
 done
 touch "$2/go"
 wait "$moat"
@@ -148,7 +148,7 @@ for b in $bystanders; do
 	kill "$b" 2>/dev/null
 done
 EOS
-	out=$(unshare --pid --fork --mount-proc bash "$T_TMP/helpers-kill.sh" "$MOAT" "$T_TMP/hk" 2>&1)
+	out=$(BYSTANDER_LIB=$PWD/tests/escape/bystander.bash unshare --pid --fork --mount-proc bash "$T_TMP/helpers-kill.sh" "$MOAT" "$T_TMP/hk" 2>&1)
 	expect "netstack and outbound killed" "helpers found yes yes" "bystander has the pid yes" \
 		"moat exit 6" "bystander alive" <<<"$out"
 	is "...both bystanders" "2 2" "$(grep -c "bystander has the pid yes" <<<"$out") $(grep -c "bystander alive" <<<"$out")"

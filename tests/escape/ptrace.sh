@@ -127,9 +127,8 @@ tracer=$(awk '/^TracerPid:/ {print $2}' "/proc/$guest/status")
 echo "tracer found $([ -n "$tracer" ] && [ "$tracer" != 0 ] && echo yes)"
 kill -KILL "$tracer"
 while [ -e "/proc/$tracer" ]; do sleep 0.05; done
-echo $((tracer - 1)) >/proc/sys/kernel/ns_last_pid
-sleep 60 &
-bystander=$!
+. "$BYSTANDER_LIB"
+bystander=$(bystander "$tracer")
 echo "bystander has the tracer's pid $([ "$bystander" = "$tracer" ] && echo yes)"
 echo go >&3 2>/dev/null
 exec 3>&-
@@ -140,7 +139,7 @@ kill -0 "$bystander" 2>/dev/null && echo "bystander alive" || echo "bystander ES
 kill "$bystander" 2>/dev/null
 EOS
 	mkdir -p "$T_TMP/tk"
-	out=$(unshare --pid --fork --mount-proc bash "$T_TMP/tracer-kill.sh" "$MOAT" "$T_TMP/tk" 2>&1)
+	out=$(BYSTANDER_LIB=$PWD/tests/escape/bystander.bash unshare --pid --fork --mount-proc bash "$T_TMP/tracer-kill.sh" "$MOAT" "$T_TMP/tk" 2>&1)
 	expect "tracer killed" "tracer found yes" "bystander has the tracer's pid yes" \
 		"moat exit 137" "bystander alive" <<<"$out"
 fi

@@ -15,6 +15,19 @@
  * A handler may block (opening a FIFO, connecting a socket).  So that a blocked
  * worker never stalls the guest, a handler calls sentry_may_block() first, which
  * starts another worker if none is left waiting (up to SENTRY_MAX_WORKERS).
+ * The wait is the guest's, and ends with it: a caller killed or interrupted
+ * by a signal while a worker waits for it (on a FIFO nobody opens, a listener
+ * that never accepts) no longer needs the answer, but the worker would wait
+ * on, and once SENTRY_MAX_WORKERS of them did, no call of the sandbox would
+ * be served again.  So sentry_may_block() also lists the worker as waiting,
+ * and a watchdog thread (started with the first wait) checks the listed
+ * calls every WATCH_PERIOD_NS while any is listed: a worker whose call is no
+ * longer pending gets WAKE_SIGNAL, whose handler does nothing and is
+ * installed without SA_RESTART, so the wait fails with EINTR and the worker
+ * goes back to serving.  The signal is sent only while the worker is still
+ * listed for that call, under the list's lock, so it never interrupts
+ * another call; a worker that has just finished the call it was signalled
+ * for answers one no longer pending, which the kernel ignores.
  * With synchronous wake-ups the guest thread and a worker hand one CPU back
  * and forth: a notification moves a worker that sleeps in RECV to the guest
  * thread's CPU.  An ADDFD answer breaks that: the worker waits in the ioctl
@@ -44,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -55,8 +69,19 @@
 #include "sys.h"
 
 #define WORKER_STACK (512 * 1024)
+#define WATCHDOG_STACK (64 * 1024)
+#define WATCH_PERIOD_NS (100 * 1000 * 1000)
+#define WAKE_SIGNAL SIGRTMIN
 
 static bool spawn_worker(struct sentry *s);
+
+/* Whether notification @id is still pending; an ioctl that fails otherwise says yes. */
+static bool notif_pending(struct sentry *s, uint64_t id)
+{
+	if (s->tracer)
+		return tracer_valid(s->tracer, id);
+	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT;
+}
 
 bool call_still_valid(struct call *c)
 {
@@ -67,8 +92,81 @@ bool call_still_valid(struct call *c)
 	return ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
+static void on_wake(int sig)
+{
+	(void)sig;	/* only to end a wait with EINTR */
+}
+
+/* Interrupt the workers that wait for calls no longer pending: see the top. */
+static void *watchdog(void *arg)
+{
+	struct sentry *s = arg;
+	struct waits *q = &s->waits;
+	const struct timespec period = { 0, WATCH_PERIOD_NS };
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->list)
+			pthread_cond_wait(&q->more, &q->lock);
+		/* Signalled again each round: one that came before the wait began
+		 * was spent before it could end it. */
+		for (struct worker *w = q->list; w; w = w->next_waiting)
+			if (!notif_pending(s, w->wait_id))
+				pthread_kill(w->self, WAKE_SIGNAL);
+		pthread_mutex_unlock(&q->lock);
+		nanosleep(&period, NULL);
+		pthread_mutex_lock(&q->lock);
+	}
+	return NULL;
+}
+
+/* List @w as waiting for call @id; start the watchdog with the first wait. */
+static void wait_begin(struct sentry *s, struct worker *w, uint64_t id)
+{
+	struct waits *q = &s->waits;
+
+	pthread_mutex_lock(&q->lock);
+	if (!w->waiting) {
+		w->waiting = true;
+		w->wait_id = id;
+		w->next_waiting = q->list;
+		q->list = w;
+	}
+	if (!q->watching) {
+		pthread_attr_t attr;
+		pthread_t t;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, WATCHDOG_STACK);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		q->watching = pthread_create(&t, &attr, watchdog, s) == 0;
+		pthread_attr_destroy(&attr);
+		if (!q->watching)
+			log_warn("cannot start the watchdog of waiting calls");
+	}
+	pthread_cond_signal(&q->more);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* The call is done (or failed): the watchdog no longer interrupts @w. */
+static void wait_end(struct sentry *s, struct worker *w)
+{
+	struct waits *q = &s->waits;
+
+	pthread_mutex_lock(&q->lock);
+	for (struct worker **p = &q->list; *p; p = &(*p)->next_waiting) {
+		if (*p == w) {
+			*p = w->next_waiting;
+			break;
+		}
+	}
+	w->waiting = false;
+	pthread_mutex_unlock(&q->lock);
+}
+
 void sentry_may_block(struct call *c)
 {
+	wait_begin(c->s, c->w, c->n->id);
 	if (atomic_load(&c->s->idle) == 0)
 		spawn_worker(c->s);
 }
@@ -215,6 +313,14 @@ static void *worker(void *arg)
 	}
 	for (int i = 0; i < WORKER_PIDFDS; i++)
 		w.pidfds[i] = -1;
+	w.self = pthread_self();
+	{
+		sigset_t wake;
+
+		sigemptyset(&wake);
+		sigaddset(&wake, WAKE_SIGNAL);
+		pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	}
 	first = worker_root(s);
 	/* Capabilities are per thread: a worker serves with none at all. */
 	if (confine_drop_caps(0, NULL) < 0) {
@@ -263,6 +369,8 @@ static void *worker(void *arg)
 		c->tid = (pid_t)n->pid;
 		c->inject = -1;
 		dispatch(c);
+		if (w.waiting)
+			wait_end(s, &w);
 		if (c->refused)
 			audit_call(c);
 		answer(c, resp);
@@ -290,6 +398,11 @@ out:
 
 int sentry_serve(struct sentry *s)
 {
+	struct sigaction sa = { .sa_handler = on_wake };	/* no SA_RESTART */
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL) < 0)
+		return -errno;
 	if (s->tracer) {
 		s->sizes.seccomp_notif = sizeof(struct seccomp_notif);
 		s->sizes.seccomp_notif_resp = sizeof(struct seccomp_notif_resp);

@@ -723,6 +723,8 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	pthread_mutex_init(&r.s.audit_lock, NULL);
 	pthread_mutex_init(&r.s.socks.lock, NULL);
 	pthread_mutex_init(&r.s.late.lock, NULL);
+	pthread_mutex_init(&r.s.waits.lock, NULL);
+	pthread_cond_init(&r.s.waits.more, NULL);
 	r.gofer.pid = 0;
 	r.gofer.ctl = r.gofer.pidfd = -1;
 	r.guest.init_pidfd = r.guest.sock = -1;

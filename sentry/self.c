@@ -39,7 +39,7 @@ const int sentry_syscalls[] = {
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(exit), SCMP_SYS(exit_group),
 	SCMP_SYS(capget), SCMP_SYS(capset), SCMP_SYS(prctl), SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(restart_syscall),
-	SCMP_SYS(getrandom), SCMP_SYS(prlimit64),
+	SCMP_SYS(getrandom), SCMP_SYS(prlimit64), SCMP_SYS(tgkill),
 	/* the guest's /proc opener, forked when first needed (guestproc.c) */
 	SCMP_SYS(setns), SCMP_SYS(seccomp), SCMP_SYS(close_range), SCMP_SYS(setgroups),
 	/* the end of the sandbox */

@@ -48,6 +48,17 @@ struct late_files {
 	void *ctx;
 };
 
+/*
+ * Workers waiting on the guest in a served call (a FIFO open, a connect, a
+ * send): the watchdog interrupts one whose caller has gone (notify.c).
+ */
+struct waits {
+	pthread_mutex_t lock;
+	pthread_cond_t more;		/* a worker began to wait */
+	struct worker *list;
+	bool watching;			/* the watchdog thread runs */
+};
+
 struct sentry {
 	const struct moat_spec *spec;
 	struct gofer *gofer;
@@ -64,6 +75,7 @@ struct sentry {
 	atomic_int nworkers;
 	struct sockset socks;
 	struct late_files late;
+	struct waits waits;
 	struct seccomp_notif_sizes sizes;
 	struct id_map uids, gids;	/* the guest's, for the owners stat shows */
 	struct id_map gofer_uids, gofer_gids;	/* the gofer's, for chown */
@@ -83,6 +95,11 @@ struct worker {
 	pid_t tids[WORKER_PIDFDS];	/* pidfds of recent callers, for pidfd_getfd */
 	int pidfds[WORKER_PIDFDS];
 	unsigned next;
+	/* while it waits on the guest (struct waits) */
+	pthread_t self;
+	uint64_t wait_id;		/* the notification it serves */
+	bool waiting, interrupted;
+	struct worker *next_waiting;
 };
 
 struct call {
@@ -141,7 +158,8 @@ int sentry_gofer_channel(struct call *c);
 
 /**
  * sentry_may_block() - call before anything that may wait on the guest (a FIFO
- * open, a connect): makes sure another worker is listening meanwhile
+ * open, a connect): makes sure another worker is listening meanwhile, and that
+ * the wait ends (EINTR) if the caller dies or is interrupted before it does
  */
 void sentry_may_block(struct call *c);
 

@@ -184,6 +184,63 @@ out=$(run -v "$T_TMP/benign.sh:/benign.sh:ro" -- /attack toctou-exec /benign.sh 
 like "toctou-exec: the benign program ran" "benign-exec" "$out"
 check_fails "toctou-exec: the hidden program never ran" grep -q ESCAPED-EXEC <<<"$out"
 
+# Calls that wait on the guest (a FIFO nobody opens, a listener that never
+# accepts) are served by a worker each, of at most 64: a caller killed while
+# it waits must give its worker back, or 64 such kills leave nothing to serve
+# the sandbox's next call.  After each round of 70, a stat is still served,
+# and the FIFO still pairs a reader and a writer.
+cat >"$T_TMP/abandon.py" <<'EOF'
+import os, socket, threading, time
+os.mkfifo("/tmp/fifo")
+srv = socket.socket(socket.AF_UNIX); srv.bind("/tmp/l.sock"); srv.listen(0)
+def wait_fifo_write(): os.open("/tmp/fifo", os.O_WRONLY)
+def wait_fifo_read(): os.open("/tmp/fifo", os.O_RDONLY)
+def wait_connect():
+    for _ in range(8):	# past the backlog: the connect waits
+        socket.socket(socket.AF_UNIX).connect("/tmp/l.sock")
+def served(what):
+    t = threading.Thread(target=os.stat, args=("/etc/hostname",), daemon=True)
+    t.start(); t.join(3)
+    print(what, "ESCAPED stat hangs" if t.is_alive() else "stat served", flush=True)
+for name, wait in (("fifo-write", wait_fifo_write), ("fifo-read", wait_fifo_read),
+                   ("connect", wait_connect)):
+    for _ in range(70):
+        kid = os.fork()
+        if kid == 0:
+            wait(); os._exit(0)
+        time.sleep(0.02); os.kill(kid, 9); os.waitpid(kid, 0)
+    served(name)
+kid = os.fork()
+if kid == 0:
+    os.write(os.open("/tmp/fifo", os.O_WRONLY), b"paired"); os._exit(0)
+print("fifo", os.read(os.open("/tmp/fifo", os.O_RDONLY), 16).decode()); os.waitpid(kid, 0)
+EOF
+out=$("$MOAT" do --timeout 30 -v "$T_TMP/abandon.py:/abandon.py:ro" -- python3 /abandon.py 2>&1)
+expect "abandoned waits give their workers back" "fifo-write stat served" \
+	"fifo-read stat served" "connect stat served" "fifo paired" <<<"$out"
+# 80 threads waiting at once hold every worker: the guest's own calls wait
+# for one, as it asked; --timeout and SIGTERM still end the sandbox at once.
+cat >"$T_TMP/hold.py" <<'EOF'
+import os, threading, time
+os.mkfifo("/tmp/fifo")
+for _ in range(80):
+    threading.Thread(target=os.open, args=("/tmp/fifo", os.O_WRONLY), daemon=True).start()
+print("holding", flush=True)
+time.sleep(60)
+EOF
+start=$SECONDS
+"$MOAT" do --timeout 2 -v "$T_TMP/hold.py:/hold.py:ro" -- python3 /hold.py "hold-$$" >/dev/null 2>&1
+is "every worker held: --timeout still stops the sandbox (124)" "124" "$?"
+check "...in time" test $((SECONDS - start)) -le 6
+"$MOAT" do -v "$T_TMP/hold.py:/hold.py:ro" -- python3 /hold.py "hold-$$" >/dev/null 2>&1 &
+moat_pid=$!
+sleep 1.5
+kill -TERM "$moat_pid"
+wait "$moat_pid"
+is "...and SIGTERM ends it (143)" "143" "$?"
+sleep 0.2
+is "...leaving no process" "" "$(pgrep -f "hold-$$")"
+
 # Denied system calls, with the errno each gets.
 out=$(run -- /attack denied </dev/null 2>&1)
 expect "denied" \

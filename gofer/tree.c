@@ -230,15 +230,26 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs,
 	return mnt;
 }
 
+/* How many inodes a tmpfs of @size bytes holds: see TREE_INODE_BYTES. */
+static unsigned long long tmpfs_inodes(uint64_t size)
+{
+	unsigned long long n = size / TREE_INODE_BYTES;
+
+	return n > TREE_MIN_INODES ? n : TREE_MIN_INODES;
+}
+
 /* A tmpfs at @target: always nosuid and nodev, with @attrs (MOUNT_ATTR_*) on top. */
 static int mount_tmpfs(struct build *b, int target, const char *what, uint64_t size,
 		       unsigned mode, unsigned attrs)
 {
-	char sz[32], md[16];
-	const char *opts[] = { "size", sz, "mode", md, NULL };
+	char sz[32], md[16], ni[32];
+	const char *opts[] = { "size", sz, "mode", md, "nr_inodes", ni, NULL };
 	_cleanup_close_ int mnt = -1;
 
-	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)(size ? size : 64ull << 20));
+	if (!size)
+		size = 64ull << 20;
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
+	snprintf(ni, sizeof(ni), "%llu", tmpfs_inodes(size));
 	snprintf(md, sizeof(md), "%o", mode);
 	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | attrs, what, b->e);
 	if (mnt < 0)
@@ -1188,10 +1199,11 @@ static int stage(const struct gofer_tree *t, struct merr *e)
 		if (mount(t->upper_dir, STAGE, NULL, MS_BIND, NULL) < 0)
 			return merr_sys(e, "bind overlay directory %s", t->upper_dir);
 	} else {
-		char opts[64];
+		uint64_t size = t->disk_bytes ? t->disk_bytes : TREE_DEFAULT_DISK;
+		char opts[96];
 
-		snprintf(opts, sizeof(opts), "size=%llu,mode=0755",
-			 (unsigned long long)(t->disk_bytes ? t->disk_bytes : TREE_DEFAULT_DISK));
+		snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0755",
+			 (unsigned long long)size, tmpfs_inodes(size));
 		if (mount("moat", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 			return merr_sys(e, "mount staging tmpfs");
 	}

@@ -85,6 +85,15 @@ struct gofer_tree {
 /* The default size of a memory overlay's upper layer. */
 #define TREE_DEFAULT_DISK (1ull << 30)
 
+/*
+ * Files, directories and links take no blocks of a tmpfs but kernel memory
+ * (an inode, a dentry, its name: up to 2 KiB with the overlay's), charged to
+ * the gofer that makes them, outside the guest's --memory.  So each counts as
+ * this much of the size: a tmpfs holds size / TREE_INODE_BYTES of them.
+ */
+#define TREE_INODE_BYTES 4096ull
+#define TREE_MIN_INODES 1024ull
+
 /**
  * tree_build() - build the sandbox tree and make it this process's root
  * @t:		what to build

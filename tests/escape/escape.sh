@@ -241,6 +241,28 @@ is "...and SIGTERM ends it (143)" "143" "$?"
 sleep 0.2
 is "...leaving no process" "" "$(pgrep -f "hold-$$")"
 
+# Empty files, directories and links take no blocks of the in-memory overlay
+# but kernel memory that the gofer, outside --memory, is charged for: each
+# counts as 4 KiB of --disk, so 8M holds at most 2048 of them.
+out=$("$MOAT" do --memory 64M --disk 8M -- python3 -c '
+import errno, os
+made = 0
+try:
+    for i in range(5000):
+        os.mkdir("/tmp/%05d-%s" % (i, "x" * 200)); made += 1
+    print("mkdir ESCAPED made", made)
+except OSError as e:
+    print("mkdir", errno.errorcode[e.errno], "after", "fewer than 2048" if made < 2048 else made)
+try:
+    os.symlink("x", "/tmp/link"); print("symlink ESCAPED made")
+except OSError as e:
+    print("symlink", errno.errorcode[e.errno])
+for i in range(100):
+    os.rmdir("/tmp/%05d-%s" % (i, "x" * 200))
+open("/tmp/file", "w").write("data"); print("after rmdir", open("/tmp/file").read())' 2>&1)
+expect "inodes count against --disk" "mkdir ENOSPC after fewer than 2048" "symlink ENOSPC" \
+	"after rmdir data" <<<"$out"
+
 # Denied system calls, with the errno each gets.
 out=$(run -- /attack denied </dev/null 2>&1)
 expect "denied" \

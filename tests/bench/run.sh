@@ -133,7 +133,9 @@ say ""
 moat_pid=$!
 sleep 2
 pss=0; rss=0
-for p in $(pgrep -f "$MOAT do -- sleep 30"); do
+# the sentry and its children but the guest's command (init calls itself moat-init)
+for p in "$moat_pid" $(ps -o pid= --ppid "$moat_pid"); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = sleep ] && continue
 	p_pss=$(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null)
 	p_rss=$(awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null)
 	pss=$((pss + ${p_pss:-0})); rss=$((rss + ${p_rss:-0}))

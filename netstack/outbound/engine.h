@@ -88,7 +88,8 @@ struct ob_flow {
 	struct ob_injected inj;
 	bool exch;			/* a request went upstream; its response is due */
 	bool req_done;			/* ... and all of it was read from the guest */
-	bool resp_started;		/* the guest has bytes of the response */
+	bool resp_started;		/* the guest has bytes of the final response */
+	unsigned interim;		/* the status of a 1xx relayed before it, or 0 */
 	bool close_after;		/* close once this response is out */
 	bool logged;			/* the exchange has its audit line */
 	size_t mark_avail;		/* up.out before this request's head */

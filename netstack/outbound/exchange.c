@@ -223,6 +223,7 @@ static void begin_exchange(struct ob_flow *f)
 	f->exch = true;
 	f->req_done = false;
 	f->resp_started = false;
+	f->interim = 0;
 	f->close_after = !rq->keep_alive;
 	if (ob_parser_next(&f->resp) < 0) {
 		ob_flow_send_error(f, 500, NULL, "out of memory");
@@ -439,7 +440,7 @@ static bool retry_request(struct ob_flow *f)
 	struct merr e = { 0 };
 	bool tls = f->up_tls;
 
-	if (!f->up_reused || !f->req_done || f->rq->has_body || f->req.body_bytes ||
+	if (!f->up_reused || !f->req_done || f->rq->has_body || f->req.body_bytes || f->interim ||
 	    !idempotent(f->rq->method) || ob_parser_in_message(&f->resp))
 		return false;
 	log_info("upstream %s:%u closed a kept-alive connection; sending %s again on a new one",
@@ -472,6 +473,7 @@ bool ob_response_step(struct ob_flow *f)
 
 		if (!ob_buf_avail(&f->up.in)) {
 			bool began = ob_parser_in_message(&f->resp);
+			char after[128];
 
 			if (!f->up.eof)
 				break;
@@ -482,6 +484,12 @@ bool ob_response_step(struct ob_flow *f)
 				f->up_keep = false;
 				f->close_after = true;
 				response_done(f);
+			} else if (!began && f->interim) {
+				snprintf(after, sizeof(after),
+					 "%s the connection after %u%s, before the final response",
+					 f->up.reset ? "reset" : "closed", f->interim,
+					 f->interim == 100 ? " Continue" : "");
+				response_error(f, after);
 			} else {
 				response_error(f, !began ?
 							  (f->up.reset ? "reset the connection before answering" :
@@ -517,8 +525,13 @@ bool ob_response_step(struct ob_flow *f)
 				ob_http_write_response(h, false, true, &f->down.out);
 				ob_parser_body(&f->resp, NULL);
 			} else if (h->status < 200) {
+				/* interim: the final response has not started, so
+				 * a failure from here on is still answered with 502 */
 				ob_http_write_response(h, true, false, &f->down.out);
 				ob_parser_body(&f->resp, NULL);
+				f->interim = h->status;
+				progress = true;
+				break;
 			} else {
 				f->up_keep = h->keep_alive;
 				keep = h->keep_alive && !f->close_after && f->req_done;

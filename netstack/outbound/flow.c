@@ -139,7 +139,7 @@ void ob_flow_kill(struct ob_flow *f, bool reset_guest)
 /* A response outbound makes itself; the flow closes after it. */
 void ob_flow_send_error(struct ob_flow *f, int status, const char *rule, const char *msg)
 {
-	ob_buf_reset(&f->down.out);
+	/* after what the guest is still owed: earlier responses, a 1xx */
 	if (ob_http_write_error(&f->down.out, status, rule, msg) < 0) {
 		ob_flow_kill(f, true);
 		return;

@@ -120,6 +120,14 @@ is "...the upstream read it once" 1 "$(upstream_got "POST /drop-post")"
 like "...and the audit log says why" \
 '"method":"POST".*"path":"/drop-post".*"status":502.*"decision":"error","reason":"the upstream up.test: closed the connection before answering"' \
 	"$(grep drop-post "$D/audit.log")"
+for how in drop:closed reset:reset; do
+	out=$(raw "POST /continue-${how%:*} HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n|12345")
+	like "the upstream ${how#*:} the connection after its 100 Continue: 502 after the 100" \
+"^HTTP/1.1 100 Continue\|\|HTTP/1.1 502 Bad Gateway\|.*${how#*:} the connection after 100 Continue, before the final response.*<EOF>$" "$out"
+	like "...and the audit log says so" \
+"\"path\":\"/continue-${how%:*}\".*\"status\":502.*\"decision\":\"error\",\"reason\":\"the upstream up.test: ${how#*:} the connection after 100 Continue, before the final response\"" \
+		"$(grep "continue-${how%:*}" "$D/audit.log")"
+done
 
 # --- slow peers -------------------------------------------------------------------
 out=$(run -- /usr/bin/python3 -c "

@@ -3,14 +3,16 @@
 # loopback whose answers do.http.sh scripts by path: framings a library
 # server would not produce (a 304 with a Content-Length, trailers, a body
 # ended by close) and connection behaviour (closing a kept-alive connection,
-# dropping a request without an answer, answering slowly).  Each request it
-# reads is logged as one JSON line: its request line, head and body length,
-# and how many requests its connection has carried.
+# dropping a request without an answer, failing after a 100 Continue,
+# answering slowly).  Each request it reads is logged as one JSON line: its
+# request line, head and body length, and how many requests its connection
+# has carried.
 #
 #   http_upstream.py PORTFILE LOG
 import json
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -70,6 +72,11 @@ def answer(c, method, path, body, reqs):
     p = path.split("?")[0]
     if p.startswith("/drop") and reqs >= 2:
         return False    # read the request, close without a byte of answer
+    if p == "/continue-drop":
+        return False    # a 100 Continue (read_body), then the close
+    if p == "/continue-reset":
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return False    # a 100 Continue, then a reset
     if p == "/len":
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n" +
                   (b"" if method == "HEAD" else b"0123456789"))

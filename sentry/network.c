@@ -159,6 +159,12 @@ static int connect_far(void *ctx, const struct ns_flow_info *fi, struct merr *e)
 	sin->sin_port = htons(fi->dst_port);
 	sin->sin_addr.s_addr = htonl(fi->host_addr);
 	d.addrlen = sizeof(*sin);
+	if (fi->dst_addr != fi->host_addr) {
+		/* the gateway: outbound must know the guest's name for it */
+		struct in_addr ga = { .s_addr = htonl(fi->dst_addr) };
+
+		inet_ntop(AF_INET, &ga, d.guest_addr, sizeof(d.guest_addr));
+	}
 	if (ob_flow_msg_encode(&d, &m) < 0)
 		return merr_set(e, EINVAL, "hand a flow to outbound: bad destination");
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)

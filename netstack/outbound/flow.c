@@ -528,6 +528,7 @@ struct ob_flow *ob_flow_new(struct ob_server *s, int fd, enum ob_phase ph,
 		f->dest = *d;
 		f->dest_trusted = trusted;
 		f->tgt.port = d->port;
+		snprintf(f->tgt.guest_addr, sizeof(f->tgt.guest_addr), "%s", d->guest_addr);
 		if (d->host[0]) {
 			snprintf(f->tgt.host, sizeof(f->tgt.host), "%s", d->host);
 			f->tgt.named = true;

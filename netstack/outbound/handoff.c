@@ -16,7 +16,7 @@ int ob_flow_msg_decode(const void *buf, size_t len, struct ob_flow_dest *d)
 		return -EINVAL;
 	memcpy(&m, buf, sizeof(m));
 	if (m.magic != OB_FLOW_MAGIC || m.version != OB_FLOW_VERSION || m.port == 0 ||
-	    m.reserved[0] || m.reserved[1] || m.reserved[2])
+	    m.reserved[0] || m.reserved[1])
 		return -EINVAL;
 	hl = strnlen(m.host, sizeof(m.host));
 	if (hl == sizeof(m.host))
@@ -43,6 +43,13 @@ int ob_flow_msg_decode(const void *buf, size_t len, struct ob_flow_dest *d)
 	}
 	if (!hl && !d->addrlen)
 		return -EINVAL;	/* nowhere to go */
+	if (m.guest_family == 4 || m.guest_family == 6) {
+		if (!inet_ntop(m.guest_family == 4 ? AF_INET : AF_INET6, m.guest_addr, d->guest_addr,
+			       sizeof(d->guest_addr)))
+			return -EINVAL;
+	} else if (m.guest_family != 0) {
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -64,5 +71,11 @@ int ob_flow_msg_encode(const struct ob_flow_dest *d, struct ob_flow_msg *m)
 	} else if (d->addrlen) {
 		return -EINVAL;
 	}
+	if (inet_pton(AF_INET, d->guest_addr, m->guest_addr) == 1)
+		m->guest_family = 4;
+	else if (inet_pton(AF_INET6, d->guest_addr, m->guest_addr) == 1)
+		m->guest_family = 6;
+	else if (d->guest_addr[0])
+		return -EINVAL;
 	return 0;
 }

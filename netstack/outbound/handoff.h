@@ -16,6 +16,7 @@
 #ifndef MOAT_OUTBOUND_HANDOFF_H
 #define MOAT_OUTBOUND_HANDOFF_H
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -23,19 +24,23 @@
 #include "policy.h"
 
 #define OB_FLOW_MAGIC 0x6d6f6174u	/* "moat" */
-#define OB_FLOW_VERSION 1
+#define OB_FLOW_VERSION 2
 
 struct ob_flow_msg {
 	uint32_t magic;		/* OB_FLOW_MAGIC */
 	uint16_t version;	/* OB_FLOW_VERSION */
 	uint16_t port;		/* the destination port the guest connected to */
 	uint8_t family;		/* 4 or 6: @addr holds the address; 0: none */
-	uint8_t reserved[3];	/* zero */
+	uint8_t guest_family;	/* 4 or 6: @guest_addr holds an address; 0: none */
+	uint8_t reserved[2];	/* zero */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, network order */
+	uint8_t guest_addr[16];	/* the address the guest connected to, when netstack
+				 * connects to @addr instead (the gateway: the
+				 * host's loopback) */
 	char host[256];		/* the name the guest resolved, NUL-terminated; "" if unknown */
 };
 
-static_assert(sizeof(struct ob_flow_msg) == 284, "the hand-off message has a fixed layout");
+static_assert(sizeof(struct ob_flow_msg) == 300, "the hand-off message has a fixed layout");
 
 /*
  * The start-up channel (moat-outbound --ctl-fd, a SOCK_SEQPACKET socket to the
@@ -53,6 +58,9 @@ struct ob_flow_dest {
 	uint16_t port;
 	struct sockaddr_storage addr;	/* addrlen 0: resolve @host */
 	socklen_t addrlen;
+	/* the address the guest connected to, when it is not @addr (the
+	 * gateway, which netstack maps to the host's loopback); "" if none */
+	char guest_addr[INET6_ADDRSTRLEN];
 };
 
 /**

@@ -30,6 +30,7 @@
 #define MOAT_OUTBOUND_HTTP_H
 
 #include <http_parser.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,8 @@ bool ob_parser_in_message(const struct ob_parser *p);
 struct ob_target {
 	char host[POLICY_HOST_MAX + 1];	/* normalized; "" if unknown */
 	uint16_t port;
+	char guest_addr[INET6_ADDRSTRLEN];	/* the guest's address for @host when
+						 * it has another (the gateway), or "" */
 	bool named;		/* @host is the name the guest asked for, not just an address */
 	bool tls;		/* the guest spoke TLS (so the upstream leg is TLS) */
 	bool proxy;		/* explicit proxy front: absolute-form or CONNECT */
@@ -175,6 +178,11 @@ struct ob_request {
 	char method[24];
 	char host[POLICY_HOST_MAX + 1];	/* normalized destination */
 	uint16_t port;
+	/* the Host to send, when not @host: the guest's own name for an
+	 * address (its URL's, or the gateway's) */
+	char host_as[POLICY_HOST_MAX + 1];
+	int keep_host;			/* 1 + the index of a Host field to send as
+					 * the guest sent it, or 0 */
 	bool absolute;			/* came in absolute form */
 	uint32_t target, target_len;	/* origin-form path and query, in the head */
 	char path[OB_URL_MAX + 1];	/* normalized path, for matching and audit */

@@ -207,6 +207,8 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 	rq->rule = NULL;
 	rq->host[0] = '\0';
 	rq->port = 0;
+	rq->host_as[0] = '\0';
+	rq->keep_host = 0;
 	rq->path[0] = '\0';
 	rq->absolute = false;
 	rq->websocket = false;
@@ -303,7 +305,13 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 		if (rq->port == 0)
 			return verdict(rq, OB_REJECT, 400, "malformed port in the URL");
 		/* A flow known only by its address is judged by the address: a
-		 * URL naming some host is not where the connection goes. */
+		 * URL naming some host is not where the connection goes.  The
+		 * guest may name the gateway as it knows it; the upstream then
+		 * gets that name, and the policy the address it leads to. */
+		if (!t->proxy && t->guest_addr[0] && !strcmp(rq->host, t->guest_addr)) {
+			snprintf(rq->host_as, sizeof(rq->host_as), "%s", rq->host);
+			snprintf(rq->host, sizeof(rq->host), "%s", t->host);
+		}
 		if (!t->proxy && (strcmp(rq->host, t->host) || rq->port != t->port))
 			return verdict(rq, OB_REJECT, 421, "the URL names another destination than the connection's");
 		rq->absolute = true;
@@ -343,7 +351,13 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			}
 			if (has_port && port != t->port)
 				return verdict(rq, OB_REJECT, 421, "the Host header's port does not match this connection's");
+			/* by address: the Host picks nothing but the
+			 * upstream's virtual host, so it goes as sent */
+			if (!t->named && !t->proxy)
+				rq->keep_host = (int)(host_field - h->f) + 1;
 		}
+		if (!host_field && !t->proxy)
+			snprintf(rq->host_as, sizeof(rq->host_as), "%s", t->guest_addr);
 	}
 
 	if (rq->target_len == 0 || h->buf[rq->target] == '?') {
@@ -437,7 +451,8 @@ int ob_http_write_request(const struct ob_head *h, const struct ob_request *rq,
 			  struct ob_injected *inj, struct merr *e)
 {
 	size_t start = ob_buf_avail(out);
-	bool ipv6 = strchr(rq->host, ':') != NULL;
+	const char *host = rq->host_as[0] ? rq->host_as : rq->host;
+	bool ipv6 = strchr(host, ':') != NULL;
 	uint16_t defport = tls ? 443 : 80;
 	bool keep = rq->keep_alive && h->minor >= 1;
 	int r = 0;
@@ -448,11 +463,15 @@ int ob_http_write_request(const struct ob_head *h, const struct ob_request *rq,
 	if (!rq->target_len || h->buf[rq->target] == '?')
 		r |= ob_buf_append(out, "/", 1);
 	r |= ob_buf_append(out, h->buf + rq->target, rq->target_len);
-	r |= ob_buf_printf(out, " HTTP/1.%u\r\nHost: %s%s%s", h->minor ? 1 : 0, ipv6 ? "[" : "",
-			   rq->host, ipv6 ? "]" : "");
-	if (rq->port != defport)
-		r |= ob_buf_printf(out, ":%u", rq->port);
-	r |= ob_buf_append(out, "\r\n", 2);
+	r |= ob_buf_printf(out, " HTTP/1.%u\r\n", h->minor ? 1 : 0);
+	if (rq->keep_host) {
+		r |= put_field(out, h, &h->f[rq->keep_host - 1]);
+	} else {
+		r |= ob_buf_printf(out, "Host: %s%s%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "");
+		if (rq->port != defport)
+			r |= ob_buf_printf(out, ":%u", rq->port);
+		r |= ob_buf_append(out, "\r\n", 2);
+	}
 	for (unsigned i = 0; i < h->nf && !r; i++) {
 		const struct ob_field *f = &h->f[i];
 

@@ -158,6 +158,21 @@ done
 exchange "an absolute-form target naming the destination" \
 	"HTTP/1.1 200 OK|Content-Length: 15|Connection: close||GET /absolute 0<EOF>" \
 	"GET http://up.test:$P/absolute HTTP/1.1\r\n$H$CLOSE\r\n"
+upstream_host() { grep "\"line\": \"GET $1 " "$D/up.log" | grep -o 'Host: [^\\]*' | head -1; }
+# The gateway, named by its address: netstack connects to the host's
+# 127.0.0.1, which the rule names, and the guest knows it as 10.88.0.1.
+out=$(run -- curl -s --request-target "http://10.88.0.1:$P/gw-abs" "http://10.88.0.1:$P/" 2>&1)
+is "an absolute-form target naming the gateway as the guest knows it (curl)" "GET /gw-abs 0" "$out"
+is "...the upstream gets the URL's host" "Host: 10.88.0.1:$P" "$(upstream_host /gw-abs)"
+out=$(run -- curl -s -H "Host: svc.internal" "http://10.88.0.1:$P/gw-host" 2>&1)
+is "an origin-form request to the gateway" "GET /gw-host 0" "$out"
+is "...the upstream gets the guest's Host as sent" "Host: svc.internal" "$(upstream_host /gw-host)"
+out=$(run -- curl -s -0 -H "Host:" "http://10.88.0.1:$P/gw-nohost" 2>&1)
+is "an HTTP/1.0 request to the gateway without a Host" "GET /gw-nohost 0" "$out"
+is "...the upstream gets the gateway's address" "Host: 10.88.0.1:$P" "$(upstream_host /gw-nohost)"
+out=$(run -- curl -s -i --request-target "http://10.88.0.2:$P/gw-other" "http://10.88.0.1:$P/" 2>&1)
+like "an absolute-form target naming another address on a flow to the gateway: 421" \
+	"^HTTP/1.1 421 .*the URL names another destination" "$(printf '%s' "$out" | tr -d '\r' | tr '\n' ' ')"
 out=$(raw "OPTIONS * HTTP/1.1\r\n$H$CLOSE\r\n")
 like "the asterisk form: 400" "^HTTP/1.1 400 Bad Request\|.*OPTIONS \* is not supported" "$out"
 out=$(raw "CONNECT up.test:$P HTTP/1.1\r\n$H\r\n")

@@ -35,7 +35,8 @@ static const char policy_json[] =
 	" {\"name\": \"plain\", \"host\": \"plain.test\", \"action\": \"allow\","
 	"  \"inject\": {\"X-Api-Key\": \"${TOKEN}\"}},"
 	" {\"name\": \"plain-ok\", \"host\": \"plainok.test\", \"action\": \"allow\","
-	"  \"inject\": {\"X-Api-Key\": \"${TOKEN}\"}, \"plaintext_inject\": true}"
+	"  \"inject\": {\"X-Api-Key\": \"${TOKEN}\"}, \"plaintext_inject\": true},"
+	" {\"name\": \"host\", \"host\": \"127.0.0.1\", \"port\": 8080, \"action\": \"allow\"}"
 	"]}";
 
 static int setup(void **state)
@@ -61,7 +62,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-enum tgt { TLS_API, TLS_WS, PROXY, TLS_OTHER, ADDR_HTTP };
+enum tgt { TLS_API, TLS_WS, PROXY, TLS_OTHER, ADDR_HTTP, GATEWAY };
 
 struct result {
 	enum ob_ev ev;			/* OB_EV_DONE, OB_EV_ERROR, or OB_EV_HEAD (judged, not allowed) */
@@ -94,6 +95,12 @@ static void target(enum tgt which, struct ob_target *t)
 		/* netstack gave an address and no name: plain HTTP to it */
 		strcpy(t->host, "203.0.113.9");
 		t->port = 80;
+		return;
+	case GATEWAY:
+		/* the guest connected to the gateway; netstack went to loopback */
+		strcpy(t->host, "127.0.0.1");
+		strcpy(t->guest_addr, "10.88.0.1");
+		t->port = 8080;
 		return;
 	}
 	t->port = 443;
@@ -286,6 +293,19 @@ static const struct row rows[] = {
 	{ "GET http://plainok.test/ HTTP/1.1\r\n\r\n", ADDR_HTTP, OB_EV_HEAD, 421, "another destination" },
 	{ "GET http://203.0.113.9:80/x HTTP/1.1\r\n\r\n", ADDR_HTTP, OB_EV_HEAD, 403,
 	  "no rule allows GET 203.0.113.9:80/x" },
+	/* to the gateway: the guest's name for it is the destination's; the
+	 * upstream gets the URL's host, or the Host as sent, or the gateway's */
+	{ "GET http://10.88.0.1:8080/x HTTP/1.1\r\nHost: other.test\r\n\r\n", GATEWAY, OB_EV_DONE, 0,
+	  "GET /x HTTP/1.1\r\nHost: 10.88.0.1:8080\r\nConnection: keep-alive\r\n\r\n" },
+	{ "GET http://127.0.0.1:8080/x HTTP/1.1\r\n\r\n", GATEWAY, OB_EV_DONE, 0,
+	  "GET /x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n" },
+	{ "GET /y HTTP/1.1\r\nhost:  Svc.Internal \r\n\r\n", GATEWAY, OB_EV_DONE, 0,
+	  "GET /y HTTP/1.1\r\nhost: Svc.Internal\r\nConnection: keep-alive\r\n\r\n" },
+	{ "GET /z HTTP/1.0\r\n\r\n", GATEWAY, OB_EV_DONE, 0,
+	  "GET /z HTTP/1.0\r\nHost: 10.88.0.1:8080\r\nConnection: close\r\n\r\n" },
+	{ "GET http://10.88.0.1:8081/x HTTP/1.1\r\n\r\n", GATEWAY, OB_EV_HEAD, 421, "another destination" },
+	{ "GET http://10.88.0.2:8080/x HTTP/1.1\r\n\r\n", GATEWAY, OB_EV_HEAD, 421, "another destination" },
+	{ "GET / HTTP/1.1\r\nHost: 10.88.0.1:8081\r\n\r\n", GATEWAY, OB_EV_HEAD, 421, "port" },
 	{ "GET https://api.test/ HTTP/1.1\r\n" H "\r\n", PROXY, OB_EV_HEAD, 400, "CONNECT" },
 	{ "GET http://u:p@api.test/ HTTP/1.1\r\n\r\n", PROXY, OB_EV_HEAD, 400, "credentials" },
 	{ "CONNECT api.test HTTP/1.1\r\n\r\n", PROXY, OB_EV_HEAD, 400, "HOST:PORT" },

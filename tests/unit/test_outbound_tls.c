@@ -218,16 +218,25 @@ static void test_handoff(void **state)
 	assert_int_equal(got.port, 443);
 	assert_int_equal(got.addrlen, sizeof(struct sockaddr_in));
 	assert_int_equal(memcmp(&((struct sockaddr_in *)&got.addr)->sin_addr, &in->sin_addr, 4), 0);
+	assert_string_equal(got.guest_addr, "");
+
+	/* the gateway: the guest's address for it travels with the flow */
+	strcpy(d.guest_addr, "10.88.0.1");
+	assert_int_equal(ob_flow_msg_encode(&d, &bad), 0);
+	assert_int_equal(ob_flow_msg_decode(&bad, sizeof(bad), &got), 0);
+	assert_string_equal(got.guest_addr, "10.88.0.1");
+	strcpy(d.guest_addr, "gateway");
+	assert_int_equal(ob_flow_msg_encode(&d, &bad), -EINVAL);
 
 	/* each malformed variant is refused */
-	for (int i = 0; i < 11; i++) {
+	for (int i = 0; i < 12; i++) {
 		size_t len = sizeof(bad);
 
 		bad = m;
 		switch (i) {
 		case 0: len = sizeof(bad) - 1; break;
 		case 1: bad.magic ^= 1; break;
-		case 2: bad.version = 2; break;
+		case 2: bad.version = 1; break;
 		case 3: bad.port = 0; break;
 		case 4: bad.reserved[1] = 1; break;
 		case 5: memset(bad.host, 'a', sizeof(bad.host)); break;	/* not terminated */
@@ -236,6 +245,7 @@ static void test_handoff(void **state)
 		case 8: bad.family = 0; bad.host[0] = '\0'; break;	/* nowhere to go */
 		case 9: strcpy(bad.host, "10.0.0.1"); break;	/* a name must be a name */
 		case 10: len = 0; break;
+		case 11: bad.guest_family = 5; break;
 		}
 		if (ob_flow_msg_decode(&bad, len, &got) != -EINVAL)
 			fail_msg("malformed variant %d was accepted", i);

@@ -181,8 +181,6 @@ struct ob_request {
 	/* the Host to send, when not @host: the guest's own name for an
 	 * address (its URL's, or the gateway's) */
 	char host_as[POLICY_HOST_MAX + 1];
-	int keep_host;			/* 1 + the index of a Host field to send as
-					 * the guest sent it, or 0 */
 	bool absolute;			/* came in absolute form */
 	uint32_t target, target_len;	/* origin-form path and query, in the head */
 	char path[OB_URL_MAX + 1];	/* normalized path, for matching and audit */

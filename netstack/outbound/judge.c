@@ -208,7 +208,6 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 	rq->host[0] = '\0';
 	rq->port = 0;
 	rq->host_as[0] = '\0';
-	rq->keep_host = 0;
 	rq->path[0] = '\0';
 	rq->absolute = false;
 	rq->websocket = false;
@@ -351,12 +350,15 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			}
 			if (has_port && port != t->port)
 				return verdict(rq, OB_REJECT, 421, "the Host header's port does not match this connection's");
-			/* by address: the Host picks nothing but the
-			 * upstream's virtual host, so it goes as sent */
-			if (!t->named && !t->proxy)
-				rq->keep_host = (int)(host_field - h->f) + 1;
 		}
-		if (!host_field && !t->proxy)
+		/*
+		 * By address, the upstream gets the address as the guest knows
+		 * it (the gateway's, 10.88.0.1, for the host's loopback), never
+		 * the guest's Host: behind one address (a load balancer, a CDN)
+		 * that would pick another site, which would then get what the
+		 * rule for the address injects.
+		 */
+		if (!t->named && !t->proxy)
 			snprintf(rq->host_as, sizeof(rq->host_as), "%s", t->guest_addr);
 	}
 
@@ -463,15 +465,11 @@ int ob_http_write_request(const struct ob_head *h, const struct ob_request *rq,
 	if (!rq->target_len || h->buf[rq->target] == '?')
 		r |= ob_buf_append(out, "/", 1);
 	r |= ob_buf_append(out, h->buf + rq->target, rq->target_len);
-	r |= ob_buf_printf(out, " HTTP/1.%u\r\n", h->minor ? 1 : 0);
-	if (rq->keep_host) {
-		r |= put_field(out, h, &h->f[rq->keep_host - 1]);
-	} else {
-		r |= ob_buf_printf(out, "Host: %s%s%s", ipv6 ? "[" : "", host, ipv6 ? "]" : "");
-		if (rq->port != defport)
-			r |= ob_buf_printf(out, ":%u", rq->port);
-		r |= ob_buf_append(out, "\r\n", 2);
-	}
+	r |= ob_buf_printf(out, " HTTP/1.%u\r\nHost: %s%s%s", h->minor ? 1 : 0, ipv6 ? "[" : "",
+			   host, ipv6 ? "]" : "");
+	if (rq->port != defport)
+		r |= ob_buf_printf(out, ":%u", rq->port);
+	r |= ob_buf_append(out, "\r\n", 2);
 	for (unsigned i = 0; i < h->nf && !r; i++) {
 		const struct ob_field *f = &h->f[i];
 

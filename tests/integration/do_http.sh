@@ -166,7 +166,7 @@ is "an absolute-form target naming the gateway as the guest knows it (curl)" "GE
 is "...the upstream gets the URL's host" "Host: 10.88.0.1:$P" "$(upstream_host /gw-abs)"
 out=$(run -- curl -s -H "Host: svc.internal" "http://10.88.0.1:$P/gw-host" 2>&1)
 is "an origin-form request to the gateway" "GET /gw-host 0" "$out"
-is "...the upstream gets the guest's Host as sent" "Host: svc.internal" "$(upstream_host /gw-host)"
+is "...the upstream gets the gateway's address, not the guest's Host (which could pick another site behind the address)" "Host: 10.88.0.1:$P" "$(upstream_host /gw-host)"
 out=$(run -- curl -s -0 -H "Host:" "http://10.88.0.1:$P/gw-nohost" 2>&1)
 is "an HTTP/1.0 request to the gateway without a Host" "GET /gw-nohost 0" "$out"
 is "...the upstream gets the gateway's address" "Host: 10.88.0.1:$P" "$(upstream_host /gw-nohost)"

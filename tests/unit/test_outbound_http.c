@@ -294,13 +294,14 @@ static const struct row rows[] = {
 	{ "GET http://203.0.113.9:80/x HTTP/1.1\r\n\r\n", ADDR_HTTP, OB_EV_HEAD, 403,
 	  "no rule allows GET 203.0.113.9:80/x" },
 	/* to the gateway: the guest's name for it is the destination's; the
-	 * upstream gets the URL's host, or the Host as sent, or the gateway's */
+	 * upstream gets the URL's host, or the gateway's address, never the
+	 * guest's Host, which could pick another site behind the address */
 	{ "GET http://10.88.0.1:8080/x HTTP/1.1\r\nHost: other.test\r\n\r\n", GATEWAY, OB_EV_DONE, 0,
 	  "GET /x HTTP/1.1\r\nHost: 10.88.0.1:8080\r\nConnection: keep-alive\r\n\r\n" },
 	{ "GET http://127.0.0.1:8080/x HTTP/1.1\r\n\r\n", GATEWAY, OB_EV_DONE, 0,
 	  "GET /x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n" },
 	{ "GET /y HTTP/1.1\r\nhost:  Svc.Internal \r\n\r\n", GATEWAY, OB_EV_DONE, 0,
-	  "GET /y HTTP/1.1\r\nhost: Svc.Internal\r\nConnection: keep-alive\r\n\r\n" },
+	  "GET /y HTTP/1.1\r\nHost: 10.88.0.1:8080\r\nConnection: keep-alive\r\n\r\n" },
 	{ "GET /z HTTP/1.0\r\n\r\n", GATEWAY, OB_EV_DONE, 0,
 	  "GET /z HTTP/1.0\r\nHost: 10.88.0.1:8080\r\nConnection: close\r\n\r\n" },
 	{ "GET http://10.88.0.1:8081/x HTTP/1.1\r\n\r\n", GATEWAY, OB_EV_HEAD, 421, "another destination" },

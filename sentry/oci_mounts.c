@@ -10,8 +10,9 @@
  * each is applied (ro, noexec, nodev, nosuid and their opposites, which the
  * gofer sets as mount attributes; tmpfs size and mode), harmless (time
  * stamps, propagation), or refused.  Bind sources are host paths, resolved
- * with realpath() relative to the bundle; host devices and the host's proc
- * and sysfs are refused.  The gofer makes bind and tmpfs mounts, the guest's
+ * with realpath() relative to the bundle; host devices and the host's proc,
+ * sysfs and cgroup file systems are refused, and so is an rbind that would
+ * bring one of those in from below its source.  The gofer makes bind and tmpfs mounts, the guest's
  * set-up process and init make proc, sysfs, devpts and mqueue afterwards, so
  * a gofer mount inside one of those is refused: it would be hidden.
  *
@@ -39,6 +40,12 @@
 #endif
 #ifndef SYSFS_MAGIC
 #define SYSFS_MAGIC 0x62656572
+#endif
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
 enum mkind { MK_BIND, MK_TMPFS, MK_PROC, MK_SYSFS, MK_DEVPTS, MK_MQUEUE };
@@ -93,39 +100,66 @@ static const struct {
 };
 
 
-/* Whether a mount point strictly below @dir exists in moat's mount namespace. */
-static bool has_submounts(const char *dir)
+/* Host file systems a bind must not show: their files are the host's kernel state. */
+static bool host_state_fs(const char *type)
+{
+	return !strcmp(type, "proc") || !strcmp(type, "sysfs") || !strcmp(type, "cgroup") ||
+	       !strcmp(type, "cgroup2");
+}
+
+/* Copy a mountinfo field (spaces and the like as \ooo) into @out. */
+static void mountinfo_field(const char *p, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	while (*p && *p != ' ' && *p != '\n' && k + 1 < cap) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			out[k++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 4;
+		} else {
+			out[k++] = *p++;
+		}
+	}
+	out[k] = '\0';
+}
+
+/**
+ * find_submount() - a mount point strictly below @dir in moat's mount namespace
+ * @want:	only one of these file system types (host_state_fs()), or any
+ * @mp:		the mount point found, PATH_MAX bytes
+ * @type:	its file system type, 64 bytes
+ *
+ * Return: whether one was found; true when mountinfo cannot be read (assume
+ * the worst), with @mp and @type "?"
+ */
+static bool find_submount(const char *dir, bool (*want)(const char *type), char *mp,
+			  char *type)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0, n = strlen(dir);
 
+	strcpy(mp, "?");
+	strcpy(type, "?");
 	if (!f)
-		return true;	/* cannot tell: assume the worst */
+		return true;
 	while (getline(&line, &cap, f) > 0) {
-		char mp[PATH_MAX], *p = line;
-		size_t k = 0;
+		const char *p = line, *sep = strstr(line, " - ");
 
 		for (int field = 0; field < 4 && p; field++) {
 			p = strchr(p, ' ');
 			if (p)
 				p++;
 		}
-		if (!p)
+		if (!p || !sep)
 			continue;
-		/* the mount point, with spaces and the like as \ooo */
-		while (*p && *p != ' ' && *p != '\n' && k + 1 < sizeof(mp)) {
-			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-			    p[3] >= '0' && p[3] <= '7') {
-				mp[k++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-				p += 4;
-			} else {
-				mp[k++] = *p++;
-			}
-		}
-		mp[k] = '\0';
-		if (!strcmp(dir, "/") ? strcmp(mp, "/") != 0
-				      : !strncmp(mp, dir, n) && mp[n] == '/')
+		mountinfo_field(p, mp, PATH_MAX);
+		mountinfo_field(sep + 3, type, 64);
+		if (!(!strcmp(dir, "/") ? strcmp(mp, "/") != 0
+					: !strncmp(mp, dir, n) && mp[n] == '/'))
+			continue;
+		if (!want || want(type))
 			return true;
 	}
 	return false;
@@ -237,7 +271,7 @@ static int bind_source(struct oci *o, const char *f, const cJSON *mnt, bool recu
 		       char *real)
 {
 	const cJSON *v = oci_get(mnt, "source");
-	char joined[PATH_MAX], fs[FIELD_MAX + 8];
+	char joined[PATH_MAX], fs[FIELD_MAX + 8], mp[PATH_MAX], type[64];
 	struct statfs sfs;
 	struct stat st;
 	const char *src;
@@ -265,7 +299,17 @@ static int bind_source(struct oci *o, const char *f, const cJSON *mnt, bool recu
 	if (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
 		return oci_fail(o, ENOTSUP, "%s \"%s\": binding the host's proc or sysfs would "
 				"show the host to the guest; use a proc or sysfs mount", fs, src);
-	if (!recursive && S_ISDIR(st.st_mode) && has_submounts(real))
+	if (sfs.f_type == CGROUP_SUPER_MAGIC || sfs.f_type == CGROUP2_SUPER_MAGIC)
+		return oci_fail(o, ENOTSUP, "%s \"%s\": binding the host's cgroup file system "
+				"would show the host's cgroups to the guest and let it change them; "
+				"remove the mount (moat sets the sandbox's limits from "
+				"linux.resources)", fs, src);
+	/* whether bind or rbind: moat always binds recursively */
+	if (S_ISDIR(st.st_mode) && find_submount(real, host_state_fs, mp, type))
+		return oci_fail(o, ENOTSUP, "%s \"%s\": the host's %s file system is mounted "
+				"below it, at %s, and binding it would show the host to the guest; "
+				"bind a directory without it below", fs, src, type, mp);
+	if (!recursive && S_ISDIR(st.st_mode) && find_submount(real, NULL, mp, type))
 		return oci_fail(o, ENOTSUP, "%s \"%s\": other file systems are mounted below it, "
 				"and moat always binds recursively; use the option \"rbind\" if "
 				"the guest may see them, or bind a directory without mounts below "

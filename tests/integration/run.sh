@@ -266,6 +266,36 @@ relative" "$out"
 is "a write through the writable bind reaches the host" "out" "$(cat "$T_TMP/share/new" 2>&1)"
 check_fails "a write through the read-only bind does not" test -e "$T_TMP/share/new.ro"
 
+# "bind" of a directory with another file system below it is refused, since
+# moat binds recursively; "rbind" shows it.
+mkdir -p "$T_TMP/nest/in"
+mount -t tmpfs -o size=64k moat-test "$T_TMP/nest/in" && echo inner >"$T_TMP/nest/in/f"
+guest 'cat /mnt/in/f'
+for opt in bind rbind; do
+	config '{"mounts": [{"destination": "/proc", "type": "proc"},
+		{"destination": "/mnt", "type": "bind", "source": "'"$T_TMP"'/nest", "options": ["'$opt'"]}]}'
+	mrun "$ID"
+	[ $opt = bind ] && fails_with "bind of a directory with a mount below it is refused" 125 \
+		"mounts\[1\]\.source \".*/nest\": other file systems are mounted below it"
+done
+is "rbind of a directory with a mount below it shows it" "0 inner" "$rc $out"
+umount "$T_TMP/nest/in"
+
+# The host's cgroup file systems are not bound, as the host's proc and sysfs
+# are not: neither /sys/fs/cgroup (a tmpfs with them below it) nor a v1
+# controller or a cgroup2 hierarchy, with bind or rbind.
+guest 'echo never'
+for src in /sys/fs/cgroup $(awk '($3 == "cgroup" || $3 == "cgroup2") && !seen[$3]++ &&
+	$2 != "/sys/fs/cgroup" { print $2 }' /proc/self/mounts); do
+	for opt in bind rbind; do
+		config '{"mounts": [{"destination": "/proc", "type": "proc"},
+			{"destination": "/mnt", "type": "bind", "source": "'"$src"'", "options": ["'$opt'"]}]}'
+		mrun "$ID"
+		fails_with "$opt of the host's $src is refused" 125 \
+			"mounts\[1\]\.source \"$src\": (binding the host's cgroup|the host's cgroup2? file system is mounted below it)"
+	done
+done
+
 # statfs() says read-only where writes fail: a writable root, a tmpfs and a
 # writable bind are not; a read-only root, a read-only bind or tmpfs and a
 # readonlyPaths entry are.  The guest's own /proc is writable, as with runc.

@@ -486,14 +486,17 @@ static const struct row {
 	{ "bad attribute option", MOUNT("{\"destination\": \"/a\", \"type\": \"tmpfs\", "
 	  "\"options\": [\"noexecute\"]}"), EINVAL,
 	  "mounts[0].options[0] \"noexecute\": unknown mount option" },
-	{ "bind with submounts", MOUNT("{\"destination\": \"/host\", \"type\": \"bind\", "
+	{ "bind over the host's proc", MOUNT("{\"destination\": \"/host\", \"type\": \"bind\", "
 	  "\"source\": \"/\", \"options\": [\"bind\"]}"), ENOTSUP,
-	  "mounts[0].source \"/\": other file systems are mounted below it" },
+	  "mounts[0].source \"/\": the host's proc file system is mounted below it, at /proc" },
 	{ "bind plain dir", MOUNT("{\"destination\": \"/a\", \"type\": \"bind\", "
 	  "\"source\": \"data\", \"options\": [\"bind\", \"ro\"]}"), 0, NULL },
 	{ "bind host proc", MOUNT("{\"destination\": \"/hp\", \"type\": \"bind\", "
 	  "\"source\": \"/proc/self\", \"options\": [\"rbind\"]}"), ENOTSUP,
 	  "mounts[0].source \"/proc/self\": binding the host's proc" },
+	{ "rbind over the host's proc", MOUNT("{\"destination\": \"/host\", \"type\": \"bind\", "
+	  "\"source\": \"/\", \"options\": [\"rbind\"]}"), ENOTSUP,
+	  "mounts[0].source \"/\": the host's proc file system is mounted below it, at /proc" },
 	{ "bind a device", MOUNT("{\"destination\": \"/null\", \"type\": \"bind\", "
 	  "\"source\": \"/dev/null\", \"options\": [\"rbind\"]}"), ENOTSUP,
 	  "mounts[0].source \"/dev/null\": moat does not bind host devices" },

@@ -79,6 +79,17 @@ static const char *const default_proc_ro[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
 };
 
+bool guest_default_path(const char *path, bool masked)
+{
+	const char *const *list = masked ? default_proc_masked : default_proc_ro;
+	size_t n = masked ? ARRAY_SIZE(default_proc_masked) : ARRAY_SIZE(default_proc_ro);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(path, list[i]))
+			return true;
+	return false;
+}
+
 /*
  * One message to the sentry.  write(), not sendmsg(): the command sends under
  * the guest's filter, where write() runs natively while sendmsg() is served,

@@ -88,4 +88,10 @@ int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e);
  */
 void guest_args_area(char *start, size_t len);
 
+/**
+ * guest_default_path() - whether moat masks @path (or, !@masked, makes it
+ * read-only) in every guest, whatever the config says
+ */
+bool guest_default_path(const char *path, bool masked);
+
 #endif

@@ -24,6 +24,7 @@
  * What this file trusts: nothing in config.json.
  */
 #include "sentry/oci_internal.h"
+#include "sentry/guest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,28 +560,35 @@ int oci_load_paths(struct oci *o, const cJSON *linux, bool masked)
 		return -EINVAL;
 	for (const cJSON *c = arr->child; c; c = c->next, i++) {
 		char path[PATH_MAX] = "", pattern[PATH_MAX * 2];
+		const char *entry = path;
 		const struct tree_mount *gm;
-		int r;
+		char ***v;
+		size_t *n;
 
 		if (oci_clean_abs(c->valuestring, path, sizeof(path)) < 0 || !strcmp(path, "/"))
 			return oci_fail(o, EINVAL, "%s[%zu] \"%s\": must be an absolute path below "
 					"/ without \".\" or \"..\"", f, i, c->valuestring);
 		gm = guest_mount_of(o, path);
 		if (gm || oci_at_or_below(path, "/proc")) {
-			r = masked ? spec_strv_add(&s->proc_masked, &s->nproc_masked, path)
-				   : spec_strv_add(&s->proc_ro, &s->nproc_ro, path);
-			if (r < 0)
-				return oci_nomem(o);
-			continue;
+			v = masked ? &s->proc_masked : &s->proc_ro;
+			n = masked ? &s->nproc_masked : &s->nproc_ro;
+			/* what moat's defaults cover is applied once, by them */
+			if (guest_default_path(path, masked))
+				continue;
+		} else if (!masked) {
+			v = &s->tree.ro;
+			n = &s->tree.nro;
+		} else {
+			if (glob_escape(path, pattern, sizeof(pattern)) < 0)
+				return oci_fail(o, ENAMETOOLONG, "%s[%zu]: path too long", f, i);
+			entry = pattern;
+			v = &s->tree.hide;
+			n = &s->tree.nhide;
 		}
-		if (!masked) {
-			if (spec_strv_add(&s->tree.ro, &s->tree.nro, path) < 0)
-				return oci_nomem(o);
+		/* a path listed twice is masked or made read-only once */
+		if (oci_in_list(entry, (const char *const *)*v, *n))
 			continue;
-		}
-		if (glob_escape(path, pattern, sizeof(pattern)) < 0)
-			return oci_fail(o, ENAMETOOLONG, "%s[%zu]: path too long", f, i);
-		if (spec_strv_add(&s->tree.hide, &s->tree.nhide, pattern) < 0)
+		if (spec_strv_add(v, n, entry) < 0)
 			return oci_nomem(o);
 	}
 	return 0;

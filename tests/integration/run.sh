@@ -396,6 +396,21 @@ refused /data" "$out"
 is "the masked file is intact in the bundle" "s3cret" "$(cat "$R/etc/secret")"
 like "the masked sysfs directory is not empty on the host" "[a-z]" "$(ls /sys/firmware)"
 
+# A path listed twice, or one that moat's defaults already cover (runc's
+# default config lists /proc/kcore, /proc/sys and the like), is masked or made
+# read-only once: one mount each in mountinfo.
+config '{"root": {"readonly": false}, "mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/sys", "type": "sysfs", "options": ["ro"]}],
+	"linux": {"maskedPaths": ["/proc/keys", "/proc/timer_list", "/sys/firmware", "/sys/firmware",
+	                          "/etc/secret", "/etc/secret", "/proc/acpi"],
+	          "readonlyPaths": ["/proc/sys", "/proc/bus", "/data", "/data", "/proc/fs"]}}'
+guest 'awk "{ print \$5 }" /proc/self/mountinfo | grep -E "^/(proc/|sys/firmware|etc/secret|data)" |
+	sort | uniq -c | awk "\$1 > 1 { print \$2 }"
+cat /proc/keys /etc/secret | wc -c; ls -A /sys/firmware | wc -l; echo x >/data/f || echo refused'
+mrun "$ID"
+is "a path masked or made read-only twice is so once" "0 0 refused" "$(echo $out)"
+
 # Without a proc mount, masks in sysfs, devpts and mqueue are applied all the
 # same (each path is checked on its own), and a missing one is skipped.  The
 # guest's sysfs is its own: it shows its network devices, not the host's.

@@ -141,8 +141,9 @@ static const char good[] =
 "      \"pids\": {\"limit\": 64},\n"
 "      \"cpu\": {\"shares\": 1024}\n"
 "    },\n"
-"    \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\", \"/etc/secret*\"],\n"
-"    \"readonlyPaths\": [\"/proc/sys\", \"/etc\"],\n"
+"    \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\", \"/etc/secret*\", \"/proc/scsi\",\n"
+"                    \"/sys/firmware\", \"/etc/secret*\"],\n"
+"    \"readonlyPaths\": [\"/proc/sys\", \"/etc\", \"/proc/bus/pci\", \"/etc\", \"/proc/kcore\"],\n"
 "    \"sysctl\": {\"net.ipv4.ip_unprivileged_port_start\": \"0\"},\n"
 "    \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"},\n"
 "    \"cgroupsPath\": \"/moat/x\",\n"
@@ -222,14 +223,16 @@ static void test_good_config(void **state)
 	assert_int_equal(m->mode, 0755);	/* without mode= */
 	assert_int_equal(m->attrs, MOUNT_ATTR_NODEV);
 	assert_int_equal(find_mount(&s, "/dev")->attrs, MOUNT_ATTR_NOSUID);
-	/* masked and read-only paths: procfs and sysfs ones go to the guest's init */
-	assert_int_equal(s.nproc_masked, 2);
-	assert_string_equal(s.proc_masked[0], "/proc/kcore");
-	assert_string_equal(s.proc_masked[1], "/sys/firmware");
+	/* masked and read-only paths: procfs and sysfs ones go to the guest's init,
+	 * each once, and none that moat's own defaults cover (/proc/kcore and
+	 * /proc/scsi masked, /proc/sys read-only) */
+	assert_int_equal(s.nproc_masked, 1);
+	assert_string_equal(s.proc_masked[0], "/sys/firmware");
 	assert_int_equal(s.tree.nhide, 1);
 	assert_string_equal(s.tree.hide[0], "/etc/secret\\*");
-	assert_int_equal(s.nproc_ro, 1);
-	assert_string_equal(s.proc_ro[0], "/proc/sys");
+	assert_int_equal(s.nproc_ro, 2);
+	assert_string_equal(s.proc_ro[0], "/proc/bus/pci");
+	assert_string_equal(s.proc_ro[1], "/proc/kcore");
 	assert_int_equal(s.tree.nro, 1);
 	assert_string_equal(s.tree.ro[0], "/etc");
 	/* limits */

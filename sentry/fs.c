@@ -115,8 +115,8 @@ static void give_fd(struct call *c, int fd, bool cloexec)
 	c->inject_cloexec = cloexec;
 }
 
-/* Paths whose file system the guest's init mounted: not in the gofer's tree. */
-static bool guest_mounted(struct call *c, const char *abs)
+/* The guest's own mount (init's or set-up's: not in the gofer's tree) @abs is in, or NULL. */
+static const struct tree_mount *guest_mounted(struct call *c, const char *abs)
 {
 	const struct gofer_tree *t = &c->s->spec->tree;
 
@@ -127,9 +127,34 @@ static bool guest_mounted(struct call *c, const char *abs)
 		if (!tree_needs_guest_mount(&t->mounts[i]))
 			continue;
 		if (!strncmp(abs, dst, n) && (abs[n] == '\0' || abs[n] == '/'))
-			return true;
+			return &t->mounts[i];
 	}
-	return false;
+	return NULL;
+}
+
+/*
+ * Create @abs, which is not there, in the guest's own mount @m.  Of those,
+ * only an mqueue takes new files: each is a message queue with the default
+ * attributes, as the kernel makes one for open(O_CREAT) there (mq_open() is
+ * the kernel's own call and needs no help).  The opener creates it with the
+ * guest's credentials, so that the kernel's checks, limits and the queue's
+ * owner are the guest's.  mqueue has no directories, so only a name right
+ * below the mount can be made ("." and ".." are there, and never come here).  proc and devpts have no create at all, and
+ * the kernel says EACCES; sysfs is read-only.
+ */
+static int create_in_guest_mount(struct call *c, const struct tree_mount *m, const char *abs,
+				 int flags, mode_t mode)
+{
+	const char *name = abs + strlen(m->dst);
+
+	if (m->type == TM_SYSFS)
+		return -EROFS;
+	if (m->type != TM_MQUEUE || name[0] != '/' || !name[1] || (flags & __O_TMPFILE) == __O_TMPFILE)
+		return -EACCES;
+	if (strchr(name + 1, '/'))
+		return -ENOENT;	/* below a name that is not there (the lookup said so) */
+	return guestproc_create(&c->s->procs, abs, flags & ~O_CREAT,
+				mode & 07777 & ~call_umask(c));
 }
 
 mode_t call_umask(struct call *c)
@@ -231,6 +256,7 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	char path[PATH_MAX];
 	_cleanup_close_ int probe = -1;
 	struct gofer_req req = { .op = cf ? GOFER_OPEN_AT : GOFER_OPEN };
+	const struct tree_mount *gm;
 	struct stat st;
 	int own, fd, r;
 
@@ -264,8 +290,9 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	} else if (probe != -ENOENT || !(flags & (O_CREAT | __O_TMPFILE))) {
 		return probe;
 	}
-	if (guest_mounted(c, path))
-		return -EACCES;
+	gm = guest_mounted(c, path);
+	if (gm)
+		return create_in_guest_mount(c, gm, path, flags, mode);
 	req.flags = (uint32_t)(flags & ~O_CLOEXEC);
 	req.mode = (uint32_t)(mode & 07777 & ~call_umask(c));
 	if (cf) {
@@ -933,6 +960,20 @@ static void simple_change(struct call *c, struct gofer_req *req, int dirfd, uint
 	char abs[PATH_MAX];
 	int r = change_path(c, dirfd, addr, atflags, abs);
 
+	/*
+	 * A change to an object of the guest's own mounts that is not there:
+	 * ENOENT, as the kernel finds first (touch tries utimensat() before it
+	 * creates), not EPERM.  mkdir and mknod make their object.
+	 */
+	if (r == -EPERM && req->op != GOFER_MKDIR && req->op != GOFER_MKNOD &&
+	    guest_mounted(c, abs)) {
+		int fd = view_open(c, abs, O_PATH | O_NOFOLLOW, 0);
+
+		if (fd == -ENOENT)
+			r = -ENOENT;
+		else if (fd >= 0)
+			close(fd);
+	}
 	finish(c, r < 0 ? r : gofer(c, req, abs, NULL, 0, -1, NULL));
 }
 

@@ -29,7 +29,10 @@
  * guest as it would its own.  The sentry sends it every /proc/<pid> path of
  * the guest's procfs (path.c decides); a caller's own files that the opener
  * may not open (the caller made itself not dumpable) the sentry then opens
- * itself, as the kernel lets a process open its own.
+ * itself, as the kernel lets a process open its own.  The opener also creates
+ * what a guest's open(O_CREAT) makes in its mqueue mount (GP_CREATE, a name
+ * right below that mount: fs.c), so that the queue's owner and the kernel's
+ * limits are the guest's; no other request carries O_CREAT.
  *
  * An opener killed from the host is not replaced: its socket's hang-up makes
  * it GP_FAILED, as one that could not start, and the sentry's reaper collects
@@ -82,10 +85,11 @@ static void answer(int sock, const struct guestproc_req *q, int rootfd)
 	size_t len = sizeof(a.result);
 	int fd = -1;
 
-	if (q->op == GP_OPEN) {
-		fd = sys_openat2(rootfd, q->path,
-				 (uint64_t)(unsigned)(q->flags | O_CLOEXEC | O_NOCTTY), 0,
-				 GP_RESOLVE | q->resolve);
+	if (q->op == GP_OPEN || q->op == GP_CREATE) {
+		int flags = q->op == GP_CREATE ? q->flags | O_CREAT : q->flags & ~O_CREAT;
+
+		fd = sys_openat2(rootfd, q->path, (uint64_t)(unsigned)(flags | O_CLOEXEC | O_NOCTTY),
+				 q->op == GP_CREATE ? q->mode : 0, GP_RESOLVE | q->resolve);
 		a.result = fd < 0 ? -errno : 0;
 	} else {
 		_cleanup_close_ int link = sys_openat2(rootfd, q->path,
@@ -129,8 +133,10 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EPROTO))
 			_exit(0);	/* the sentry is gone */
-		if (n == (ssize_t)sizeof(q) && (q.op == GP_OPEN || q.op == GP_READLINK) &&
-		    memchr(q.path, '\0', sizeof(q.path)) && !(q.resolve & ~(uint64_t)GUESTPROC_RESOLVE))
+		if (n == (ssize_t)sizeof(q) &&
+		    (q.op == GP_OPEN || q.op == GP_READLINK || q.op == GP_CREATE) &&
+		    memchr(q.path, '\0', sizeof(q.path)) && !(q.mode & ~07777u) &&
+		    !(q.resolve & ~(uint64_t)GUESTPROC_RESOLVE))
 			answer(sock, &q, rootfd);
 		else
 			fdio_send(sock, &(int32_t){ -EINVAL }, sizeof(int32_t), NULL, 0);
@@ -225,10 +231,11 @@ void guestproc_start(struct guestproc *gp)
 }
 
 /* One request and its answer.  Return: the result (-errno on failure). */
-static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, uint64_t resolve,
-		struct guestproc_resp *a, int *fd)
+static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, mode_t mode,
+		uint64_t resolve, struct guestproc_resp *a, int *fd)
 {
-	struct guestproc_req q = { .op = op, .flags = flags, .resolve = resolve & GUESTPROC_RESOLVE };
+	struct guestproc_req q = { .op = op, .flags = flags, .mode = (uint32_t)(mode & 07777),
+				   .resolve = resolve & GUESTPROC_RESOLVE };
 	unsigned nfds = 0;
 	ssize_t n;
 	int r;
@@ -261,7 +268,7 @@ static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, u
 	}
 	pthread_mutex_unlock(&gp->lock);
 	if (n < (ssize_t)sizeof(a->result) || a->result < -4095 ||
-	    (op == GP_OPEN && (a->result == 0) != (nfds == 1)) ||
+	    (op != GP_READLINK && (a->result == 0) != (nfds == 1)) ||
 	    (op == GP_READLINK && (nfds != 0 || (a->result >= 0 &&
 						 n != (ssize_t)sizeof(a->result) + a->result)))) {
 		if (*fd >= 0)
@@ -276,7 +283,15 @@ static int call(struct guestproc *gp, const char *abs, uint32_t op, int flags, u
 int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t resolve)
 {
 	struct guestproc_resp a;
-	int fd, r = call(gp, abs, GP_OPEN, flags, resolve, &a, &fd);
+	int fd, r = call(gp, abs, GP_OPEN, flags, 0, resolve, &a, &fd);
+
+	return r < 0 ? r : fd;
+}
+
+int guestproc_create(struct guestproc *gp, const char *abs, int flags, mode_t mode)
+{
+	struct guestproc_resp a;
+	int fd, r = call(gp, abs, GP_CREATE, flags, mode, 0, &a, &fd);
 
 	return r < 0 ? r : fd;
 }
@@ -284,7 +299,7 @@ int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t re
 ssize_t guestproc_readlink(struct guestproc *gp, const char *abs, char *out, size_t cap)
 {
 	struct guestproc_resp a;
-	int fd, r = call(gp, abs, GP_READLINK, 0, 0, &a, &fd);
+	int fd, r = call(gp, abs, GP_READLINK, 0, 0, 0, &a, &fd);
 
 	if (r < 0)
 		return r;

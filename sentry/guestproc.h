@@ -15,14 +15,15 @@
 #include "err.h"
 
 /* The opener's messages: one request, one answer (with the fd of GP_OPEN). */
-enum { GP_OPEN = 1, GP_READLINK };
+enum { GP_OPEN = 1, GP_READLINK, GP_CREATE };
 
 /* The RESOLVE_* flags a request may add (the opener adds IN_ROOT and NO_MAGICLINKS) */
 #define GUESTPROC_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
 
 struct guestproc_req {
 	uint32_t op;
-	int32_t flags;		/* O_* for GP_OPEN */
+	int32_t flags;		/* O_* for GP_OPEN and GP_CREATE */
+	uint32_t mode;		/* GP_CREATE: the new file's mode (07777 at most) */
 	uint64_t resolve;	/* GUESTPROC_RESOLVE flags the guest's openat2 asked for */
 	char path[PATH_MAX];	/* NUL-terminated */
 };
@@ -82,6 +83,14 @@ void guestproc_start(struct guestproc *gp);
  * Return: an fd, or -errno
  */
 int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t resolve);
+
+/**
+ * guestproc_create() - open @abs with O_CREAT and @mode (the guest's umask
+ * applied) as the guest would, like guestproc_open(): for the one file system
+ * of the guest's own that takes new files, its mqueue
+ * Return: an fd, or -errno
+ */
+int guestproc_create(struct guestproc *gp, const char *abs, int flags, mode_t mode);
 
 /**
  * guestproc_readlink() - the text of the link @abs names, read as the guest

@@ -429,6 +429,59 @@ ls /sys/class/net'
 mrun --network=none "$ID"
 is "masks in sysfs, devpts and mqueue without a proc mount" "0 0 0 1:3 1021994 lo" "$rc $(echo $out)"
 
+# An mqueue mount takes new files as the kernel's does: open(O_CREAT) (touch)
+# makes a message queue there, owned by the guest, with the guest's umask;
+# mq_open() works and its queue shows there; mkdir is EPERM, a name below a
+# missing one ENOENT, and creating in /proc stays EACCES.
+cat >"$T_TMP/mq.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static const char *res(int r) { return r < 0 ? strerror(errno) : "ok"; }
+int main(void)
+{
+	char buf[8192];
+	mqd_t q = mq_open("/moatq", O_CREAT | O_RDWR, 0600, NULL);
+	int fd = open("/dev/mqueue/made", O_WRONLY | O_CREAT | O_EXCL, 0666);
+
+	printf("mq_open %s\n", res(q));
+	printf("send %s\n", res(mq_send(q, "hi", 2, 0)));
+	printf("receive %zd\n", mq_receive(q, buf, sizeof(buf), NULL));
+	printf("create %s\n", res(fd));
+	printf("again %s\n", res(open("/dev/mqueue/made", O_WRONLY | O_CREAT | O_EXCL, 0666)));
+	printf("mkdir %s\n", res(mkdir("/dev/mqueue/d", 0755)));
+	printf("below %s\n", res(open("/dev/mqueue/none/x", O_WRONLY | O_CREAT, 0666)));
+	printf("proc %s\n", res(open("/proc/none", O_WRONLY | O_CREAT, 0666)));
+	printf("mq_unlink %s\n", res(mq_unlink("/moatq")));
+	return 0;
+}
+C
+gcc -static -O1 -o "$R/bin/mq" "$T_TMP/mq.c"
+config '{"process": {"user": {"uid": 1000, "gid": 1000}}, "mounts": [{"destination": "/proc", "type": "proc"},
+	{"destination": "/tmp", "type": "tmpfs"},
+	{"destination": "/dev", "type": "tmpfs", "options": ["nosuid", "mode=755"]},
+	{"destination": "/dev/mqueue", "type": "mqueue"}]}'
+guest 'umask 027; touch /dev/mqueue/q && stat -c "%n %a %u" /dev/mqueue/q && head -c 6 /dev/mqueue/q
+echo; mq; echo $(ls /dev/mqueue)'
+mrun "$ID"
+is "mqueue: touch and open(O_CREAT) make a queue, mq_open() works" "0 /dev/mqueue/q 640 1000
+QSIZE:
+mq_open ok
+send ok
+receive 2
+create ok
+again File exists
+mkdir Operation not permitted
+below No such file or directory
+proc Permission denied
+mq_unlink ok
+made q" "$rc $out"
+rm -f "$R/bin/mq"
+
 # A masked path below a read-only one stays masked, as with runc: below the
 # config's read-only /sys, and below /proc/sys, which moat always makes
 # read-only itself.

@@ -154,13 +154,15 @@ static void test_malformed_requests(void **state)
 		uint32_t op;
 		uint64_t resolve;
 		bool nul;
+		uint32_t mode;
 	} rows[] = {
-		{ "short", 3, GP_OPEN, 0, true },
-		{ "no path's end", sizeof(q), GP_OPEN, 0, false },
-		{ "unknown op", sizeof(q), 99, 0, true },
-		{ "op 0", sizeof(q), 0, 0, true },
-		{ "a resolve flag of its own", sizeof(q), GP_OPEN, RESOLVE_IN_ROOT, true },
-		{ "an unknown resolve flag", sizeof(q), GP_OPEN, 1ull << 40, true },
+		{ "short", 3, GP_OPEN, 0, true, 0 },
+		{ "no path's end", sizeof(q), GP_OPEN, 0, false, 0 },
+		{ "unknown op", sizeof(q), 99, 0, true, 0 },
+		{ "op 0", sizeof(q), 0, 0, true, 0 },
+		{ "a resolve flag of its own", sizeof(q), GP_OPEN, RESOLVE_IN_ROOT, true, 0 },
+		{ "an unknown resolve flag", sizeof(q), GP_OPEN, 1ull << 40, true, 0 },
+		{ "a mode beyond 07777", sizeof(q), GP_CREATE, 0, true, 010644 },
 	};
 
 	(void)state;
@@ -171,6 +173,7 @@ static void test_malformed_requests(void **state)
 		q.op = rows[i].op;
 		q.flags = O_RDONLY;
 		q.resolve = rows[i].resolve;
+		q.mode = rows[i].mode;
 		if (rows[i].nul)
 			strcpy(q.path, "/proc/1/status");
 		assert_int_equal(fdio_send(gp.sock, &q, rows[i].len, NULL, 0), 0);

@@ -190,7 +190,10 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 			f->tgt.named = !policy_host_is_ip(name);
 		}
 	}
-	if (ob_ca_leaf(f->srv->cfg.ca, name, &cert, &key, &e) < 0) {
+	/* Without a server name the client checks the address it connected to,
+	 * which for the gateway is not the one the flow is judged by. */
+	if (ob_ca_leaf(f->srv->cfg.ca, n == 0 && f->tgt.guest_addr[0] ? f->tgt.guest_addr : name,
+		       &cert, &key, &e) < 0) {
 		log_warn("%s", e.msg);
 		*al = SSL_AD_INTERNAL_ERROR;
 		return SSL_CLIENT_HELLO_ERROR;

@@ -186,4 +186,17 @@ exchange "a response with a 30000-byte and a non-ASCII header value" \
 long=$(head -c 40000 /dev/zero | tr '\0' b)
 out=$(raw "GET /long HTTP/1.1\r\n${H}X-Long: $long\r\n\r\n")
 like "a request header of 40000 bytes: 431" "^HTTP/1.1 431 " "$out"
+# HTTPS to the gateway by its address, so without a server name: the leaf
+# certificate outbound makes names the address the guest connected to,
+# 10.88.0.1, which the guest's client checks (not 127.0.0.1, where it leads);
+# the rule names a method, so that this port goes to outbound.
+mkdir -p "$D/tls"
+start_upstream "$D/tls" "unused-secret" "IP:127.0.0.1"
+cat >"$D/tls-policy.json" <<JSON
+{"version": 1, "rules": [{"name": "gw", "host": "127.0.0.1", "port": $HP, "method": ["GET"], "action": "allow"}]}
+JSON
+out=$("$MOAT" do --network=sandbox --policy "$D/tls-policy.json" --upstream-ca "$D/tls/upca.pem" -- \
+	sh -c "curl -s -o /dev/null -w '%{http_code}' https://10.88.0.1:$HP/echo; echo \" \$?\"" 2>&1)
+is "HTTPS to the gateway's address: the certificate names it" "200 0" "$out"
+
 finish

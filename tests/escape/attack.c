@@ -13,12 +13,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +234,254 @@ static int toctou_exec(const char *benign, const char *secret, int n)
 			_exit(99);
 		}
 		waitpid(pid, NULL, 0);
+	}
+	return 0;
+}
+
+/*
+ * `toctou-calls DIR SECRET TEXT N`: each served call other than open and
+ * execve, its path (or openat2's struct open_how) rewritten while the call is
+ * served, by a thread and then by another process that shares the page
+ * (MAP_SHARED), between an object of the sandbox's DIR and the hidden SECRET
+ * (or its directory).  A probe prints "held" when the call worked at least
+ * once (the benign form) and failed at least once (the other form was tried)
+ * and nothing hidden was reached; "ESCAPED" when a call showed or moved the
+ * hidden file, or gave a writable fd of the read-only file.  The driver checks
+ * that the host's SECRET is as it was: a change that reached it cannot be
+ * seen from inside.
+ */
+struct race_page {
+	char buf[2][PATH_MAX];		/* what the calls name */
+	char alt[2][2][PATH_MAX];	/* the two forms each buffer flips between */
+	struct open_how how;		/* openat2's, flipped between two forms */
+	struct open_how how_alt[2];
+	atomic_int stop, flip_how;
+};
+static struct race_page *rp;
+
+static void race_flip(void)
+{
+	while (!atomic_load(&rp->stop)) {
+		for (int k = 0; k < 2; k++) {
+			for (int b = 0; b < 2; b++) {
+				if (rp->alt[b][k][0])
+					strcpy(rp->buf[b], rp->alt[b][k]);
+			}
+			if (atomic_load(&rp->flip_how))
+				memcpy(&rp->how, &rp->how_alt[k], sizeof(rp->how));
+		}
+	}
+}
+
+static void *race_thread(void *arg)
+{
+	(void)arg;
+	race_flip();
+	return NULL;
+}
+
+/* Set buffer @b to flip between @benign and @hidden (NULL: stays @benign). */
+static void race_path(int b, const char *benign, const char *hidden)
+{
+	snprintf(rp->alt[b][0], PATH_MAX, "%s", benign);
+	snprintf(rp->alt[b][1], PATH_MAX, "%s", hidden ? hidden : "");
+	snprintf(rp->buf[b], PATH_MAX, "%s", benign);
+}
+
+/* Does @path hold @text? */
+static bool holds(const char *path, const char *text)
+{
+	char buf[256];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
+enum race_call {
+	R_RENAME, R_LINK, R_SYMLINK, R_MKNOD, R_CHOWN, R_UTIMENS, R_SETXATTR,
+	R_LSETXATTR, R_STATX, R_OPENAT2_PATH, R_OPENAT2_HOW, R_NCALLS
+};
+static const char *const race_names[R_NCALLS] = {
+	"renameat2", "linkat", "symlinkat", "mknodat", "fchownat", "utimensat",
+	"setxattr", "lsetxattr", "statx", "openat2-path", "openat2-how",
+};
+
+/*
+ * One try of @call.  Return: 1 when the benign form worked, 0 when it failed,
+ * -1 when the call reached the hidden file.
+ */
+static int race_once(enum race_call call, const char *text, ino_t benign_ino)
+{
+	static const struct timespec epoch[2] = { { 0, 0 }, { 0, 0 } };
+	char *p = rp->buf[0];
+	struct statx stx;
+	int r, fd;
+
+	switch (call) {
+	case R_RENAME:
+		if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, "/tmp/race/moved", 0) < 0)
+			return 0;
+		if (holds("/tmp/race/moved", text))
+			return -1;
+		rename("/tmp/race/moved", "/tmp/race/file");
+		return 1;
+	case R_LINK:
+		if (linkat(AT_FDCWD, p, AT_FDCWD, "/tmp/race/linked", 0) < 0)
+			return 0;
+		r = holds("/tmp/race/linked", text) ? -1 : 1;
+		unlink("/tmp/race/linked");
+		return r;
+	case R_SYMLINK:
+		/* The link's name flips into the hidden directory. */
+		if (symlinkat(rp->buf[1], AT_FDCWD, p) < 0)
+			return 0;
+		unlink("/tmp/race/sym");
+		return 1;
+	case R_MKNOD:
+		if (mknodat(AT_FDCWD, p, S_IFIFO | 0644, 0) < 0)
+			return 0;
+		unlink("/tmp/race/fifo");
+		return 1;
+	case R_CHOWN:
+		return fchownat(AT_FDCWD, p, 0, 0, 0) == 0;
+	case R_UTIMENS:
+		return utimensat(AT_FDCWD, p, epoch, 0) == 0;
+	case R_SETXATTR:
+		return syscall(SYS_setxattr, p, "user.moat", "x", 1, 0) == 0;
+	case R_LSETXATTR:
+		return syscall(SYS_lsetxattr, p, "user.moat", "x", 1, 0) == 0;
+	case R_STATX:
+		if (statx(AT_FDCWD, p, 0, STATX_INO, &stx) < 0)
+			return 0;
+		return stx.stx_ino == benign_ino ? 1 : -1;
+	case R_OPENAT2_PATH:
+	case R_OPENAT2_HOW: {
+		char buf[256];
+		ssize_t got;
+
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, p, &rp->how, sizeof(rp->how));
+		if (fd < 0)
+			return 0;
+		/* Hidden text, or a writable fd of a read-only file: escaped. */
+		got = read(fd, buf, sizeof(buf) - 1);
+		buf[got > 0 ? got : 0] = '\0';
+		r = strstr(buf, text) || (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY ||
+		    write(fd, "x", 1) >= 0 ? -1 : 1;
+		close(fd);
+		return r;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void race_setup(enum race_call call, const char *dir, const char *secret)
+{
+	char hidden[PATH_MAX], benign[PATH_MAX];
+	const char *slash = strrchr(secret, '/');
+	int n = slash ? (int)(slash - secret) : 0;
+
+	memset(rp->alt, 0, sizeof(rp->alt));
+	atomic_store(&rp->flip_how, 0);
+	memset(&rp->how, 0, sizeof(rp->how));
+	rp->how.flags = O_RDONLY;
+	switch (call) {
+	case R_SYMLINK:
+		snprintf(hidden, sizeof(hidden), "%.*s/planted-link", n, secret);
+		race_path(0, "/tmp/race/sym", hidden);
+		race_path(1, "target", secret);
+		break;
+	case R_MKNOD:
+		snprintf(hidden, sizeof(hidden), "%.*s/planted-fifo", n, secret);
+		race_path(0, "/tmp/race/fifo", hidden);
+		break;
+	case R_RENAME:
+		race_path(0, "/tmp/race/file", secret);
+		break;
+	case R_OPENAT2_HOW:
+		/* A file of a read-only volume, opened for reading or for writing. */
+		snprintf(benign, sizeof(benign), "%s/benign.txt", dir);
+		race_path(0, benign, NULL);
+		rp->how_alt[0] = (struct open_how){ .flags = O_RDONLY };
+		rp->how_alt[1] = (struct open_how){ .flags = O_RDWR | O_TRUNC };
+		atomic_store(&rp->flip_how, 1);
+		break;
+	case R_OPENAT2_PATH:
+		snprintf(benign, sizeof(benign), "%s/benign.txt", dir);
+		race_path(0, benign, secret);
+		rp->how_alt[0] = rp->how_alt[1] = (struct open_how){ .flags = O_RDONLY,
+			.resolve = RESOLVE_NO_MAGICLINKS };
+		atomic_store(&rp->flip_how, 1);
+		break;
+	default:
+		race_path(0, "/tmp/race/file", secret);
+		break;
+	}
+}
+
+static int toctou_calls(const char *dir, const char *secret, const char *text, int n)
+{
+	rp = mmap(NULL, sizeof(*rp), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rp == MAP_FAILED) {
+		printf("mmap %s\n", ename(errno));
+		return 1;
+	}
+	mkdir("/tmp/race", 0755);
+	for (int how = 0; how < 2; how++) {
+		for (int call = 0; call < R_NCALLS; call++) {
+			int escaped = 0, benign = 0, refused = 0, fd;
+			struct timespec t0, now;
+			pthread_t t;
+			pid_t pid = -1;
+			struct stat st;
+
+			fd = open("/tmp/race/file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			close(fd);
+			if (stat(call == R_STATX ? "/tmp/race/file" : "/", &st) < 0)
+				st.st_ino = 0;
+			race_setup((enum race_call)call, dir, secret);
+			atomic_store(&rp->stop, 0);
+			if (how == 0) {
+				pthread_create(&t, NULL, race_thread, NULL);
+			} else {
+				pid = fork();
+				if (pid == 0) {
+					race_flip();
+					_exit(0);
+				}
+			}
+			/*
+			 * At least @n tries, and on until both forms were seen: on a
+			 * busy host the flipper may not run for a while (10 s at most).
+			 */
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			for (int i = 0;; i++) {
+				int r = race_once((enum race_call)call, text, st.st_ino);
+
+				escaped += r < 0;
+				benign += r > 0;
+				refused += r == 0;
+				if (i + 1 >= n && benign && refused)
+					break;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (now.tv_sec - t0.tv_sec >= 10)
+					break;
+			}
+			atomic_store(&rp->stop, 1);
+			if (how == 0)
+				pthread_join(t, NULL);
+			else
+				waitpid(pid, NULL, 0);
+			printf("toctou-%s-%s %s\n", race_names[call], how ? "shared" : "thread",
+			       escaped ? "ESCAPED" : !benign ? "no-benign" :
+			       !refused ? "no-race" : "held");
+		}
 	}
 	return 0;
 }
@@ -709,6 +960,8 @@ int main(int argc, char **argv)
 		return toctou_open(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 5 && !strcmp(argv[1], "toctou-exec"))
 		return toctou_exec(argv[2], argv[3], atoi(argv[4]));
+	if (argc >= 6 && !strcmp(argv[1], "toctou-calls"))
+		return toctou_calls(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (argc >= 2 && !strcmp(argv[1], "denied"))
 		return denied();
 	if (argc >= 2 && !strcmp(argv[1], "abi"))
@@ -731,6 +984,6 @@ int main(int argc, char **argv)
 		return own_recvmsg();
 	if (argc >= 2 && !strcmp(argv[1], "own-filter"))
 		return own_filter();
-	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|denied|abi|fds|unix|kernel|dgram|pagepath|hidden|untraced|own-filter [recvmsg] ...\n");
+	fprintf(stderr, "usage: attack paths|writes|reopen|toctou-open|toctou-exec|toctou-calls|denied|abi|fds|unix|kernel|dgram|pagepath|hidden|untraced|own-filter [recvmsg] ...\n");
 	return 2;
 }

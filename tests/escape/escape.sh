@@ -178,6 +178,30 @@ fi
 echo benign >"$T_TMP/benign.txt"
 out=$(run -v "$T_TMP/benign.txt:/benign.txt:ro" -- /attack toctou-open /benign.txt "$sec/secret.txt" "$text" 3000 2>&1)
 expect "toctou" "toctou-open held" <<<"$out"
+# The other served calls, raced by a thread and by a process sharing the
+# page: the path flips to the hidden file (or into its directory) and
+# openat2's struct open_how between reading and writing a read-only file.
+# Each probe's benign form worked and the other was tried; the host's hidden
+# directory (a planted name would show), its files' modes, owners, times
+# (a read shows in the atime) and xattrs, and the read-only file are as
+# they were.
+mkdir -p "$T_TMP/racevol"
+echo benign >"$T_TMP/racevol/benign.txt"
+hostside() { stat -c '%n %a %u %g %X %Y %Z' "$sec" "$sec"/*
+	stat -c '%n %a %u %g %Y %Z' "$T_TMP/racevol/benign.txt"	# its reads change atime
+	python3 -c 'import os, sys; print(os.listxattr(sys.argv[1]))' "$sec/secret.txt"
+	cat "$T_TMP/racevol/benign.txt"; }
+before=$(hostside 2>&1)
+out=$(run -v "$T_TMP/racevol:/racevol:ro" -- /attack toctou-calls /racevol "$sec/secret.txt" "$text" 300 2>&1)
+probes=()
+for how in thread shared; do
+	for call in renameat2 linkat symlinkat mknodat fchownat utimensat setxattr lsetxattr \
+		statx openat2-path openat2-how; do
+		probes+=("toctou-$call-$how held")
+	done
+done
+expect "toctou: the other served calls" "${probes[@]}" <<<"$out"
+is "toctou: the host's hidden files and the read-only file are unchanged" "$before" "$(hostside 2>&1)"
 printf '#!/bin/sh\necho benign-exec\n' >"$T_TMP/benign.sh"
 chmod 755 "$T_TMP/benign.sh"
 out=$(run -v "$T_TMP/benign.sh:/benign.sh:ro" -- /attack toctou-exec /benign.sh "$sec/secret.sh" 200 2>&1)

@@ -21,6 +21,7 @@
 #include "sentry/sandbox.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <poll.h>
@@ -734,6 +735,15 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	if (rc < 0)
 		return rc;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/*
+	 * The guest has no supplementary groups of the host's root (guest.c):
+	 * nor have the workers that open files for it, nor the gofer that
+	 * changes them, or a group of the runner's would let a guest of
+	 * another group read and write that group's files.  Where root cannot
+	 * drop them, the guest keeps them too, natively.
+	 */
+	if (geteuid() == 0)
+		setgroups(0, NULL);
 	r.s.hostproc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r.s.hostproc < 0)
 		return merr_sys(e, "open /proc");

@@ -192,6 +192,23 @@ chown: /tmp/link: Invalid argument
 own ok
 1234:5678" "$out"
 
+# The guest has no supplementary groups: a group its runner (root) is in
+# gives it nothing, neither through the sentry, which opens files for it,
+# nor through the gofer, which writes them.  As natively, a file of group
+# 4321 is EACCES to a guest of gid 5678, for reading and for writing.
+echo grp-secret >"$R/etc/group-only" && chown 4321:4321 "$R/etc/group-only" &&
+	chmod 0660 "$R/etc/group-only"
+config '{"process": {"user": {"uid": 1234, "gid": 5678}}, "root": {"readonly": false}}'
+guest 'cat /etc/group-only 2>&1; echo x 2>&1 >>/etc/group-only; id -G'
+timeout -k 5 60 setpriv --groups 4321 "$MOAT" run -b "$B" "$ID" >"$T_TMP/stdout" 2>&1
+is "a guest of gid 5678 under a runner in group 4321: that group's file is EACCES to read and write" \
+	"cat: can't open '/etc/group-only': Permission denied
+sh: can't create /etc/group-only: Permission denied
+5678" "$(sed 's|^/t.sh: line [0-9]*: |sh: |' "$T_TMP/stdout")"
+is "...and the file is unchanged" "grp-secret 4321:4321 660" \
+	"$(cat "$R/etc/group-only") $(stat -c '%u:%g %a' "$R/etc/group-only")"
+rm -f "$R/etc/group-only"
+
 # A key given twice in process.env: the last one wins, in its own place, as
 # with runc; PATH is searched with the value the guest gets.
 config '{"process": {"args": ["env"], "env": ["PATH=/nope", "A=1", "PATH=/bin", "A=2"]}}'

@@ -96,6 +96,13 @@ like "moat help do: the verb's own help" "^usage: moat do" "$("$MOAT" help do 2>
 "$MOAT" help nosuchverb >"$T_TMP/err" 2>&1
 is "moat help of an unknown verb: 125" 125 "$?"
 like "...naming it" "unknown verb 'nosuchverb'" "$(cat "$T_TMP/err")"
+for verb in do run version help; do
+	"$MOAT" help $verb >"$T_TMP/out" 2>"$T_TMP/err"
+	is "moat help $verb: exit 0" 0 "$?"
+	like "...its usage" "^usage: moat " "$(head -1 "$T_TMP/out")"
+	is "...and no error" "" "$(cat "$T_TMP/err")"
+done
+is "moat version --help: the same help" "$("$MOAT" help version)" "$("$MOAT" version --help)"
 
 # --- environment and working directory ----------------------------------
 out=$(MOAT_HOST_ONLY=leak FROMHOST=yes "$MOAT" do -e A=1 -e A=2 -e FROMHOST -w /usr/share -- sh -c 'echo "$A $FROMHOST ${MOAT_HOST_ONLY:-unset} $HOME $(pwd)"' 2>&1)

@@ -9,6 +9,10 @@
 
 static int cmd_version(int argc, char **argv)
 {
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: moat version\n\nPrint moat's version (as moat --version does).\n");
+		return 0;
+	}
 	if (argc > 1) {
 		fprintf(stderr, "moat version: it takes no arguments, not '%s'\n", argv[1]);
 		return MOAT_EXIT_FAILURE;
@@ -36,6 +40,8 @@ static int cmd_help(int argc, char **argv)
 		fprintf(stderr, "moat help: give at most one verb\n");
 		return MOAT_EXIT_FAILURE;
 	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		argc = 1;	/* moat help help, moat help --help: this help */
 	if (argc == 2) {	/* moat help VERB: that verb's own help */
 		char *args[] = { argv[1], "--help", NULL };
 

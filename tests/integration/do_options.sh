@@ -103,6 +103,12 @@ for verb in do run version help; do
 	is "...and no error" "" "$(cat "$T_TMP/err")"
 done
 is "moat version --help: the same help" "$("$MOAT" help version)" "$("$MOAT" version --help)"
+# -p is --publish's short form for both verbs, as their help says.
+for verb in do run; do
+	"$MOAT" $verb -p 80 x >"$T_TMP/out" 2>"$T_TMP/err"
+	is "moat $verb -p with a bad value: 125" 125 "$?"
+	like "...judged as --publish's" "^moat $verb: -p 80: expected HOSTPORT:GUESTPORT" "$(cat "$T_TMP/err")"
+done
 
 # --- environment and working directory ----------------------------------
 out=$(MOAT_HOST_ONLY=leak FROMHOST=yes "$MOAT" do -e A=1 -e A=2 -e FROMHOST -w /usr/share -- sh -c 'echo "$A $FROMHOST ${MOAT_HOST_ONLY:-unset} $HOME $(pwd)"' 2>&1)

@@ -122,7 +122,7 @@ int cmd_run(int argc, char **argv)
 	spec_init(&spec);
 	spec.net.sandbox = true;	/* the default here; --network=none turns it off */
 	opterr = 0;	/* one line per error, ours */
-	while ((opt = getopt_long(argc, argv, "+:b:dh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:b:dp:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			bundle = optarg;

@@ -232,5 +232,14 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 print(" ".join(sorted("%s:%s:%s" % (r["syscall"], r["decision"], r["errno"]) for r in recs)))' "$T_TMP/audit.jsonl" 2>&1)
 is "--audit: one JSON line per denied or refused call" "mkdir:refused:EPERM openat:refused:EROFS unshare:denied:EPERM" "$out"
+# A usage error leaves no audit file behind: it is made once the options are judged.
+for args in "do --audit $T_TMP/left.jsonl --bogus -- true" "do --audit $T_TMP/left.jsonl" \
+	    "do --audit $T_TMP/left.jsonl --timeout 0 -- true" \
+	    "run --audit $T_TMP/left.jsonl --bundle $T_TMP/no-bundle x"; do
+	rm -f "$T_TMP/left.jsonl"
+	"$MOAT" $args >/dev/null 2>&1
+	is "moat $args: 125" 125 "$?"
+	check "...and no audit file made" test ! -e "$T_TMP/left.jsonl"
+done
 
 finish

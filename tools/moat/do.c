@@ -339,6 +339,7 @@ int cmd_do(int argc, char **argv)
 {
 	struct moat_spec spec;
 	bool default_hides = true;
+	const char *audit = NULL;	/* opened once the options are judged */
 	struct net_opts net = { .verb = "do", .spec = &spec };
 	int opt, status;
 
@@ -428,9 +429,7 @@ int cmd_do(int argc, char **argv)
 			opt_log_level(optarg);
 			break;
 		case OPT_AUDIT:
-			if (spec.audit_fd >= 0)
-				close(spec.audit_fd);
-			spec.audit_fd = opt_audit(optarg);
+			audit = optarg;
 			break;
 		case OPT_PLATFORM:
 			opt_platform("do", &spec, optarg);
@@ -452,6 +451,8 @@ int cmd_do(int argc, char **argv)
 			    "combined with --overlay=dir:PATH");
 	if (spec.tree.layer == TREE_OVERLAY_DIR)
 		lock_upper(spec.tree.upper_dir);
+	if (audit)
+		spec.audit_fd = opt_audit(audit);
 	for (int i = optind; i < argc; i++)
 		must(spec_strv_add(&spec.argv, NULL, argv[i]));
 	if (default_hides)

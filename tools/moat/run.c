@@ -112,12 +112,12 @@ static char *pid_file_path(const char *file)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *bundle = ".";
+	const char *bundle = ".", *audit = NULL;	/* opened once all is judged */
 	struct moat_spec spec;
 	struct oci_extra x;
 	struct merr e = { 0 };
 	struct net_opts net = { .verb = "run", .spec = &spec };
-	int opt, audit_fd = -1, status;
+	int opt, status;
 
 	spec_init(&spec);
 	spec.net.sandbox = true;	/* the default here; --network=none turns it off */
@@ -131,9 +131,7 @@ int cmd_run(int argc, char **argv)
 			opt_log_level(optarg);
 			break;
 		case OPT_AUDIT:
-			if (audit_fd >= 0)
-				close(audit_fd);
-			audit_fd = opt_audit(optarg);
+			audit = optarg;
 			break;
 		case OPT_PID_FILE:
 			free(spec.pid_file);
@@ -174,7 +172,8 @@ int cmd_run(int argc, char **argv)
 	spec.id = strdup(argv[optind]);
 	if (!spec.id)
 		die(MOAT_EXIT_FAILURE, "out of memory");
-	spec.audit_fd = audit_fd;
+	if (audit)
+		spec.audit_fd = opt_audit(audit);
 	if (x.has_umask)
 		umask(x.umask);
 	status = run_spec(&spec);

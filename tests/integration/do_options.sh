@@ -75,6 +75,16 @@ is "--hide of a path with extra slashes: the same path" "gone" "$out"
 "$MOAT" do --hostname "$(printf 'h%.0s' $(seq 65))" -- true >"$T_TMP/err" 2>&1
 is "--hostname of 65 characters: 125" "125" "$?"
 like "...saying the limit" "^moat do: --hostname: give 1 to 64 characters" "$(cat "$T_TMP/err")"
+# Counts out of range: each refused before anything starts, naming the range.
+for bad in "--pids 0" "--pids 4194305" "--pids 18446744073709551615" "--timeout -1" \
+	"--timeout 2147483648" "--timeout 9223372036854775808" "--timeout 1s" \
+	"--cpu-seconds 18446744073709551615" "--cpu-seconds 99999999999999999999"; do
+	read -r opt arg <<<"$bad"
+	"$MOAT" do $opt "$arg" -- true >"$T_TMP/err" 2>&1
+	is "$bad: 125" 125 "$?"
+	like "...naming the range" "^moat do: $opt $arg: give a whole number from 1 to [0-9]+ " \
+		"$(cat "$T_TMP/err")"
+done
 # Paths the options cannot take: each refused before anything starts.
 for bad in "--hide /" "--hide /usr/.." "--hide /proc/self" "--hide /dev/null" "--hide /tmp/x" \
 	"--ro /sys/kernel" "--ro ./etc" \

@@ -116,12 +116,21 @@ static uint64_t size_arg(const char *opt, const char *v)
 	return n;
 }
 
-static uint64_t count_arg(const char *opt, const char *v)
+/*
+ * The most each count takes: pids.max refuses more than the kernel's
+ * PID_MAX_LIMIT, and a number of seconds past 2^31 - 1 (68 years) would only
+ * overflow a timer or RLIMIT_CPU into no limit at all.
+ */
+#define MAX_PIDS 4194304
+#define MAX_SECONDS 2147483647
+
+static uint64_t count_arg(const char *opt, const char *v, uint64_t max)
 {
 	uint64_t n;
 
-	if (parse_u64(v, &n) < 0 || n == 0)
-		usage_error("do", "%s %s: give a whole number greater than 0", opt, v);
+	if (parse_u64(v, &n) < 0 || n == 0 || n > max)
+		usage_error("do", "%s %s: give a whole number from 1 to %llu", opt, v,
+			    (unsigned long long)max);
 	return n;
 }
 
@@ -410,13 +419,13 @@ int cmd_do(int argc, char **argv)
 			spec.memory_bytes = size_arg("--memory", optarg);
 			break;
 		case OPT_PIDS:
-			spec.pids = count_arg("--pids", optarg);
+			spec.pids = count_arg("--pids", optarg, MAX_PIDS);
 			break;
 		case OPT_CPU:
-			spec.cpu_seconds = count_arg("--cpu-seconds", optarg);
+			spec.cpu_seconds = count_arg("--cpu-seconds", optarg, MAX_SECONDS);
 			break;
 		case OPT_TIMEOUT:
-			spec.timeout_sec = count_arg("--timeout", optarg);
+			spec.timeout_sec = count_arg("--timeout", optarg, MAX_SECONDS);
 			break;
 		case OPT_HOSTNAME:
 			/* as config.json's hostname: the kernel's limit, HOST_NAME_MAX */

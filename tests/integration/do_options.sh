@@ -75,6 +75,19 @@ is "--hide of a path with extra slashes: the same path" "gone" "$out"
 "$MOAT" do --hostname "$(printf 'h%.0s' $(seq 65))" -- true >"$T_TMP/err" 2>&1
 is "--hostname of 65 characters: 125" "125" "$?"
 like "...saying the limit" "^moat do: --hostname: give 1 to 64 characters" "$(cat "$T_TMP/err")"
+# An option that takes no value, given one: named, not a stray character.
+for bad in "do --help=x" "do --no-default-hide=1 -- true" "do --no-default=1 -- true" \
+	"run --detach=1 x" "run --help=x"; do
+	read -r verb opt _ <<<"$bad"
+	"$MOAT" $bad >"$T_TMP/err" 2>&1
+	is "moat $bad: 125" 125 "$?"
+	is "...saying it takes no value" \
+		"moat $verb: $(sed 's/=.*//; s/--no-default$/--no-default-hide/' <<<"$opt") takes no value (see: moat $verb --help)" \
+		"$(cat "$T_TMP/err")"
+done
+"$MOAT" do --hostname=x -qz -- true >"$T_TMP/err" 2>&1
+is "an unknown short option after a long one with =: named" \
+	"moat do: unknown option '-q' (see: moat do --help)" "$(cat "$T_TMP/err")"
 # Counts out of range: each refused before anything starts, naming the range.
 for bad in "--pids 0" "--pids 4194305" "--pids 18446744073709551615" "--timeout -1" \
 	"--timeout 2147483648" "--timeout 9223372036854775808" "--timeout 1s" \

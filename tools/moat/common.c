@@ -26,13 +26,23 @@ void usage_error(const char *verb, const char *fmt, ...)
 	exit(MOAT_EXIT_FAILURE);
 }
 
-void usage_bad_option(const char *verb, int opt, char **argv)
+void usage_bad_option(const char *verb, const struct option *options, int opt, char **argv)
 {
+	const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
 	if (opt == ':')
-		usage_error(verb, "%s needs a value", argv[optind - 1]);
+		usage_error(verb, "%s needs a value", arg);
+	/* --flag=VALUE of a flag without one: getopt gives the flag's value in
+	 * optopt, as for an unknown short option, so the name tells them apart
+	 * (it may be an abbreviation: getopt_long takes a unique prefix). */
+	if (optopt && !strncmp(arg, "--", 2) && eq)
+		for (const struct option *o = options; o->name; o++)
+			if (o->val == optopt && o->has_arg == no_argument &&
+			    !strncmp(o->name, arg + 2, (size_t)(eq - arg - 2)))
+				usage_error(verb, "--%s takes no value", o->name);
 	if (optopt)
 		usage_error(verb, "unknown option '-%c'", optopt);
-	usage_error(verb, "unknown option '%s'", argv[optind - 1]);
+	usage_error(verb, "unknown option '%s'", arg);
 }
 
 void opt_log_level(const char *value)

@@ -449,7 +449,7 @@ int cmd_do(int argc, char **argv)
 			return 0;
 		default:
 			if (!net_option(&net, opt, optarg))
-				usage_bad_option("do", opt, argv);
+				usage_bad_option("do", options, opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -3,6 +3,8 @@
 #ifndef MOAT_TOOLS_MOAT_H
 #define MOAT_TOOLS_MOAT_H
 
+#include <getopt.h>
+
 #include "sentry/spec.h"
 
 #define MOAT_VERSION "0.1.0"
@@ -31,8 +33,11 @@ _Noreturn __attribute__((noreturn)) void usage_error(const char *verb, const cha
 /**
  * usage_bad_option() - after getopt_long() (with opterr = 0 and a leading ':'
  * in its option string) returned ':' or '?': say which option, exit 125
+ * @options: the verb's long options, to name a flag given a value it does not take
  */
-_Noreturn __attribute__((noreturn)) void usage_bad_option(const char *verb, int opt, char **argv);
+_Noreturn __attribute__((noreturn)) void usage_bad_option(const char *verb,
+							   const struct option *options, int opt,
+							   char **argv);
 
 /** new_sandbox_id() - a fresh id for a foreground sandbox */
 char *new_sandbox_id(const char *prefix);

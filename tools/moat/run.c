@@ -152,7 +152,7 @@ int cmd_run(int argc, char **argv)
 			return 0;
 		default:
 			if (!net_option(&net, opt, optarg))
-				usage_bad_option("run", opt, argv);
+				usage_bad_option("run", options, opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -88,6 +88,12 @@ done
 "$MOAT" do --hostname=x -qz -- true >"$T_TMP/err" 2>&1
 is "an unknown short option after a long one with =: named" \
 	"moat do: unknown option '-q' (see: moat do --help)" "$(cat "$T_TMP/err")"
+for bad in ":/x" "/tmp:" "/tmp"; do
+	"$MOAT" do -v "$bad" -- true >"$T_TMP/err" 2>&1
+	is "-v $bad: 125" 125 "$?"
+	is "...saying what it takes" "moat do: --volume $bad: expected HOST:GUEST[:ro|:rw] (see: moat do --help)" \
+		"$(cat "$T_TMP/err")"
+done
 # Counts out of range: each refused before anything starts, naming the range.
 for bad in "--pids 0" "--pids 4194305" "--pids 18446744073709551615" "--timeout -1" \
 	"--timeout 2147483648" "--timeout 9223372036854775808" "--timeout 1s" \

@@ -214,8 +214,8 @@ static void add_volume(struct moat_spec *s, const char *arg)
 	strcpy(copy, arg);
 	host = copy;
 	guest = strchr(copy, ':');
-	if (!guest || !guest[1])
-		usage_error("do", "--volume %s: expected HOST:GUEST[:ro]", arg);
+	if (!guest || guest == copy || !guest[1])
+		usage_error("do", "--volume %s: expected HOST:GUEST[:ro|:rw]", arg);
 	*guest++ = '\0';
 	mode = strchr(guest, ':');
 	if (mode) {

@@ -129,7 +129,7 @@ static int parse_fd(const char *flag, const char *arg)
 	uint64_t v;
 
 	if (parse_u64(arg, &v) < 0 || v < 3 || v > 65535)
-		usage_error("%s %s: expected an fd number of 3 or more", flag, arg);
+		usage_error("%s %s: expected an fd number from 3 to 65535", flag, arg);
 	return (int)v;
 }
 

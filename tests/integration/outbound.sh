@@ -104,7 +104,10 @@ like "--ctl-fd: a bad secret after the CA is told there" "last: !--secret K=env:
 like "--ctl-fd: ...not on stderr, exit 125" "exit: 125 stderr: empty" "$out"
 out=$("$OB" --ctl-fd 2 --flow-fd 3 2>&1)
 is "--ctl-fd 2: refused (exit 125)" 125 "$?"
-like "...saying what it expects" "--ctl-fd 2: expected an fd number of 3 or more" "$out"
+like "...saying what it expects" "--ctl-fd 2: expected an fd number from 3 to 65535" "$out"
+out=$("$OB" --flow-fd 65536 2>&1)
+is "--flow-fd 65536: refused (exit 125)" 125 "$?"
+like "...saying the range" "--flow-fd 65536: expected an fd number from 3 to 65535" "$out"
 out=$("$OB" --flow-fd 3 --audit "$D/a.jsonl" --audit-fd 4 2>&1)
 like "--audit and --audit-fd together: refused" "--audit and --audit-fd: give one" "$out"
 

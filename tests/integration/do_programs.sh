@@ -84,6 +84,10 @@ print(socket.gethostbyname(socket.gethostname()))
 open("/etc/hosts", "a").write("10.1.2.3 other\n"); print(socket.gethostbyname("other"))' 2>&1)
 is "the host name resolves; /etc/hosts stays writable" "127.0.1.1
 10.1.2.3" "$out"
+# A host name /etc/hosts cannot hold as one name adds no line or alias there.
+out=$("$MOAT" do --hostname 'a b
+10.9.9.9 evil' -- sh -c 'grep -c evil /etc/hosts' 2>&1)
+is "a host name with a blank or newline is not written to /etc/hosts" "0" "$out"
 
 # One uid and one gid are mapped, and setgroups is denied: the kernel's
 # answers, as security.md lists them.

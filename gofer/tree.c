@@ -1011,12 +1011,6 @@ static void name_host(struct build *b)
 
 	if (!b->t->host_name || !b->t->host_root || b->t->layer != TREE_OVERLAY_MEMORY)
 		return;
-	/* A name /etc/hosts can hold as one name: no blank to add aliases, no
-	 * newline to add lines (sethostname() takes any bytes). */
-	if (!b->t->host_name[0] ||
-	    strspn(b->t->host_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-		    strlen(b->t->host_name))
-		return;
 	n = snprintf(line, sizeof(line), "127.0.1.1\t%s\n", b->t->host_name);
 	fd = tree_open(b, "/etc/hosts", O_WRONLY | O_APPEND | O_NOFOLLOW);
 	if (fd < 0 || fstatfs(fd, &sfs) < 0 || sfs.f_type != OVERLAYFS_SUPER_MAGIC ||

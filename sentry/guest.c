@@ -636,8 +636,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		merr_sys(&e, "create the guest's network, IPC and UTS namespaces");
 		fail(sock, &e);
 	}
-	if (sethostname(spec->hostname ? spec->hostname : "moat",
-			strlen(spec->hostname ? spec->hostname : "moat")) < 0) {
+	if (sethostname(spec_hostname(spec), strlen(spec_hostname(spec))) < 0) {
 		merr_sys(&e, "sethostname");
 		fail(sock, &e);
 	}

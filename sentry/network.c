@@ -563,8 +563,11 @@ int network_tree_files(const struct moat_spec *spec, struct gofer_tree *t, struc
 	snprintf(resolv, sizeof(resolv), "nameserver %s\n", dns);
 	/* --add-host names are not listed here: the sandbox's DNS answers them,
 	 * so that a connection to one is judged by its name (netstack/dns.c). */
-	snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n%s\t%s\n", guest,
-		 spec->hostname ? spec->hostname : "moat");
+	if (spec_hostname_listable(spec))
+		snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n%s\t%s\n", guest,
+			 spec_hostname(spec));
+	else
+		snprintf(hosts, sizeof(hosts), "127.0.0.1\tlocalhost\n");
 	r = add_file(t, "/etc/resolv.conf", NULL, resolv, strlen(resolv), false);
 	if (!r)
 		r = add_file(t, "/etc/hosts", NULL, hosts, strlen(hosts), false);

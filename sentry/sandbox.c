@@ -765,8 +765,8 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		goto out;
 	log_phase("sentry: filter built");
 	r.tree = spec->tree;
-	if (!spec->net.sandbox)	/* with the sandbox's network, its own /etc/hosts */
-		r.tree.host_name = spec->hostname ? spec->hostname : "moat";
+	if (!spec->net.sandbox && spec_hostname_listable(spec))	/* else network.c's /etc/hosts */
+		r.tree.host_name = spec_hostname(spec);
 	if (spec->net.sandbox) {
 		/* outbound's standby first: the secrets' variables go with it,
 		 * before anything else is forked (network.c) */

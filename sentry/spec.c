@@ -102,6 +102,19 @@ void spec_free(struct moat_spec *s)
 	s->audit_fd = -1;
 }
 
+const char *spec_hostname(const struct moat_spec *s)
+{
+	return s->hostname ? s->hostname : "moat";
+}
+
+bool spec_hostname_listable(const struct moat_spec *s)
+{
+	const char *name = spec_hostname(s);
+
+	return name[0] && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789.-") == strlen(name);
+}
+
 int spec_write_pid_file(const struct moat_spec *s, pid_t pid, struct merr *e)
 {
 	char tmp[PATH_MAX], text[24];

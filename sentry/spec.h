@@ -99,6 +99,16 @@ int spec_strv_add(char ***v, size_t *n, const char *str);
  */
 int spec_env_set(char ***env, const char *kv);
 
+/** spec_hostname() - the guest's host name: the spec's, or "moat" */
+const char *spec_hostname(const struct moat_spec *s);
+
+/**
+ * spec_hostname_listable() - whether the guest's host name can stand in its
+ * /etc/hosts as one name (letters, digits, '-' and '.'): sethostname() takes
+ * any bytes, and a blank would add aliases there, a newline lines
+ */
+bool spec_hostname_listable(const struct moat_spec *s);
+
 /**
  * spec_write_pid_file() - write @pid to the spec's pid file, if it has one
  *

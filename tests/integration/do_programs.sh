@@ -88,6 +88,9 @@ is "the host name resolves; /etc/hosts stays writable" "127.0.1.1
 out=$("$MOAT" do --hostname 'a b
 10.9.9.9 evil' -- sh -c 'grep -c evil /etc/hosts' 2>&1)
 is "a host name with a blank or newline is not written to /etc/hosts" "0" "$out"
+out=$("$MOAT" do --network=sandbox --hostname 'a b
+10.9.9.9 evil' -- sh -c 'grep -c evil /etc/hosts' 2>&1)
+is "...nor to the sandbox network's /etc/hosts" "0" "$out"
 
 # One uid and one gid are mapped, and setgroups is denied: the kernel's
 # answers, as security.md lists them.

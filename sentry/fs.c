@@ -139,8 +139,9 @@ static const struct tree_mount *guest_mounted(struct call *c, const char *abs)
  * the kernel's own call and needs no help).  The opener creates it with the
  * guest's credentials, so that the kernel's checks, limits and the queue's
  * owner are the guest's.  mqueue has no directories, so only a name right
- * below the mount can be made ("." and ".." are there, and never come here).  proc and devpts have no create at all, and
- * the kernel says EACCES; sysfs is read-only.
+ * below the mount can be made ("." and ".." are there, and never come here).
+ * proc and devpts have no create at all, and the kernel says EACCES; sysfs is
+ * read-only.
  */
 static int create_in_guest_mount(struct call *c, const struct tree_mount *m, const char *abs,
 				 int flags, mode_t mode)
@@ -683,7 +684,8 @@ void h_access(struct call *c)
 		finish(c, gofer(c, &req, abs, NULL, 0, -1, NULL));
 		return;
 	}
-	finish(c, (int)syscall(SYS_faccessat2, fd, "", mode, AT_EMPTY_PATH | (atflags & AT_EACCESS)) < 0 ? -errno : 0);
+	finish(c, (int)syscall(SYS_faccessat2, fd, "", mode,
+			       AT_EMPTY_PATH | (atflags & AT_EACCESS)) < 0 ? -errno : 0);
 }
 
 /*

@@ -137,7 +137,7 @@ static const char *unix_path(const struct sockaddr_storage *ss, int len, char *b
 void h_bind(struct call *c)
 {
 	struct sockaddr_storage ss;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], abs[PATH_MAX], dir[PATH_MAX];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], dir[PATH_MAX];
 	_cleanup_close_ int sock = -1;
 	int len = read_addr(c, &ss), r, id = -1;
 	struct stat st;
@@ -157,11 +157,9 @@ void h_bind(struct call *c)
 		return;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	r = path_abs(c, AT_FDCWD, path, abs, sizeof(abs));
 	/* The gofer binds the guest's own path, which getsockname() shows,
 	 * from the directory it is relative to. */
-	if (r == 0)
-		r = path_abs(c, AT_FDCWD, path[0] == '/' ? "/" : "", dir, sizeof(dir));
+	r = path_abs(c, AT_FDCWD, path[0] == '/' ? "/" : "", dir, sizeof(dir));
 	if (r == 0) {
 		/* The kernel gives a socket file 0777 less the binder's umask. */
 		struct gofer_req req = { .op = GOFER_BIND, .mode = 0777 & ~call_umask(c) };

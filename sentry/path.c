@@ -596,17 +596,19 @@ ssize_t path_proc_as_guest(struct call *c, const char *abs, pid_t pid, int flags
 
 ssize_t path_stdio_name(struct call *c, const char *abs, pid_t pid, char *target, size_t cap)
 {
+	const struct stdio_name *stdio = c->s->stdio;
+	pid_t tgid = 0, tid = 0;
 	char rel[64], tail;
 	struct statx stx;
 	int n = -1, fd;
 
-	if (target[0] != '/' || sscanf(abs, "/proc/%*d/fd/%d%c", &n, &tail) != 1 || n < 0)
-		return 1;
-	/* The file behind the link, by the host's name of the caller's thread
-	 * or of a process of the guest's, to learn its mount. */
-	if (path_ns_ids(c, &(pid_t){ 0 }, &(pid_t){ 0 }) < 0)
-		return 1;
-	snprintf(rel, sizeof(rel), "%d/fd/%d", pid == c->nstgid || pid == c->nstid ? c->tid : -1, n);
+	if (!stdio[0].mnt_id && !stdio[1].mnt_id && !stdio[2].mnt_id)
+		return 1;	/* no stdio was opened again */
+	if (target[0] != '/' || sscanf(abs, "/proc/%*d/fd/%d%c", &n, &tail) != 1 || n < 0 ||
+	    path_ns_ids(c, &tgid, &tid) < 0 || (pid != tgid && pid != tid))
+		return 1;	/* another process's: its link reads "/" */
+	/* The file behind the caller's link, by the host's name, for its mount. */
+	snprintf(rel, sizeof(rel), "%d/fd/%d", c->tid, n);
 	fd = openat(c->s->hostproc, rel, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
@@ -614,12 +616,10 @@ ssize_t path_stdio_name(struct call *c, const char *abs, pid_t pid, char *target
 		stx.stx_mnt_id = 0;
 	close(fd);
 	for (int i = 0; i < 3 && stx.stx_mnt_id; i++) {
-		const struct stdio_name *sn = &c->s->stdio[i];
+		if (stdio[i].mnt_id == stx.stx_mnt_id) {
+			size_t len = MIN(strlen(stdio[i].name), cap);
 
-		if (sn->mnt_id == stx.stx_mnt_id) {
-			size_t len = MIN(strlen(sn->name), cap);
-
-			memcpy(target, sn->name, len);
+			memcpy(target, stdio[i].name, len);
 			return (ssize_t)len;
 		}
 	}

@@ -98,7 +98,7 @@ struct worker {
 	/* while it waits on the guest (struct waits) */
 	pthread_t self;
 	uint64_t wait_id;		/* the notification it serves */
-	bool waiting, interrupted;
+	bool waiting;
 	struct worker *next_waiting;
 };
 

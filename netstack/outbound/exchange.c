@@ -197,12 +197,36 @@ void ob_flow_resolved(struct ob_flow *f, const struct ob_answer *a)
 
 /* ---- requests ----------------------------------------------------------- */
 
-static void begin_exchange(struct ob_flow *f)
+/*
+ * The request's head into up.out (its body follows), and the response's
+ * parser made ready for the answer.  Return: 0, or -1 once the guest was
+ * answered 500.
+ */
+static int send_head(struct ob_flow *f, bool tls)
 {
 	struct ob_request *rq = f->rq;
 	struct merr e = { 0 };
+
+	f->up.out.sensitive = true;
+	f->mark_avail = ob_buf_avail(&f->up.out);
+	f->mark_taken = f->up_taken;
+	if (ob_http_write_request(f->req.head, rq, &f->srv->ictx, tls, &f->up.out, &f->inj, &e) < 0) {
+		ob_flow_audit(f, 500, "error", e.msg);
+		ob_flow_send_error(f, 500, NULL, e.msg);
+		return -1;
+	}
+	if (ob_parser_next(&f->resp) < 0) {
+		ob_flow_send_error(f, 500, NULL, "out of memory");
+		return -1;
+	}
+	f->resp.skip_body = !strcmp(rq->method, "HEAD");
+	return 0;
+}
+
+static void begin_exchange(struct ob_flow *f)
+{
+	struct ob_request *rq = f->rq;
 	bool tls = f->ph == PH_FRONT ? false : f->tgt.tls;
-	int r;
 
 	/* the upstream: reuse it only for the very same destination */
 	if (f->ups != UP_NONE &&
@@ -210,26 +234,14 @@ static void begin_exchange(struct ob_flow *f)
 	     !f->up_keep || f->up.eof))
 		ob_up_close(f, false);
 	f->up_reused = f->ups != UP_NONE;
-	f->up.out.sensitive = true;
-	f->mark_avail = ob_buf_avail(&f->up.out);
-	f->mark_taken = f->up_taken;
-	r = ob_http_write_request(f->req.head, rq, &f->srv->ictx, tls, &f->up.out, &f->inj, &e);
-	if (r < 0) {
-		ob_flow_audit(f, 500, "error", e.msg);
-		ob_flow_send_error(f, 500, NULL, e.msg);
+	if (send_head(f, tls) < 0)
 		return;
-	}
 	ob_parser_body(&f->req, &f->up.out);
 	f->exch = true;
 	f->req_done = false;
 	f->resp_started = false;
 	f->interim = 0;
 	f->close_after = !rq->keep_alive;
-	if (ob_parser_next(&f->resp) < 0) {
-		ob_flow_send_error(f, 500, NULL, "out of memory");
-		return;
-	}
-	f->resp.skip_body = !strcmp(rq->method, "HEAD");
 	if (f->ups == UP_NONE)
 		ob_up_start(f, rq->host, rq->port, tls);
 }
@@ -437,7 +449,6 @@ static bool idempotent(const char *method)
  */
 static bool retry_request(struct ob_flow *f)
 {
-	struct merr e = { 0 };
 	bool tls = f->up_tls;
 
 	if (!f->up_reused || !f->req_done || f->rq->has_body || f->req.body_bytes || f->interim ||
@@ -447,18 +458,10 @@ static bool retry_request(struct ob_flow *f)
 		 f->up_host, f->up_port, f->rq->method);
 	ob_up_close(f, false);
 	f->up_reused = false;
-	f->up.out.sensitive = true;
-	f->mark_avail = 0;
-	f->mark_taken = f->up_taken;
-	if (ob_http_write_request(f->req.head, f->rq, &f->srv->ictx, tls, &f->up.out, &f->inj, &e) < 0) {
-		ob_flow_audit(f, 500, "error", e.msg);
-		ob_flow_send_error(f, 500, NULL, e.msg);
+	if (send_head(f, tls) < 0)
 		f->exch = false;
-		return true;
-	}
-	ob_parser_next(&f->resp);
-	f->resp.skip_body = !strcmp(f->rq->method, "HEAD");
-	ob_up_start(f, f->rq->host, f->rq->port, tls);
+	else
+		ob_up_start(f, f->rq->host, f->rq->port, tls);
 	return true;
 }
 

@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -436,6 +437,50 @@ static int exec_command(char **argv, char **env, char *found)
 	return err;
 }
 
+/*
+ * The command's terminal of its own (sentry/tty.h): a pseudo-terminal of the
+ * guest's devpts, opened as the guest opens one (served: this runs under the
+ * filter, once init's mounts are made), becomes its controlling terminal and
+ * its stdin and stdout, and its stderr unless that was sent apart from stdout
+ * (2>file).  The sentry takes the master from us as it took the listener.
+ */
+static void command_tty(const struct moat_spec *spec, int sock)
+{
+	struct merr e = { 0 };
+	struct winsize ws = { .ws_row = spec->tty_rows, .ws_col = spec->tty_cols };
+	struct guest_msg ack;
+	struct stat out, err;
+	unsigned nfds;
+	int unlock = 0, master, slave = -1;
+	bool err_too = isatty(STDERR_FILENO) || fstat(STDOUT_FILENO, &out) < 0 ||
+		       fstat(STDERR_FILENO, &err) < 0 ||
+		       (out.st_dev == err.st_dev && out.st_ino == err.st_ino);
+
+	master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master >= 0 && ioctl(master, TIOCSPTLCK, &unlock) == 0)
+		slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave < 0) {
+		merr_sys(&e, "give the command a terminal: /dev/pts/ptmx (a devpts mount at "
+			 "/dev/pts is needed)");
+		fail(sock, &e);
+	}
+	if (!ws.ws_row && !ws.ws_col && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	if (ws.ws_row || ws.ws_col)
+		ioctl(master, TIOCSWINSZ, &ws);
+	if (send_msg(sock, GM_TTY, master, NULL) < 0 ||
+	    fdio_recv(sock, &ack, sizeof(ack), NULL, 0, &nfds) != sizeof(ack))
+		_exit(MOAT_EXIT_FAILURE);
+	close(master);
+	if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, STDIN_FILENO) < 0 ||
+	    dup2(slave, STDOUT_FILENO) < 0 || (err_too && dup2(slave, STDERR_FILENO) < 0)) {
+		merr_sys(&e, "make the terminal the command's");
+		fail(sock, &e);
+	}
+	if (slave > STDERR_FILENO)
+		close(slave);
+}
+
 static _Noreturn void command(const struct moat_spec *spec, int sock, const struct sock_fprog *prog)
 {
 	struct merr e = { 0 };
@@ -513,6 +558,8 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 		if (at != ack.value)
 			_exit(MOAT_EXIT_FAILURE);
 	}
+	if (spec->tty)
+		command_tty(spec, sock);
 	/* chdir() runs natively: in the read-only view, with init's mounts made. */
 	if (chdir(spec->cwd ? spec->cwd : "/") < 0) {
 		merr_sys(&e, "working directory %s", spec->cwd ? spec->cwd : "/");
@@ -809,16 +856,24 @@ int guest_go_fd(struct guest *g, int fd, int at)
 	return fdio_send(g->sock, &m, sizeof(m), &fd, fd >= 0 ? 1 : 0);
 }
 
-int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e)
+int guest_take_fd(pid_t pid, int fdnum)
 {
-	int pidfd = sys_pidfd_open(cmd, 0);
+	int pidfd = sys_pidfd_open(pid, 0), fd, r;
 
 	if (pidfd < 0)
-		return merr_sys(e, "pidfd_open of the guest");
-	g->listener = sys_pidfd_getfd(pidfd, fdnum, 0);
+		return -errno;
+	fd = sys_pidfd_getfd(pidfd, fdnum, 0);
+	r = -errno;
 	close(pidfd);
+	return fd < 0 ? r : fd;
+}
+
+int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e)
+{
+	g->listener = guest_take_fd(cmd, fdnum);
 	if (g->listener < 0)
-		return merr_sys(e, "take the guest's seccomp listener");
+		return merr_set(e, -g->listener, "take the guest's seccomp listener: %s",
+				strerror(-g->listener));
 	g->cmd = cmd;
 	return 0;
 }

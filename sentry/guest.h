@@ -26,6 +26,9 @@ enum guest_msg_type {
 				 * (the command, forked before them, may exec) */
 	GM_NO_INTERPRETER,	/* command -> sentry: text = the file found, whose
 				 * interpreter (#! or ELF loader) is missing */
+	GM_TTY,			/* command -> sentry: value = fd number of its
+				 * terminal's master, to take (sentry/tty.h);
+				 * the command waits for GM_GO */
 };
 
 struct guest_msg {
@@ -80,6 +83,9 @@ int guest_recv(struct guest *g, struct guest_msg *m, pid_t *sender, int *fd);
  * until guest_go()
  */
 int guest_take_listener(struct guest *g, pid_t cmd, int fdnum, struct merr *e);
+
+/** guest_take_fd() - a copy of fd @fdnum of process @pid; Return: the fd or -errno */
+int guest_take_fd(pid_t pid, int fdnum);
 
 /**
  * guest_args_area() - where moat's argument strings are (main's argv[0] to the

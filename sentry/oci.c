@@ -879,7 +879,6 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 		{ "ioPriority", "the guest keeps moat's I/O priority" },
 		{ "scheduler", "the guest keeps moat's scheduling policy" },
 		{ "execCPUAffinity", "the guest may run on any CPU moat may use" },
-		{ "consoleSize", "there is no terminal" },
 	};
 	const cJSON *v;
 	int64_t n;
@@ -907,6 +906,25 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 	return 0;
 }
 
+/* The terminal's size, if it has one: height and width in characters. */
+static int load_console_size(struct oci *o, const cJSON *v)
+{
+	int64_t rows = 0, cols = 0;
+	const cJSON *x;
+
+	if (oci_want_object(o, v, "process.consoleSize") < 0)
+		return -EINVAL;
+	if ((x = oci_get(v, "height")) &&
+	    oci_want_uint(o, x, "process.consoleSize.height", UINT16_MAX, &rows) < 0)
+		return -EINVAL;
+	if ((x = oci_get(v, "width")) &&
+	    oci_want_uint(o, x, "process.consoleSize.width", UINT16_MAX, &cols) < 0)
+		return -EINVAL;
+	o->spec->tty_rows = (unsigned short)rows;
+	o->spec->tty_cols = (unsigned short)cols;
+	return 0;
+}
+
 static int load_process(struct oci *o, const cJSON *doc)
 {
 	const cJSON *p = oci_get(doc, "process"), *v;
@@ -921,11 +939,10 @@ static int load_process(struct oci *o, const cJSON *doc)
 	if ((v = oci_get(p, "terminal"))) {
 		if (oci_want_bool(o, v, "process.terminal", &b) < 0)
 			return -EINVAL;
-		if (b)
-			return oci_fail(o, ENOTSUP, "process.terminal: true is not supported yet; "
-					"set it to false (the guest then uses moat's own standard "
-					"streams)");
+		o->spec->tty = b;	/* relayed to moat's standard streams */
 	}
+	if ((v = oci_get(p, "consoleSize")) && load_console_size(o, v) < 0)
+		return -EINVAL;
 	if (load_args(o, oci_get(p, "args")) < 0)
 		return -o->e->errnum;
 	/* An empty environment is an empty array, never a missing one. */

@@ -48,6 +48,7 @@
 #include "sentry/ptrace.h"
 #include "sentry/self.h"
 #include "sentry/sentry.h"
+#include "sentry/tty.h"
 #include "sys.h"
 #include "util.h"
 
@@ -70,6 +71,7 @@ struct run {
 	int sigfd, timerfd;
 	int stdio_tree[3];	/* read-only clones stdio was opened through (see below) */
 	int status;		/* exit status once known, else -1 */
+	struct tty_relay tty;	/* the guest's terminal, with spec->tty */
 	bool terminating;	/* SIGTERM forwarded: the timer is the grace period */
 	bool timed_out;
 };
@@ -384,6 +386,29 @@ static bool reap_init(struct run *r)
 	return true;
 }
 
+/*
+ * The command, about to execute, has the guest's terminal: take its master
+ * (once, from the command alone) and relay it, then let the command go on.
+ */
+static void on_tty(struct run *r, const struct guest_msg *m, pid_t sender)
+{
+	int master, rc;
+
+	if (!r->spec->tty || sender != r->guest.cmd || r->tty.master >= 0) {
+		log_warn("ignored a terminal from pid %d", (int)sender);
+		return;
+	}
+	master = guest_take_fd(sender, m->value);
+	rc = master < 0 ? master : tty_relay_start(&r->tty, master);
+	if (rc == 0)
+		rc = guest_go(&r->guest);
+	if (rc < 0) {
+		fprintf(stderr, "moat: relay the guest's terminal: %s\n", strerror(-rc));
+		r->status = MOAT_EXIT_FAILURE;
+		kill_guest(r);
+	}
+}
+
 static void on_message(struct run *r)
 {
 	struct guest_msg m;
@@ -398,14 +423,19 @@ static void on_message(struct run *r)
 	switch (m.type) {
 	case GM_EXEC_FAILED:
 	case GM_NO_INTERPRETER:
+		tty_relay_restore(&r->tty);	/* a message on a terminal as it was */
 		report_exec_failure(&m, r->spec);
 		break;
 	case GM_EXIT:
 		r->status = exit_status(m.value);
 		break;
 	case GM_SETUP_FAILED:
+		tty_relay_restore(&r->tty);
 		fprintf(stderr, "moat: %s\n", m.text);
 		r->status = MOAT_EXIT_FAILURE;
+		break;
+	case GM_TTY:
+		on_tty(r, &m, sender);
 		break;
 	default:
 		log_warn("ignored message %u from the guest", m.type);
@@ -453,7 +483,10 @@ static void on_signal(struct run *r)
 			reap_others(r);
 			continue;
 		}
-		forward(r, (int)si.ssi_signo);
+		if (si.ssi_signo == SIGWINCH && r->tty.master >= 0)
+			tty_relay_resize(&r->tty);	/* the kernel signals the guest */
+		else
+			forward(r, (int)si.ssi_signo);
 	}
 }
 
@@ -710,7 +743,7 @@ static void stdio_release(struct run *r)
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
 	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
-			 .stdio_tree = { -1, -1, -1 },
+			 .stdio_tree = { -1, -1, -1 }, .tty = TTY_RELAY_INIT,
 			 .net = { .netstack = -1, .outbound = -1, .flow_fd = -1, .netstack_ctl = -1,
 				  .outbound_ctl = -1, .outbound_wake = -1 } };
 	struct stat st;
@@ -734,6 +767,8 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = setup_signals(&r, e);
 	if (rc < 0)
 		return rc;
+	if (spec->tty && (rc = tty_relay_prepare(&r.tty)) < 0)
+		return merr_set(e, -rc, "eventfd for the terminal's relay: %s", strerror(-rc));
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/*
 	 * The guest has no supplementary groups of the host's root (guest.c):
@@ -831,6 +866,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		goto out;
 	stdio_release(&r);	/* while the guest runs */
 	wait_end(&r);
+	tty_relay_stop(&r.tty);	/* moat's terminal as it was, for what is said below */
 	log_phase("sentry: guest exited");
 	if (r.timed_out) {
 		fprintf(stderr, "moat: the sandbox timed out after %llu s and was stopped\n",
@@ -843,6 +879,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 out:
 	stdio_release(&r);
 	cleanup(&r);
+	tty_relay_stop(&r.tty);
 	log_phase("sentry: cleaned up");
 	return rc;
 }

@@ -68,6 +68,9 @@ struct moat_spec {
 
 	struct moat_net net;
 
+	bool tty;			/* a terminal of its own (sentry/tty.h) */
+	unsigned short tty_rows, tty_cols;	/* its size; 0: moat's terminal's */
+
 	bool ptrace;			/* --platform=ptrace: served calls stop in a
 					 * tracer (sentry/ptrace.c), not a listener */
 

@@ -708,9 +708,9 @@ mrun "$ID"
 fails_with "a namespace type of the wrong JSON type" 125 \
 	'linux.namespaces\[1\]\.type: expected a string, found an array'
 
-config '{"process": {"terminal": true}}'
+config '{"process": {"consoleSize": {"height": 70000}}}'
 mrun "$ID"
-fails_with "terminal=true" 125 "process.terminal: true is not supported yet"
+fails_with "a console size out of range" 125 "process.consoleSize.height: must be at most 65535"
 
 config '{"linux": {"seccomp": {"defaultAction": "SCMP_ACT_ERRNO"}}}'
 mrun "$ID"
@@ -724,7 +724,7 @@ mrun --detach "$ID"
 fails_with "--detach" 125 "^moat run: --detach is not supported yet"
 mrun --console-socket "$T_TMP/console.sock" "$ID"
 fails_with "--console-socket" 125 \
-	"^moat run: --console-socket is not supported yet: moat run has no terminal; drop it and set process.terminal to false"
+	"^moat run: --console-socket is not supported yet: moat run relays process.terminal's terminal to its own standard streams; drop it"
 
 mrun --pid-file "$T_TMP/no-such-dir/pid" "$ID"
 fails_with "--pid-file in a missing directory" 125 \

@@ -331,6 +331,26 @@ static void test_masked_in_bind(void **state)
 }
 
 /* Limits given as "unlimited" in their several spellings. */
+/* A terminal, and its size: relayed by the sentry (sentry/tty.h). */
+static void test_terminal(void **state)
+{
+	struct moat_spec s;
+	struct oci_extra x;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(load_text(DOCP(", \"terminal\": true, \"consoleSize\": "
+					"{\"height\": 33, \"width\": 120}"), &s, &x, &e), 0);
+	assert_true(s.tty);
+	assert_int_equal(s.tty_rows, 33);
+	assert_int_equal(s.tty_cols, 120);
+	spec_free(&s);
+	assert_int_equal(load_text(DOCP(""), &s, &x, &e), 0);
+	assert_false(s.tty);
+	assert_int_equal(s.tty_rows, 0);
+	spec_free(&s);
+}
+
 static void test_unlimited(void **state)
 {
 	static const char *const docs[] = {
@@ -419,8 +439,15 @@ static const struct row {
 	  "process.cwd: missing" },
 	{ "relative cwd", "{" VER ", " ROOT ", \"process\": {\"args\": [\"sh\"], \"cwd\": \"tmp\"}}",
 	  EINVAL, "process.cwd \"tmp\": must be an absolute path" },
-	{ "terminal", DOCP(", \"terminal\": true"), ENOTSUP, "process.terminal: true is not supported" },
 	{ "terminal false", DOCP(", \"terminal\": false"), 0, NULL },
+	{ "terminal not bool", DOCP(", \"terminal\": \"yes\""), EINVAL,
+	  "process.terminal: expected true or false, found a string" },
+	{ "console size not object", DOCP(", \"consoleSize\": [24, 80]"), EINVAL,
+	  "process.consoleSize: expected an object, found an array" },
+	{ "console height too big", DOCP(", \"consoleSize\": {\"height\": 65536}"), EINVAL,
+	  "process.consoleSize.height: must be at most 65535" },
+	{ "console width negative", DOCP(", \"consoleSize\": {\"width\": -1}"), EINVAL,
+	  "process.consoleSize.width: -1: must not be negative" },
 	{ "env without =", DOCP(", \"env\": [\"A=1\", \"FOO\"]"), EINVAL,
 	  "process.env[1] \"FOO\": expected KEY=VALUE" },
 	{ "negative uid", DOCP(", \"user\": {\"uid\": -1}"), EINVAL,
@@ -726,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlimited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mount_attrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masked_in_bind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),

@@ -57,6 +57,10 @@ static const char usage_tail[] =
 "  --pids N                limit on processes and threads (cgroup)\n"
 "  --cpu-seconds N         CPU time limit of each process (RLIMIT_CPU)\n"
 "  --timeout SECONDS       stop the sandbox after this long; exit status 124\n"
+"  -t, --tty               give the guest a terminal of its own, relayed to\n"
+"                          moat's stdin and stdout (the default when both are\n"
+"                          a terminal and moat runs in its foreground)\n"
+"  --no-tty                never: the guest gets moat's standard streams\n"
 "  --hostname NAME         host name inside (default: moat)\n"
 "  --log-level LEVEL       error, warn (default), info or debug\n"
 "  --audit FILE            append one JSON line per denied or refused syscall\n"
@@ -76,7 +80,7 @@ static const char usage_tail[] =
 enum {
 	OPT_HIDE = 256, OPT_NO_DEFAULT_HIDE, OPT_RO, OPT_OVERLAY, OPT_DISK,
 	OPT_MEMORY, OPT_PIDS, OPT_CPU, OPT_TIMEOUT, OPT_HOSTNAME, OPT_LOG, OPT_AUDIT,
-	OPT_PLATFORM,
+	OPT_PLATFORM, OPT_NO_TTY,
 };
 
 static const struct option options[] = {
@@ -92,6 +96,8 @@ static const struct option options[] = {
 	{ "pids", required_argument, NULL, OPT_PIDS },
 	{ "cpu-seconds", required_argument, NULL, OPT_CPU },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "tty", no_argument, NULL, 't' },
+	{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
@@ -350,7 +356,7 @@ int cmd_do(int argc, char **argv)
 	bool default_hides = true;
 	const char *audit = NULL;	/* opened once the options are judged */
 	struct net_opts net = { .verb = "do", .spec = &spec };
-	int opt, status;
+	int opt, status, tty = -1;	/* -1: a terminal's if moat has one */
 
 	spec_init(&spec);
 	spec.tree.rootfs = strdup("/");
@@ -358,7 +364,7 @@ int cmd_do(int argc, char **argv)
 	spec.tree.privileged = geteuid() == 0;
 	default_env(&spec);
 	opterr = 0;	/* one line per error, ours */
-	while ((opt = getopt_long(argc, argv, "+:v:e:w:p:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:v:e:w:p:th", options, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			add_volume(&spec, optarg);
@@ -427,6 +433,10 @@ int cmd_do(int argc, char **argv)
 		case OPT_TIMEOUT:
 			spec.timeout_sec = count_arg("--timeout", optarg, MAX_SECONDS);
 			break;
+		case 't':
+		case OPT_NO_TTY:
+			tty = opt == 't' ? 1 : 0;
+			break;
 		case OPT_HOSTNAME:
 			/* as config.json's hostname: the kernel's limit, HOST_NAME_MAX */
 			if (!optarg[0] || strlen(optarg) > 64)
@@ -470,6 +480,9 @@ int cmd_do(int argc, char **argv)
 	add_guest_mount(&spec, TM_PROC, "/proc");
 	add_guest_mount(&spec, TM_DEVPTS, "/dev/pts");
 	add_guest_mount(&spec, TM_SYSFS, "/sys");
+	/* moat in the background would stop at its first look at the terminal */
+	spec.tty = tty >= 0 ? tty : isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+				     tcgetpgrp(STDIN_FILENO) == getpgrp();
 	spec.id = new_sandbox_id("do");
 	status = run_spec(&spec);
 	if (spec.audit_fd >= 0)

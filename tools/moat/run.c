@@ -59,7 +59,9 @@ static const char usage[] =
 "  --network=none          no network but loopback\n";
 static const char usage_tail[] =
 "\n"
-"Not supported yet: process.terminal=true, --detach, --console-socket.\n"
+"With process.terminal=true the container gets a terminal of its own, relayed\n"
+"to moat run's stdin and stdout (in raw mode when stdin is a terminal).\n"
+"Not supported yet: --detach, --console-socket.\n"
 "Exit status: the guest's (128+N if killed by signal N);\n"
 "125 moat or config.json failed, 126 cannot execute, 127 not found.\n";
 
@@ -144,8 +146,9 @@ int cmd_run(int argc, char **argv)
 			usage_error("run", "--detach is not supported yet: moat run runs the "
 				    "container in the foreground; drop --detach");
 		case OPT_CONSOLE_SOCKET:
-			usage_error("run", "--console-socket is not supported yet: moat run has no "
-				    "terminal; drop it and set process.terminal to false");
+			usage_error("run", "--console-socket is not supported yet: moat run relays "
+				    "process.terminal's terminal to its own standard streams; "
+				    "drop it");
 		case 'h':
 			print_usage(usage, usage_tail);
 			spec_free(&spec);

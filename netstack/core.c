@@ -190,8 +190,8 @@ int netstack_audit_json(const struct ns_audit_event *ev, char *buf, size_t cap)
 bool ns_egress(struct netstack *ns, enum egress_proto proto, uint32_t dst, uint32_t addr,
 	       uint16_t port, const char **bound_name)
 {
-	const char *names[4], *reason = "no rule";
-	size_t n = dns_names_for(ns, dst, names, 4);
+	const char *names[DNS_NAMES_MAX], *reason = "no rule";
+	size_t n = dns_names_for(ns, dst, names, DNS_NAMES_MAX);
 	egress_decide_fn decide = ns->cfg.egress ? ns->cfg.egress : egress_decide;
 	void *ctx = ns->cfg.egress ? ns->cfg.egress_ctx : (void *)ns->cfg.policy;
 	struct egress_query q = { .proto = proto, .addr = addr, .port = port };

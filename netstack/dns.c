@@ -291,6 +291,7 @@ void dns_bind(struct netstack *ns, uint32_t addr, const char *name, uint32_t ttl
 		if (b->expires && b->addr == addr && strcmp(b->name, name) == 0) {
 			if (expires > b->expires)
 				b->expires = expires;
+			b->answered = ++ns->nanswered;
 			return;
 		}
 		if (!slot || b->expires < slot->expires)
@@ -298,27 +299,49 @@ void dns_bind(struct netstack *ns, uint32_t addr, const char *name, uint32_t ttl
 	}
 	slot->addr = addr;
 	slot->expires = expires;
+	slot->answered = ++ns->nanswered;
 	strcpy(slot->name, name);
 }
 
 /**
- * dns_names_for() - names recently answered with @addr
+ * dns_names_for() - names recently answered with @addr, the latest answer first
  * @ns:		the stack
  * @addr:	address
  * @names:	filled with up to @max names (valid until the next DNS answer)
- * @max:	room
+ * @max:	room (at most DNS_NAMES_MAX)
+ *
+ * Several names may share an address (sites behind one load balancer); a
+ * connection is most likely to the one the guest has just looked up, which
+ * is the name outbound then expects in its TLS server name and Host header.
  *
  * Return: how many.
  */
 size_t dns_names_for(struct netstack *ns, uint32_t addr, const char **names, size_t max)
 {
+	uint64_t when[DNS_NAMES_MAX] = { 0 };
 	size_t n = 0;
 
-	for (uint32_t i = 0; i < DNS_BIND_MAX && n < max; i++) {
-		struct dns_binding *b = &ns->bind[i];
+	if (max > DNS_NAMES_MAX)
+		max = DNS_NAMES_MAX;
+	for (uint32_t i = 0; i < DNS_BIND_MAX; i++) {
+		const struct dns_binding *b = &ns->bind[i];
+		size_t k;
 
-		if (b->expires > ns->now && b->addr == addr)
-			names[n++] = b->name;
+		if (b->expires <= ns->now || b->addr != addr)
+			continue;
+		/* insert in order of the latest answer; past @max, the oldest goes */
+		for (k = n; k > 0 && when[k - 1] < b->answered; k--) {
+			if (k < max) {
+				when[k] = when[k - 1];
+				names[k] = names[k - 1];
+			}
+		}
+		if (k < max) {
+			when[k] = b->answered;
+			names[k] = b->name;
+			if (n < max)
+				n++;
+		}
 	}
 	return n;
 }

@@ -132,6 +132,7 @@ struct udp_flow {
 /* ---- DNS ---- */
 #define DNS_PENDING_MAX	256
 #define DNS_BIND_MAX	2048
+#define DNS_NAMES_MAX	4	/* names of one address a connection is judged by */
 #define DNS_TIMEOUT_MS	5000
 
 struct dns_pending {
@@ -146,6 +147,7 @@ struct dns_pending {
 struct dns_binding {
 	uint32_t addr;
 	uint64_t expires;
+	uint64_t answered;	/* when last given to the guest: a count, not a time */
 	char name[NS_MAX_DNS_NAME + 1];
 };
 
@@ -194,6 +196,7 @@ struct netstack {
 	uint32_t dns_token;
 	struct dns_binding *bind;
 	uint32_t nbind;
+	uint64_t nanswered;	/* answers so far, for dns_binding.answered */
 	struct ns_ares *ares;
 
 	/* Buffers */

@@ -14,7 +14,7 @@ wait_file "$D/port" || { echo "Bail out! the upstream did not start"; exit 1; }
 P=$(cat "$D/port")
 cat >"$D/policy.json" <<JSON
 {"version": 1, "rules": [
-  {"name": "up", "host": ["up.test", "127.0.0.1"], "port": $P, "path": "/", "action": "allow"}
+  {"name": "up", "host": ["up.test", "up2.test", "127.0.0.1"], "port": $P, "path": "/", "action": "allow"}
 ]}
 JSON
 # The client: sends each argument (a Python bytes literal; "|" between two
@@ -48,7 +48,7 @@ sys.stdout.buffer.write(out.replace(b"\r\n", b"|").replace(b"\n", b"\\n").replac
 PY
 run() {
 	"$MOAT" do --network=sandbox --policy "$D/policy.json" --add-host up.test:10.88.0.1 \
-		--audit "$D/audit.log" "$@"
+		--add-host up2.test:10.88.0.1 --audit "$D/audit.log" "$@"
 }
 raw() { run -- python3 - "$P" "$@" <"$D/client.py" 2>&1; }
 H="Host: up.test:$P\\r\\n"
@@ -104,6 +104,19 @@ for p in ('/k1', '/closeafter', '/k2'):
 is "python3 http.client: keep-alive across an upstream close" "200 GET /k1 0
 200 ok
 200 GET /k2 0" "$out"
+
+# Two names of one address: each connection carries the name looked up last,
+# which the client then sends as its Host.
+out=$(run -- /usr/bin/python3 -c "
+import urllib.request
+for h in ('up.test', 'up2.test', 'up.test'):
+    print(urllib.request.urlopen('http://%s:$P/name-%s' % (h, h)).read().decode())" 2>&1)
+is "two names of one address, each looked up before its request: each answered" \
+	"GET /name-up.test 0
+GET /name-up2.test 0
+GET /name-up.test 0" "$out"
+is "...and the upstream got each as its Host" "Host: up.test:$P Host: up2.test:$P" \
+	"$(grep -o '"line": "GET /name-up2\?.test.*Host: [^\\]*' "$D/up.log" | grep -o 'Host: [^\\]*' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
 # --- the upstream closes a kept-alive connection --------------------------------
 exchange "the upstream closed a kept-alive connection: the next request goes on a new one" \

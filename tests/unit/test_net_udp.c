@@ -41,10 +41,11 @@ static const struct ns_host hosts[] = {
 	{ "web.test", 0xcb00710au },		/* 203.0.113.10 */
 	{ "local.test", 0x7f000001u },
 	{ "inside.test", 0x0a000005u },		/* 10.0.0.5 */
+	{ "mirror.test", 0xcb00710au },		/* web.test's address too */
 };
 
 static const char *const rules[] = {
-	"web.test:443", "local.test", "inside.test", "*.async.test", NULL,
+	"web.test:443", "local.test", "inside.test", "*.async.test", "mirror.test", NULL,
 };
 
 static int setup(void **state)
@@ -299,6 +300,23 @@ static void test_names_decide_connections(void **state)
 	assert_non_null(strstr(env.last_audit, "\"name\":\"local.test\""));
 }
 
+/* Two names of one address: a connection carries the one answered last,
+ * which is the name the guest's client then sends (outbound checks it). */
+static void test_names_of_one_address(void **state)
+{
+	(void)state;
+	query(41, "web.test", 1);
+	query(42, "mirror.test", 1);
+	assert_int_equal(syn_to(0xcb00710au, 443, 30011).flags, 0x12);
+	assert_non_null(strstr(env.last_audit, "\"name\":\"mirror.test\""));
+	query(43, "WEB.test", 1);
+	assert_int_equal(syn_to(0xcb00710au, 443, 30012).flags, 0x12);
+	assert_non_null(strstr(env.last_audit, "\"name\":\"web.test\""));
+	/* the latest name's rule does not allow the port: the next one's does */
+	assert_int_equal(syn_to(0xcb00710au, 8080, 30013).flags, 0x12);
+	assert_non_null(strstr(env.last_audit, "\"name\":\"mirror.test\""));
+}
+
 static void test_udp_flow_and_denial(void **state)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
@@ -386,6 +404,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dns_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_async_resolver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names_decide_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_of_one_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_flow_and_denial, setup, teardown),
 	};
 

@@ -157,6 +157,7 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 	struct merr e = { 0 };
 	EVP_PKEY *key;
 	X509 *cert;
+	bool as_addr;
 	int n;
 
 	(void)arg;
@@ -172,7 +173,15 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 		}
 		snprintf(name, sizeof(name), "%s", f->tgt.host);
 	}
-	if (f->tgt.named && strcmp(name, f->tgt.host)) {
+	/* An address as the server name (clients do not send one, RFC 6066,
+	 * but a guest may) is the destination's, or the one the guest knows it
+	 * by: the flow goes to that address, never to another one's rules. */
+	as_addr = !f->tgt.named && policy_host_is_ip(name);
+	if (as_addr && strcmp(name, f->tgt.host) && strcmp(name, f->tgt.guest_addr)) {
+		snprintf(f->misdirect, sizeof(f->misdirect),
+			 "the TLS server name %s does not match the destination %s", name,
+			 f->tgt.guest_addr[0] ? f->tgt.guest_addr : f->tgt.host);
+	} else if (f->tgt.named && strcmp(name, f->tgt.host)) {
 		snprintf(f->misdirect, sizeof(f->misdirect),
 			 "the TLS server name %s does not match the destination %s", name, f->tgt.host);
 	} else if (!f->misdirect[0]) {
@@ -185,9 +194,9 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 			f->conn_rule = r;
 			return SSL_CLIENT_HELLO_RETRY;
 		}
-		if (!f->tgt.named) {
+		if (!f->tgt.named && !as_addr) {
 			snprintf(f->tgt.host, sizeof(f->tgt.host), "%s", name);
-			f->tgt.named = !policy_host_is_ip(name);
+			f->tgt.named = true;
 		}
 	}
 	/* Without a server name the client checks the address it connected to,

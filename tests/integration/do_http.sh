@@ -204,12 +204,27 @@ like "a request header of 40000 bytes: 431" "^HTTP/1.1 431 " "$out"
 # 10.88.0.1, which the guest's client checks (not 127.0.0.1, where it leads);
 # the rule names a method, so that this port goes to outbound.
 mkdir -p "$D/tls"
-start_upstream "$D/tls" "unused-secret" "IP:127.0.0.1"
+start_upstream "$D/tls" "unused-secret" "IP:127.0.0.1,IP:203.0.113.9"
 cat >"$D/tls-policy.json" <<JSON
-{"version": 1, "rules": [{"name": "gw", "host": "127.0.0.1", "port": $HP, "method": ["GET"], "action": "allow"}]}
+{"version": 1, "rules": [{"name": "gw", "host": "127.0.0.1", "port": $HP, "method": ["GET"], "action": "allow"},
+  {"name": "other", "host": "203.0.113.9", "action": "allow", "inject": {"X-Other": "for-203.0.113.9"}}]}
 JSON
 out=$("$MOAT" do --network=sandbox --policy "$D/tls-policy.json" --upstream-ca "$D/tls/upca.pem" -- \
 	sh -c "curl -s -o /dev/null -w '%{http_code}' https://10.88.0.1:$HP/echo; echo \" \$?\"" 2>&1)
 is "HTTPS to the gateway's address: the certificate names it" "200 0" "$out"
+# An address as the TLS server name (clients do not send one; openssl
+# s_client can): the gateway's as the guest knows it is the flow's own
+# address; another address is not where the flow goes, so its rule (which
+# injects a header) must not judge it.
+sni() {	# SNI PATH: the status line the guest gets, and whether its check of the leaf passed
+	"$MOAT" do --network=sandbox --policy "$D/tls-policy.json" --upstream-ca "$D/tls/upca.pem" -- \
+		sh -c "printf 'GET $2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+			openssl s_client -quiet -connect 10.88.0.1:$HP -servername $1 -CAfile /run/moat/sandbox-ca.pem \
+			-verify_ip $1 -verify_return_error 2>/dev/null | head -1 | tr -d '\r'" 2>&1
+}
+is "the gateway's address as the server name: judged as the gateway, the leaf names it" \
+	"HTTP/1.1 200 OK" "$(sni 10.88.0.1 /echo?sni=gateway)"
+is "another address as the server name: 421" "HTTP/1.1 421 Misdirected Request" "$(sni 203.0.113.9 /echo?sni=other)"
+is "...and nothing reached the upstream" 0 "$(grep -c 'sni=other' "$D/tls/up.log")"
 
 finish

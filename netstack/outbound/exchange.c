@@ -246,6 +246,31 @@ static void begin_exchange(struct ob_flow *f)
 		ob_up_start(f, rq->host, rq->port, tls);
 }
 
+/*
+ * A connection to an address the guest chose, named only by its TLS hello:
+ * the name's credentials go only where a DNS answer for the name leads, or
+ * to an address its rule names.  Any server with a certificate for the name
+ * (a wildcard one, shared by other hosts of the domain) would pass the
+ * upstream's verification, so that alone cannot keep them from another host.
+ */
+static void check_sni_named(struct ob_flow *f)
+{
+	struct ob_request *rq = f->rq;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!rq->rule || !rq->rule->ninject || !f->dest.addrlen)
+		return;
+	ob_addr_str((const struct sockaddr *)&f->dest.addr, ip, sizeof(ip));
+	if (policy_rule_names_address(rq->rule, ip))
+		return;
+	rq->verdict = OB_DENY;
+	rq->status = 403;
+	snprintf(rq->why, sizeof(rq->why),
+		 "request denied by rule \"%s\": its credentials go only to the addresses a DNS answer gives for %s, "
+		 "and this connection is to %s, an address the guest chose (connect by name)",
+		 rq->rule->name, rq->host, f->tgt.guest_addr[0] ? f->tgt.guest_addr : ip);
+}
+
 static void judge(struct ob_flow *f)
 {
 	struct ob_request *rq = f->rq;
@@ -265,6 +290,8 @@ static void judge(struct ob_flow *f)
 		rq->status = 421;
 		snprintf(rq->why, sizeof(rq->why), "%s", f->misdirect);
 	}
+	if (rq->verdict == OB_ALLOW && f->tgt.sni_named)
+		check_sni_named(f);
 	switch (rq->verdict) {
 	case OB_CONNECT:
 		/* the head's last LF is still in down.in (http.h): it is the

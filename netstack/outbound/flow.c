@@ -196,7 +196,7 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 		}
 		if (!f->tgt.named && !as_addr) {
 			snprintf(f->tgt.host, sizeof(f->tgt.host), "%s", name);
-			f->tgt.named = true;
+			f->tgt.named = f->tgt.sni_named = true;
 		}
 	}
 	/* Without a server name the client checks the address it connected to,

@@ -159,6 +159,8 @@ struct ob_target {
 	char guest_addr[INET6_ADDRSTRLEN];	/* the guest's address for @host when
 						 * it has another (the gateway), or "" */
 	bool named;		/* @host is the name the guest asked for, not just an address */
+	bool sni_named;		/* ... a name from the TLS hello alone, on a connection to an
+				 * address the guest chose (no DNS answer of netstack's) */
 	bool tls;		/* the guest spoke TLS (so the upstream leg is TLS) */
 	bool proxy;		/* explicit proxy front: absolute-form or CONNECT */
 };

@@ -154,4 +154,27 @@ EOS
 	is "...both bystanders" "2 2" "$(grep -c "bystander has the pid yes" <<<"$out") $(grep -c "bystander alive" <<<"$out")"
 fi
 
+# A secret for one host is never sent to another.  The guest connects to an
+# address it chose (the host's loopback, which a rule allows by address) and
+# names, in its TLS hello and Host, a host whose rule injects the secret;
+# the server at the address has a wildcard certificate for that host's
+# domain, so verifying the upstream's certificate cannot tell the two apart.
+kill $moat_pid $idle_pid 2>/dev/null
+wait $moat_pid $idle_pid 2>/dev/null
+D=$T_TMP
+. tests/upstream.sh
+start_upstream "$D" "unused" "DNS:*.corp.test"
+cat >"$D/front-policy.json" <<JSON
+{"version": 1, "rules": [
+  {"name": "api", "host": "api.corp.test", "action": "allow", "inject": {"Authorization": "Bearer \${API_TOKEN}"}},
+  {"name": "local", "host": "127.0.0.1", "port": $HP, "method": ["GET"], "action": "allow"}]}
+JSON
+out=$(TOK="$SECRET" "$MOAT" do --network=sandbox --policy "$D/front-policy.json" --secret API_TOKEN=env:TOK \
+	--upstream-ca "$D/upca.pem" -- curl -s -w ' %{http_code}' \
+	--connect-to "api.corp.test:$HP:10.88.0.1:$HP" "https://api.corp.test:$HP/echo?fronted=1" 2>&1)
+like "a host named in the TLS hello on a connection to another address: 403" \
+	"credentials go only to the addresses a DNS answer gives for api.corp.test.* 403 ?$" "$(tr '\n' ' ' <<<"$out")"
+check_fails "...the secret never reached the server at that address" grep -q "$SECRET" "$D/up.log"
+check_fails "...nor did the request" grep -q "fronted=1" "$D/up.log"
+
 finish

@@ -96,11 +96,28 @@ static bool through_outbound(const struct policy *p, const struct ns_flow_info *
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		r = policy_match(p, ip, fi->dst_port, NULL, NULL);
 	}
-	return r && (r->nmethods || r->npaths || r->ninject || r->websocket ||
-		     r->action == POLICY_PASSTHROUGH);
+	return r && policy_rule_speaks_http(r);
 }
 
 /* --- the policy, as netstack asks it ----------------------------------- */
+
+#define HTTP_ONLY "the rules for this destination speak of HTTP (methods, paths, injected " \
+		  "headers, WebSocket, passthrough), which outbound applies; a UDP flow is not HTTP"
+
+/* The rule for a connection: a UDP flow never reaches outbound, so a rule
+ * only outbound could hold it to does not allow one (@why says so). */
+static const struct policy_rule *match_flow(const struct policy *p, const struct egress_query *q,
+					    const char *host, const char **why)
+{
+	const struct policy_rule *r;
+
+	if (q->proto != EGRESS_UDP)
+		return policy_match(p, host, q->port, NULL, NULL);
+	r = policy_match_datagram(p, host, q->port);
+	if (!r && policy_match(p, host, q->port, NULL, NULL))
+		*why = HTTP_ONLY;
+	return r;
+}
 
 /* netstack's egress hook: DNS by name, connections by name or address. */
 static bool decide(void *ctx, const struct egress_query *q, const char **reason)
@@ -109,7 +126,7 @@ static bool decide(void *ctx, const struct egress_query *q, const char **reason)
 	const struct policy_rule *r = NULL;
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr a = { .s_addr = htonl(q->addr) };
-	const char *cls;
+	const char *cls, *http_only = NULL;
 
 	if (q->proto == EGRESS_DNS) {
 		r = policy_match(p, q->name, 0, NULL, NULL);
@@ -120,20 +137,21 @@ static bool decide(void *ctx, const struct egress_query *q, const char **reason)
 	cls = egress_addr_class(q->addr);
 	if (cls) {
 		/* Only a rule that names this address opens it (no DNS rebinding). */
-		r = policy_match(p, ip, q->port, NULL, NULL);
+		r = match_flow(p, q, ip, &http_only);
 		if (!r || !policy_rule_names_address(r, ip) || r->action == POLICY_DENY) {
-			*reason = "a loopback, private, link-local or metadata address needs a "
-				  "rule that names it";
+			*reason = !r && http_only ? http_only :
+						    "a loopback, private, link-local or metadata address "
+						    "needs a rule that names it";
 			return false;
 		}
 		*reason = policy_rule_name(r);
 		return true;
 	}
 	if (q->name)
-		r = policy_match(p, q->name, q->port, NULL, NULL);
+		r = match_flow(p, q, q->name, &http_only);
 	if (!r)
-		r = policy_match(p, ip, q->port, NULL, NULL);
-	*reason = policy_rule_name(r);
+		r = match_flow(p, q, ip, &http_only);
+	*reason = r || !http_only ? policy_rule_name(r) : http_only;
 	return policy_rule_action(r) != POLICY_DENY;
 }
 

@@ -253,6 +253,27 @@ const struct policy_rule *policy_match(const struct policy *p, const char *host,
 	return NULL;
 }
 
+bool policy_rule_speaks_http(const struct policy_rule *r)
+{
+	return r->nmethods || r->npaths || r->ninject || r->websocket ||
+	       r->action == POLICY_PASSTHROUGH;
+}
+
+const struct policy_rule *policy_match_datagram(const struct policy *p, const char *host,
+						uint16_t port)
+{
+	if (!p || !host)
+		return NULL;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if ((r->action == POLICY_DENY || !policy_rule_speaks_http(r)) &&
+		    rule_matches(r, host, port, NULL, NULL))
+			return r;
+	}
+	return NULL;
+}
+
 /* ---- freeing ------------------------------------------------------------ */
 
 static void strv_free(char **v, size_t n)

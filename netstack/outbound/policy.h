@@ -153,6 +153,23 @@ void policy_free(struct policy *p);
 const struct policy_rule *policy_match(const struct policy *p, const char *host,
 				       uint16_t port, const char *method, const char *path);
 
+/**
+ * policy_rule_speaks_http() - does @r say something only HTTP can carry
+ * (methods, paths, injected headers, WebSocket, passthrough)?  Such a rule
+ * is outbound's to apply: a connection it allows goes through outbound.
+ */
+bool policy_rule_speaks_http(const struct policy_rule *r);
+
+/**
+ * policy_match_datagram() - the rule that decides a flow outbound never
+ * sees (a UDP flow): as policy_match() with no method or path, except that
+ * an allow or passthrough rule that speaks HTTP is passed over, since
+ * nothing could hold the flow to what it says
+ * Return: the first matching rule, or NULL: denied by default
+ */
+const struct policy_rule *policy_match_datagram(const struct policy *p, const char *host,
+						uint16_t port);
+
 /** policy_rule_action() - what @r (NULL: no rule matched) says */
 static inline enum policy_action policy_rule_action(const struct policy_rule *r)
 {

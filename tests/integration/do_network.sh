@@ -316,6 +316,20 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)
 u.sendto(b'udp echo', ('10.88.0.1', $UP)); print(u.recv(100).decode())" 2>&1)
 is "TCP and UDP to an allowed host port" "hello
 UDP ECHO" "$out"
+# A rule that speaks of HTTP allows what outbound can hold to it: TCP goes
+# through outbound, and UDP (QUIC, say, or anything else) is not allowed.
+printf '{"version": 1, "rules": [{"name": "web", "host": "127.0.0.1", "port": %s, "method": "GET", "action": "allow"}]}\n' \
+	"$UP" >"$D/http-only.json"
+rm -f "$D/http-only.jsonl"
+out=$("$MOAT" do --network=sandbox --policy "$D/http-only.json" --audit "$D/http-only.jsonl" -- /usr/bin/python3 -c "
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3); u.connect(('10.88.0.1', $UP))
+u.send(b'udp echo')
+try: print(u.recv(100).decode())
+except OSError as e: print(e.strerror)" 2>&1)
+is "UDP to a port whose rule names a method: unreachable" "No route to host" "$out"
+like "...and the audit log says why" '"proto":"udp","verdict":"deny".*"reason":"the rules for this destination speak of HTTP' \
+	"$(cat "$D/http-only.jsonl")"
 out=$(run -- /usr/bin/python3 -c "
 import socket, time
 t = time.time()

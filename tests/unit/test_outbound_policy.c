@@ -239,6 +239,50 @@ static void test_match(void **state)
 	policy_free(p);
 }
 
+/* A flow outbound never sees (UDP): rules that speak of HTTP do not allow it. */
+static void test_match_datagram(void **state)
+{
+	struct policy *p = parse_ok(
+		"{\"rules\": ["
+		" {\"name\": \"no-admin\", \"host\": \"api.test\", \"path\": \"/admin\", \"action\": \"deny\"},"
+		" {\"name\": \"get\", \"host\": \"api.test\", \"method\": \"GET\", \"action\": \"allow\"},"
+		" {\"name\": \"v1\", \"host\": \"m.test\", \"path\": \"/v1\", \"action\": \"allow\"},"
+		" {\"name\": \"key\", \"host\": \"k.test\", \"action\": \"allow\","
+		"  \"inject\": {\"X-Key\": \"literal\"}},"
+		" {\"name\": \"ws\", \"host\": \"w.test\", \"action\": \"allow\", \"websocket\": true},"
+		" {\"name\": \"pass\", \"host\": \"pass.test\", \"action\": \"passthrough\"},"
+		" {\"name\": \"no-q\", \"host\": \"q.test\", \"port\": 443, \"action\": \"deny\"},"
+		" {\"name\": \"q\", \"host\": \"q.test\", \"action\": \"allow\"},"
+		" {\"name\": \"rest\", \"host\": \"*.test\", \"port\": 9999, \"action\": \"allow\"}"
+		"]}");
+	static const struct {
+		const char *host; uint16_t port; const char *rule;
+	} rows[] = {
+		{ "api.test", 443, POLICY_DEFAULT_DENY },
+		{ "m.test", 443, POLICY_DEFAULT_DENY },
+		{ "k.test", 443, POLICY_DEFAULT_DENY },
+		{ "w.test", 443, POLICY_DEFAULT_DENY },
+		{ "pass.test", 443, POLICY_DEFAULT_DENY },
+		{ "api.test", 9999, "rest" },		/* a later rule without HTTP */
+		{ "q.test", 443, "no-q" },		/* deny rules still deny */
+		{ "q.test", 53, "q" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct policy_rule *r = policy_match_datagram(p, rows[i].host, rows[i].port);
+
+		if (strcmp(policy_rule_name(r), rows[i].rule))
+			fail_msg("row %zu (%s:%u): matched %s, want %s", i, rows[i].host, rows[i].port,
+				 policy_rule_name(r), rows[i].rule);
+	}
+	/* the same connections over TCP: allowed, for outbound to judge */
+	assert_string_equal(policy_rule_name(policy_match(p, "api.test", 443, NULL, NULL)), "get");
+	assert_string_equal(policy_rule_name(policy_match(p, "pass.test", 443, NULL, NULL)), "pass");
+	assert_null(policy_match_datagram(NULL, "x", 1));
+	policy_free(p);
+}
+
 static void test_allow_flag(void **state)
 {
 	static const struct { const char *spec; int r; const char *host; uint16_t port; } rows[] = {
@@ -383,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_match_datagram),
 		cmocka_unit_test(test_allow_flag),
 		cmocka_unit_test(test_allow_after_file),
 		cmocka_unit_test(test_normalize_host),

@@ -77,8 +77,9 @@ static_assert(OB_CTL_MSG_MAX <= GOFER_LATE_MAX, "outbound's CA fits in a late fi
 
 /*
  * Which connections outbound serves (it tells HTTP from TLS by itself): those
- * to ports 80 and 443, and those whose rule speaks of HTTP (methods, paths,
- * injected headers, WebSocket, passthrough).  Others are plain TCP.
+ * to ports 80 and 443, and those to which a rule that speaks of HTTP (methods,
+ * paths, injected headers, WebSocket, passthrough) applies, deny rules for
+ * some paths included (policy_match_stream()).  Others are plain TCP.
  */
 static bool through_outbound(const struct policy *p, const struct ns_flow_info *fi)
 {
@@ -91,10 +92,10 @@ static bool through_outbound(const struct policy *p, const struct ns_flow_info *
 	if (fi->dst_port == 80 || fi->dst_port == 443)
 		return true;
 	if (fi->name)
-		r = policy_match(p, fi->name, fi->dst_port, NULL, NULL);
+		r = policy_match_stream(p, fi->name, fi->dst_port);
 	if (!r) {
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
-		r = policy_match(p, ip, fi->dst_port, NULL, NULL);
+		r = policy_match_stream(p, ip, fi->dst_port);
 	}
 	return r && policy_rule_speaks_http(r);
 }

@@ -197,6 +197,15 @@ bool policy_rule_names_address(const struct policy_rule *r, const char *ip)
 
 /* ---- matching ----------------------------------------------------------- */
 
+static bool host_matches(const struct policy_rule *r, const char *host)
+{
+	bool ok = !r->nhosts;
+
+	for (size_t i = 0; i < r->nhosts && !ok; i++)
+		ok = policy_host_match(r->hosts[i], host);
+	return ok;
+}
+
 static bool rule_matches(const struct policy_rule *r, const char *host, uint16_t port,
 			 const char *method, const char *path)
 {
@@ -205,13 +214,8 @@ static bool rule_matches(const struct policy_rule *r, const char *host, uint16_t
 	 * deny, and cannot rule out an allow (see policy.h). */
 	bool unknown_ok = r->action != POLICY_DENY;
 
-	if (r->nhosts) {
-		ok = false;
-		for (size_t i = 0; i < r->nhosts && !ok; i++)
-			ok = policy_host_match(r->hosts[i], host);
-		if (!ok)
-			return false;
-	}
+	if (!host_matches(r, host))
+		return false;
 	if (r->nports) {
 		if (!port)
 			return unknown_ok;
@@ -259,16 +263,39 @@ bool policy_rule_speaks_http(const struct policy_rule *r)
 	       r->action == POLICY_PASSTHROUGH;
 }
 
+/* Does @r name @host and @port, whatever its methods and paths? */
+static bool host_port_matches(const struct policy_rule *r, const char *host, uint16_t port)
+{
+	bool ok = !r->nports;
+
+	for (size_t i = 0; i < r->nports && !ok; i++)
+		ok = r->ports[i] == port;
+	return ok && host_matches(r, host);
+}
+
+const struct policy_rule *policy_match_stream(const struct policy *p, const char *host,
+					      uint16_t port)
+{
+	for (size_t i = 0; p && host && i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (host_port_matches(r, host, port) &&
+		    (policy_rule_speaks_http(r) || rule_matches(r, host, port, NULL, NULL)))
+			return r;
+	}
+	return NULL;
+}
+
 const struct policy_rule *policy_match_datagram(const struct policy *p, const char *host,
 						uint16_t port)
 {
-	if (!p || !host)
-		return NULL;
-	for (size_t i = 0; i < p->nrules; i++) {
+	for (size_t i = 0; p && host && i < p->nrules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		if ((r->action == POLICY_DENY || !policy_rule_speaks_http(r)) &&
-		    rule_matches(r, host, port, NULL, NULL))
+		if (!host_port_matches(r, host, port))
+			continue;
+		if (policy_rule_speaks_http(r) ? r->action == POLICY_DENY
+					       : rule_matches(r, host, port, NULL, NULL))
 			return r;
 	}
 	return NULL;

@@ -161,10 +161,23 @@ const struct policy_rule *policy_match(const struct policy *p, const char *host,
 bool policy_rule_speaks_http(const struct policy_rule *r);
 
 /**
+ * policy_match_stream() - the first rule that applies to a TCP connection to
+ * @host:@port before any request on it is known: one that matches it with
+ * no method or path (as policy_match()), or one that names the host and port
+ * and speaks of HTTP, whatever its action (a deny rule for a path applies to
+ * some of the connection's requests).  When that rule speaks of HTTP, the
+ * connection must go through outbound, which applies it.
+ * Return: the rule, or NULL
+ */
+const struct policy_rule *policy_match_stream(const struct policy *p, const char *host,
+					      uint16_t port);
+
+/**
  * policy_match_datagram() - the rule that decides a flow outbound never
- * sees (a UDP flow): as policy_match() with no method or path, except that
- * an allow or passthrough rule that speaks HTTP is passed over, since
- * nothing could hold the flow to what it says
+ * sees (a UDP flow): as policy_match() with no method or path, except for
+ * the rules that speak of HTTP, which nothing could hold the flow to: an
+ * allow or passthrough one is passed over, a deny one (for some methods or
+ * paths) denies it
  * Return: the first matching rule, or NULL: denied by default
  */
 const struct policy_rule *policy_match_datagram(const struct policy *p, const char *host,

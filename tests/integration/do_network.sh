@@ -330,6 +330,24 @@ except OSError as e: print(e.strerror)" 2>&1)
 is "UDP to a port whose rule names a method: unreachable" "No route to host" "$out"
 like "...and the audit log says why" '"proto":"udp","verdict":"deny".*"reason":"the rules for this destination speak of HTTP' \
 	"$(cat "$D/http-only.jsonl")"
+# A deny rule for a path applies on every port: a connection to a port
+# allowed by a plain rule goes through outbound, and UDP is denied.
+cat >"$D/no-admin.json" <<JSON
+{"version": 1, "rules": [{"name": "no-admin", "host": "127.0.0.1", "path": "/admin", "action": "deny"},
+  {"name": "lo", "host": "127.0.0.1", "port": [$PP, $UP], "action": "allow"}]}
+JSON
+out=$("$MOAT" do --network=sandbox --policy "$D/no-admin.json" -- sh -c "
+	curl -s -o /dev/null -w '%{http_code} ' http://10.88.0.1:$PP/admin/users?port=any
+	curl -s -o /dev/null -w '%{http_code} ' http://10.88.0.1:$PP/echo?port=any
+	/usr/bin/python3 -c \"
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3); u.connect(('10.88.0.1', $UP))
+u.send(b'udp echo')
+try: print(u.recv(100).decode())
+except OSError as e: print(e.strerror)\"" 2>&1)
+is "a deny rule for a path, a plain allow for the port: the path denied, the rest allowed, no UDP" \
+	"403 200 No route to host" "$out"
+is "...the denied path never reached the upstream" 0 "$(grep -c '/admin/users?port=any' "$D/up.log")"
 out=$(run -- /usr/bin/python3 -c "
 import socket, time
 t = time.time()

@@ -239,8 +239,11 @@ static void test_match(void **state)
 	policy_free(p);
 }
 
-/* A flow outbound never sees (UDP): rules that speak of HTTP do not allow it. */
-static void test_match_datagram(void **state)
+/* Connections before any request is known: a TCP one goes through outbound
+ * when a rule that speaks of HTTP applies to it (policy_match_stream()); a
+ * UDP one, which outbound never sees, is not allowed by such a rule and is
+ * denied by a deny one (policy_match_datagram()). */
+static void test_match_flows(void **state)
 {
 	struct policy *p = parse_ok(
 		"{\"rules\": ["
@@ -253,32 +256,37 @@ static void test_match_datagram(void **state)
 		" {\"name\": \"pass\", \"host\": \"pass.test\", \"action\": \"passthrough\"},"
 		" {\"name\": \"no-q\", \"host\": \"q.test\", \"port\": 443, \"action\": \"deny\"},"
 		" {\"name\": \"q\", \"host\": \"q.test\", \"action\": \"allow\"},"
+		" {\"name\": \"z\", \"host\": \"z.test\", \"action\": \"allow\"},"
+		" {\"name\": \"z-shadowed\", \"host\": \"z.test\", \"path\": \"/x\", \"action\": \"deny\"},"
 		" {\"name\": \"rest\", \"host\": \"*.test\", \"port\": 9999, \"action\": \"allow\"}"
 		"]}");
 	static const struct {
-		const char *host; uint16_t port; const char *rule;
+		const char *host; uint16_t port; const char *stream, *datagram;
 	} rows[] = {
-		{ "api.test", 443, POLICY_DEFAULT_DENY },
-		{ "m.test", 443, POLICY_DEFAULT_DENY },
-		{ "k.test", 443, POLICY_DEFAULT_DENY },
-		{ "w.test", 443, POLICY_DEFAULT_DENY },
-		{ "pass.test", 443, POLICY_DEFAULT_DENY },
-		{ "api.test", 9999, "rest" },		/* a later rule without HTTP */
-		{ "q.test", 443, "no-q" },		/* deny rules still deny */
-		{ "q.test", 53, "q" },
+		{ "api.test", 443, "no-admin", "no-admin" },	/* a deny rule for a path */
+		{ "api.test", 9999, "no-admin", "no-admin" },
+		{ "m.test", 443, "v1", POLICY_DEFAULT_DENY },
+		{ "m.test", 9999, "v1", "rest" },		/* a later rule without HTTP */
+		{ "k.test", 443, "key", POLICY_DEFAULT_DENY },
+		{ "w.test", 443, "ws", POLICY_DEFAULT_DENY },
+		{ "pass.test", 443, "pass", POLICY_DEFAULT_DENY },
+		{ "q.test", 443, "no-q", "no-q" },
+		{ "q.test", 53, "q", "q" },
+		{ "z.test", 80, "z", "z" },			/* the first rule decides every request */
+		{ "x.test", 9999, "rest", "rest" },
+		{ "x.org", 9999, POLICY_DEFAULT_DENY, POLICY_DEFAULT_DENY },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const struct policy_rule *r = policy_match_datagram(p, rows[i].host, rows[i].port);
+		const char *st = policy_rule_name(policy_match_stream(p, rows[i].host, rows[i].port));
+		const char *dg = policy_rule_name(policy_match_datagram(p, rows[i].host, rows[i].port));
 
-		if (strcmp(policy_rule_name(r), rows[i].rule))
-			fail_msg("row %zu (%s:%u): matched %s, want %s", i, rows[i].host, rows[i].port,
-				 policy_rule_name(r), rows[i].rule);
+		if (strcmp(st, rows[i].stream) || strcmp(dg, rows[i].datagram))
+			fail_msg("row %zu (%s:%u): stream %s, datagram %s; want %s, %s", i, rows[i].host,
+				 rows[i].port, st, dg, rows[i].stream, rows[i].datagram);
 	}
-	/* the same connections over TCP: allowed, for outbound to judge */
-	assert_string_equal(policy_rule_name(policy_match(p, "api.test", 443, NULL, NULL)), "get");
-	assert_string_equal(policy_rule_name(policy_match(p, "pass.test", 443, NULL, NULL)), "pass");
+	assert_null(policy_match_stream(NULL, "x", 1));
 	assert_null(policy_match_datagram(NULL, "x", 1));
 	policy_free(p);
 }
@@ -427,7 +435,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_match_datagram),
+		cmocka_unit_test(test_match_flows),
 		cmocka_unit_test(test_allow_flag),
 		cmocka_unit_test(test_allow_after_file),
 		cmocka_unit_test(test_normalize_host),

@@ -186,6 +186,21 @@ print(r.status)" 2>&1)
 is "python3 urllib over HTTPS" "200" "$out"
 out=$(run -w /tmp -- sh -c "git clone -q https://api.test:$HP/git/repo.git r && cat r/README" 2>&1)
 is "git clone over HTTPS, authorized by the injected token" "hello from the upstream repository" "$out"
+# Smart HTTP (git http-backend): a clone, then a push whose 2 MB pack git
+# sends as a chunked POST (past its 1 MB buffer), each authorized the same way.
+out=$(run -w /tmp -- sh -c "git clone -q https://api.test:$HP/smart/repo.git s && cd s &&
+	head -c 2000000 /dev/urandom >blob && git add blob &&
+	git -c user.name=guest -c user.email=guest@sandbox commit -qm 'from the sandbox' &&
+	git push -q origin HEAD 2>&1 && git rev-parse HEAD" 2>&1)
+is "git clone and push over smart HTTP: the upstream has the guest's commit" \
+	"$(git -C "$D/gitroot/repo.git" rev-parse HEAD 2>&1)" "$out"
+is "...its pack went up as a chunked POST, with the token" "chunked Bearer $SECRET" "$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    h = dict((k.lower(), v) for k, v in r["headers"])
+    if r["path"] == "/smart/repo.git/git-receive-pack" and r["body_len"] > 2000000:
+        print(h.get("transfer-encoding"), h.get("authorization"))' "$D/up.log")"
 out=$(run -- curl -s -w ' %{http_code}' -H "Authorization: Bearer guest-supplied" \
 	"https://api.test:$HP/echo?replaced=1" 2>&1)
 like "a guest-supplied header of the same name..." " 200$" "$out"

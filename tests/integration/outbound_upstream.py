@@ -16,6 +16,8 @@ it there.
   /reset          promises 1000000 bytes, sends 65536, then resets the connection
   /git/...        files of --git-root (a bare repo for git's dumb HTTP), only with
                   "Authorization: Bearer $UPSTREAM_GIT_TOKEN"
+  /smart/...      the same repositories through git http-backend (smart HTTP: fetch
+                  and push), with the same token
   /ws             a WebSocket that echoes one text message
 
 Usage: outbound_upstream.py --cert C --key K --log LOG --ports PORTS [--git-root DIR]
@@ -31,6 +33,7 @@ import socket
 import socketserver
 import ssl
 import struct
+import subprocess
 import sys
 import threading
 import urllib.parse
@@ -54,7 +57,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def read_body(self):
+    def read_body(self, keep=None):
+        """Read the body; its bytes go to @keep (a list) too, if given."""
         h = hashlib.sha256()
         total = 0
         te = self.headers.get("Transfer-Encoding", "")
@@ -71,6 +75,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     b = self.rfile.read(min(left, 65536))
                     if not b:
                         raise ConnectionError("short chunk")
+                    if keep is not None:
+                        keep.append(b)
                     h.update(b)
                     total += len(b)
                     left -= len(b)
@@ -81,6 +87,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 b = self.rfile.read(min(left, 65536))
                 if not b:
                     raise ConnectionError("short body")
+                if keep is not None:
+                    keep.append(b)
                 h.update(b)
                 total += len(b)
                 left -= len(b)
@@ -115,7 +123,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(url.query)
         if url.path == "/ws":
             return self.websocket()
-        blen, bsha = self.read_body()
+        body = [] if url.path.startswith("/smart/") else None
+        blen, bsha = self.read_body(body)
         self.log_request_line(blen, bsha)
         if url.path in ("/echo", "/upload") or url.path.startswith("/echo/"):
             names = [k for k, _ in self.headers.items()]
@@ -154,7 +163,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
             self.close_connection = True
-        elif url.path.startswith("/git/"):
+        elif url.path.startswith(("/git/", "/smart/")):
             want = "Bearer " + os.environ.get("UPSTREAM_GIT_TOKEN", "")
             if self.headers.get("Authorization") != want:
                 self.send_response(401)
@@ -162,6 +171,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if body is not None:
+                return self.git_backend(url, b"".join(body))
             rel = os.path.normpath(url.path[len("/git/"):])
             full = os.path.join(self.server.git_root, rel)
             if rel.startswith("..") or not os.path.isfile(full):
@@ -178,6 +189,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
         else:
             self.send_json({"error": "not found"}, 404)
+
+    def git_backend(self, url, body):
+        """Run git http-backend as a CGI program for this request."""
+        env = dict(os.environ, GIT_PROJECT_ROOT=self.server.git_root, GIT_HTTP_EXPORT_ALL="1",
+                   REQUEST_METHOD=self.command, PATH_INFO=url.path[len("/smart"):],
+                   QUERY_STRING=url.query, CONTENT_TYPE=self.headers.get("Content-Type", ""),
+                   CONTENT_LENGTH=str(len(body)), REMOTE_USER="guest", REMOTE_ADDR="127.0.0.1",
+                   GIT_PROTOCOL=self.headers.get("Git-Protocol", ""),
+                   HTTP_CONTENT_ENCODING=self.headers.get("Content-Encoding", ""))
+        out = subprocess.run(["git", "http-backend"], input=body, env=env,
+                             capture_output=True).stdout
+        head, _, data = out.partition(b"\r\n\r\n")
+        status, fields = 200, []
+        for line in head.decode("latin1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name:
+                fields.append((name, value.strip()))
+        self.send_response(status)
+        for name, value in fields:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def websocket(self):
         self.log_request_line(0, "")

@@ -393,7 +393,10 @@ static enum ob_ev error_event(struct ob_parser *p)
 			 err == HPE_INVALID_TRANSFER_ENCODING ?
 				 "a Transfer-Encoding other than chunked" :
 			 err == HPE_INVALID_CHUNK_SIZE ? "a malformed chunk size" :
-			 err == HPE_INVALID_CONTENT_LENGTH ? "a malformed Content-Length" :
+			 /* http-parser says so of a too large chunk size too */
+			 err == HPE_INVALID_CONTENT_LENGTH ?
+				 (p->head && p->head->chunked ? "a malformed chunk size" :
+							      "a malformed Content-Length") :
 			 err == HPE_HEADER_OVERFLOW ? "the header section is too large" :
 							http_errno_description(err);
 		if (err == HPE_HEADER_OVERFLOW && p->type == OB_REQUEST)

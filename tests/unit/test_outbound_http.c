@@ -255,7 +255,7 @@ static const struct row rows[] = {
 	{ "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", TLS_API,
 	  OB_EV_ERROR, 400, "malformed chunk size" },
 	{ "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nx\r\n0\r\n\r\n", TLS_API,
-	  OB_EV_ERROR, 400, "" },
+	  OB_EV_ERROR, 400, "malformed chunk size" },
 	{ "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", TLS_API,
 	  OB_EV_ERROR, 400, "" },
 	{ "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n", TLS_API,

@@ -13,6 +13,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -427,11 +428,31 @@ static bool connection_listed(const struct ob_head *h, const struct ob_field *f)
 	return header_has(h, "connection", name) || header_has(h, "proxy-connection", name);
 }
 
+/*
+ * Is @f the header @name, to a server that reads '_' as '-' (CGI and WSGI
+ * make both of X-Api-Key and X_Api_Key the variable HTTP_X_API_KEY, and join
+ * their values)?
+ */
+static bool field_is_loosely(const struct ob_head *h, const struct ob_field *f, const char *name)
+{
+	const char *s = h->buf + f->name;
+
+	if (strlen(name) != f->name_len)
+		return false;
+	for (uint32_t i = 0; i < f->name_len; i++) {
+		char a = s[i] == '_' ? '-' : s[i], b = name[i] == '_' ? '-' : name[i];
+
+		if (tolower((unsigned char)a) != tolower((unsigned char)b))
+			return false;
+	}
+	return true;
+}
+
 static bool injected_name(const struct policy_rule *r, const struct ob_head *h,
 			  const struct ob_field *f)
 {
 	for (size_t i = 0; r && i < r->ninject; i++)
-		if (field_is(h, f, r->inject[i].header))
+		if (field_is_loosely(h, f, r->inject[i].header))
 			return true;
 	return false;
 }

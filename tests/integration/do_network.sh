@@ -202,7 +202,7 @@ for line in open(sys.argv[1]):
     if r["path"] == "/smart/repo.git/git-receive-pack" and r["body_len"] > 2000000:
         print(h.get("transfer-encoding"), h.get("authorization"))' "$D/up.log")"
 out=$(run -- curl -s -w ' %{http_code}' -H "Authorization: Bearer guest-supplied" \
-	"https://api.test:$HP/echo?replaced=1" 2>&1)
+	-H "X_Sandbox_Identity: guest-supplied" "https://api.test:$HP/echo?replaced=1" 2>&1)
 like "a guest-supplied header of the same name..." " 200$" "$out"
 check "...is replaced, not merged" python3 -c '
 import json, sys
@@ -210,7 +210,9 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     if "replaced=1" in r.get("path", ""):
         v = [h[1] for h in r["headers"] if h[0].lower() == "authorization"]
-        sys.exit(0 if v == ["Bearer " + sys.argv[2]] else 1)
+        # a server that reads "_" as "-" (CGI, WSGI) would join the two
+        u = [h[1] for h in r["headers"] if h[0].lower() == "x_sandbox_identity"]
+        sys.exit(0 if v == ["Bearer " + sys.argv[2]] and not u else 1)
 sys.exit(1)' "$D/up.log" "$SECRET"
 out=$(run -- curl -s -w ' %{http_code}' "https://api.test:$HP/admin/users" 2>&1)
 like "a denied path: 403..." " 403$" "$out"

@@ -203,6 +203,11 @@ static const struct row rows[] = {
 	/* ... unless the rule says so */
 	{ "GET http://plainok.test/ HTTP/1.1\r\n\r\n", PROXY, OB_EV_DONE, 0,
 	  "GET / HTTP/1.1\r\nHost: plainok.test\r\nX-Api-Key: " SECRET "\r\nConnection: keep-alive\r\n\r\n" },
+	/* a guest header an upstream could read as the injected one ('_' for '-') is dropped too */
+	{ "GET http://plainok.test/ HTTP/1.1\r\nX_Api_Key: guest\r\nx-api_KEY: guest2\r\nX-Api-Keys: kept\r\n\r\n",
+	  PROXY, OB_EV_DONE, 0,
+	  "GET / HTTP/1.1\r\nHost: plainok.test\r\nX-Api-Keys: kept\r\nX-Api-Key: " SECRET
+	  "\r\nConnection: keep-alive\r\n\r\n" },
 	{ "GET http://plainok.test HTTP/1.1\r\n\r\n", PROXY, OB_EV_DONE, 0,
 	  "GET / HTTP/1.1\r\nHost: plainok.test\r\nX-Api-Key: " SECRET "\r\nConnection: keep-alive\r\n\r\n" },
 	/* no path but a query: the query is kept */

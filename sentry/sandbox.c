@@ -329,19 +329,36 @@ static void start_limited(struct run *r, struct merr *e)
 			 (unsigned long long)r->spec->pids);
 }
 
-/* The setup process is gone: its last word says why, if it had one. */
-static int go_failed(struct run *r, int rc, struct merr *e)
+/**
+ * setup_failure() - the guest's own account of a failed start, if it gave one
+ * @wait:	read until the guest's end closes; else only what is queued
+ *
+ * Return: 0 with @e set to the guest's GM_SETUP_FAILED, or -ENOENT (none)
+ */
+static int setup_failure(struct run *r, bool wait, struct merr *e)
 {
+	struct pollfd p = { .fd = r->guest.sock, .events = POLLIN };
 	struct guest_msg m;
 	pid_t sender;
 	int fd;
 
-	while (guest_recv(&r->guest, &m, &sender, &fd) == 0) {
+	while ((wait || poll(&p, 1, 0) == 1) &&
+	       guest_recv(&r->guest, &m, &sender, &fd) == 0) {
 		if (fd >= 0)
 			close(fd);
-		if (m.type == GM_SETUP_FAILED)
-			return merr_set(e, m.value > 0 ? m.value : EIO, "%s", m.text);
+		if (m.type == GM_SETUP_FAILED) {
+			merr_set(e, m.value > 0 ? m.value : EIO, "%s", m.text);
+			return 0;
+		}
 	}
+	return -ENOENT;
+}
+
+/* The setup process is gone: its last word says why, if it had one. */
+static int go_failed(struct run *r, int rc, struct merr *e)
+{
+	if (setup_failure(r, true, e) == 0)
+		return -e->errnum;
 	return merr_set(e, -rc, "start the guest: %s", strerror(-rc));
 }
 
@@ -849,6 +866,13 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	}
 	rc = birth(&r, e);
 	if (rc < 0) {
+		/*
+		 * init's set-up failed, and as pid 1 it took the command with
+		 * it, which the sentry may have been looking up (its root, its
+		 * listener): init's word, queued before it exited, says why.
+		 */
+		if (setup_failure(&r, false, e) == 0)
+			rc = -e->errnum;
 		start_limited(&r, e);
 		goto out;
 	}

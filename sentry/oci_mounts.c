@@ -534,6 +534,30 @@ static int glob_escape(const char *in, char *out, size_t cap)
 	return 0;
 }
 
+/*
+ * Whether @path (clean) names a different file for each process that looks it
+ * up: /proc/self, /proc/thread-self, /proc/<pid> and the links into them,
+ * /proc/net and /proc/mounts.  The guest's init would mask (or make read-only)
+ * its own, and the sentry resolves each process's path to that process's file
+ * (docs/architecture.md): the command's would stay as they are.
+ */
+static bool proc_per_process(const char *path)
+{
+	static const char *const links[] = {
+		"/proc/self", "/proc/thread-self", "/proc/net", "/proc/mounts",
+	};
+	const char *p = path + strlen("/proc/");
+	size_t k;
+
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (oci_at_or_below(path, links[i]))
+			return true;
+	if (!oci_at_or_below(path, "/proc") || !strcmp(path, "/proc"))
+		return false;
+	k = strspn(p, "0123456789");
+	return k > 0 && (p[k] == '/' || p[k] == '\0');
+}
+
 /**
  * oci_load_paths() - linux.maskedPaths or linux.readonlyPaths
  * @masked:	true for maskedPaths
@@ -568,6 +592,11 @@ int oci_load_paths(struct oci *o, const cJSON *linux, bool masked)
 		if (oci_clean_abs(c->valuestring, path, sizeof(path)) < 0 || !strcmp(path, "/"))
 			return oci_fail(o, EINVAL, "%s[%zu] \"%s\": must be an absolute path below "
 					"/ without \".\" or \"..\"", f, i, c->valuestring);
+		if (proc_per_process(path))
+			return oci_fail(o, ENOTSUP, "%s[%zu] \"%s\": a path of one process "
+					"(each process that looks it up finds its own file), which "
+					"moat cannot %s for every process of the guest; remove it",
+					f, i, c->valuestring, masked ? "mask" : "make read-only");
 		gm = guest_mount_of(o, path);
 		if (gm || oci_at_or_below(path, "/proc")) {
 			v = masked ? &s->proc_masked : &s->proc_ro;

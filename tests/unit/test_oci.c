@@ -597,6 +597,20 @@ static const struct row {
 	{ "masked relative", LINUX("\"maskedPaths\": [\"proc/kcore\"]"), EINVAL,
 	  "linux.maskedPaths[0] \"proc/kcore\": must be an absolute path" },
 	{ "readonly root path", LINUX("\"readonlyPaths\": [\"/\"]"), EINVAL, "linux.readonlyPaths[0]" },
+	{ "masked /proc/net", LINUX("\"maskedPaths\": [\"/proc/kcore\", \"/proc/net\"]"), ENOTSUP,
+	  "linux.maskedPaths[1] \"/proc/net\": a path of one process" },
+	{ "masked /proc/self file", LINUX("\"maskedPaths\": [\"/proc//self/environ\"]"), ENOTSUP,
+	  "linux.maskedPaths[0] \"/proc//self/environ\": a path of one process" },
+	{ "read-only /proc/thread-self", LINUX("\"readonlyPaths\": [\"/proc/thread-self/attr\"]"),
+	  ENOTSUP, "moat cannot make read-only for every process" },
+	{ "masked /proc/mounts", LINUX("\"maskedPaths\": [\"/proc/mounts\"]"), ENOTSUP,
+	  "linux.maskedPaths[0] \"/proc/mounts\"" },
+	{ "masked /proc/1", LINUX("\"maskedPaths\": [\"/proc/1/cmdline\"]"), ENOTSUP,
+	  "linux.maskedPaths[0] \"/proc/1/cmdline\"" },
+	{ "masked /proc/<pid> dir", LINUX("\"readonlyPaths\": [\"/proc/42\"]"), ENOTSUP,
+	  "linux.readonlyPaths[0] \"/proc/42\"" },
+	{ "masked /proc names like a pid's", LINUX("\"maskedPaths\": [\"/proc/1x\", \"/proc/netx\", "
+	  "\"/proc/selfish\", \"/proc/sys/net\"]"), 0, NULL },
 	{ "masked in a bind", DOC(", \"mounts\": [{\"destination\": \"/data\", \"source\": \"data\", "
 	  "\"options\": [\"rbind\"]}], \"linux\": {\"maskedPaths\": [\"/data/secret\"]}"), 0, NULL },
 	{ "masked sysfs without proc", DOC(", \"mounts\": [{\"destination\": \"/sys\", "

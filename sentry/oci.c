@@ -443,6 +443,32 @@ int oci_want_str_array(struct oci *o, const cJSON *v, const char *f)
 	return r;
 }
 
+int oci_check_types(struct oci *o, const cJSON *obj, const char *f,
+		    const struct oci_member *members, size_t n)
+{
+	static const struct {
+		cJSON_bool (*is)(const cJSON *v);
+		const char *want;
+	} kinds[] = {
+		[OCI_STRING] = { cJSON_IsString, "a string" },
+		[OCI_NUMBER] = { cJSON_IsNumber, "a number" },
+		[OCI_BOOL] = { cJSON_IsBool, "true or false" },
+		[OCI_ARRAY] = { cJSON_IsArray, "an array" },
+		[OCI_OBJECT] = { cJSON_IsObject, "an object" },
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *v = oci_get(obj, members[i].key);
+		char fm[FIELD_MAX * 2];
+
+		if (!v || kinds[members[i].kind].is(v))
+			continue;
+		snprintf(fm, sizeof(fm), "%s.%s", f, members[i].key);
+		return wrong_type(o, v, fm, kinds[members[i].kind].want);
+	}
+	return 0;
+}
+
 /* Whether a field that would be refused when set holds something. */
 bool oci_non_empty(const cJSON *v)
 {
@@ -757,6 +783,7 @@ static int load_rlimits(struct oci *o, const cJSON *arr)
 static int load_user(struct oci *o, const cJSON *user)
 {
 	const cJSON *v;
+	const char *s;
 	int64_t n;
 	size_t i = 0;
 
@@ -798,7 +825,9 @@ static int load_user(struct oci *o, const cJSON *user)
 						f, (long long)n, o->spec->gid);
 		}
 	}
-	if (oci_get(user, "username"))
+	if ((v = oci_get(user, "username")) && oci_want_str(o, v, "process.user.username", &s) < 0)
+		return -EINVAL;
+	if (v)
 		oci_ignored("process.user.username", "it is for Windows");
 	return 0;
 }
@@ -881,6 +910,7 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 		{ "execCPUAffinity", "the guest may run on any CPU moat may use" },
 	};
 	const cJSON *v;
+	const char *s;
 	int64_t n;
 
 	for (size_t k = 0; k < ARRAY_SIZE(tuning); k++) {
@@ -901,7 +931,10 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 					"-1000..1000", (long long)n);
 		oci_ignored("process.oomScoreAdj", "the guest keeps moat's OOM score");
 	}
-	if (oci_get(p, "commandLine"))
+	if ((v = oci_get(p, "commandLine")) &&
+	    oci_want_str(o, v, "process.commandLine", &s) < 0)
+		return -EINVAL;
+	if (v)
 		oci_ignored("process.commandLine", "it is for Windows; process.args is used");
 	return 0;
 }

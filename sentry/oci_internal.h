@@ -75,6 +75,24 @@ int oci_want_int(struct oci *o, const cJSON *v, const char *f, bool negative, in
 /** oci_want_uint() - a whole number in [0, @max] that must be exact (ids, modes) */
 int oci_want_uint(struct oci *o, const cJSON *v, const char *f, int64_t max, int64_t *out);
 
+/* The JSON type an optional member must have, for oci_check_types(). */
+enum oci_kind { OCI_STRING, OCI_NUMBER, OCI_BOOL, OCI_ARRAY, OCI_OBJECT };
+
+struct oci_member {
+	const char *key;
+	enum oci_kind kind;
+};
+
+/**
+ * oci_check_types() - the JSON type of each of @n members of @obj that is given
+ * @f:		@obj's field name, for messages ("F.KEY: expected ...")
+ *
+ * For members moat reads no further (ignored fields): their form is checked
+ * all the same, as every other field's.  Return: 0 or -EINVAL
+ */
+int oci_check_types(struct oci *o, const cJSON *obj, const char *f,
+		    const struct oci_member *members, size_t n);
+
 /** oci_non_empty() - whether a field that would be refused when set holds something */
 bool oci_non_empty(const cJSON *v);
 

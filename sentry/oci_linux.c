@@ -123,6 +123,10 @@ static int load_devices(struct oci *o, const cJSON *linux)
 		{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 		{ "/dev/ptmx", 5, 2 },
 	};
+	/* what the device node would be made with: moat's are the host's own */
+	static const struct oci_member device_fields[] = {
+		{ "fileMode", OCI_NUMBER }, { "uid", OCI_NUMBER }, { "gid", OCI_NUMBER },
+	};
 	const cJSON *arr = oci_get(linux, "devices");
 	size_t i = 0;
 
@@ -137,7 +141,8 @@ static int load_devices(struct oci *o, const cJSON *linux)
 		bool ok = false;
 
 		snprintf(f, sizeof(f), "linux.devices[%zu]", i);
-		if (oci_want_object(o, c, f) < 0)
+		if (oci_want_object(o, c, f) < 0 ||
+		    oci_check_types(o, c, f, device_fields, ARRAY_SIZE(device_fields)) < 0)
 			return -EINVAL;
 		if ((oci_get(c, "path") && oci_want_str(o, oci_get(c, "path"), f, &path) < 0) ||
 		    (oci_get(c, "type") && oci_want_str(o, oci_get(c, "type"), f, &type) < 0) ||
@@ -220,6 +225,12 @@ static int load_memory(struct oci *o, const cJSON *res)
 		if ((v = oci_get(mem, numeric[k])) && oci_want_int(o, v, f, true, &n) < 0)
 			return -EINVAL;
 	}
+	static const struct oci_member flags[] = {
+		{ "disableOOMKiller", OCI_BOOL }, { "useHierarchy", OCI_BOOL },
+		{ "checkBeforeUpdate", OCI_BOOL },
+	};
+	if (oci_check_types(o, mem, "linux.resources.memory", flags, ARRAY_SIZE(flags)) < 0)
+		return -EINVAL;
 	if (oci_get(mem, "swap"))
 		oci_ignored("linux.resources.memory.swap", "with a memory limit the guest gets no "
 			    "swap at all");
@@ -236,7 +247,14 @@ static int load_cpu(struct oci *o, const cJSON *res)
 
 	if (!cpu)
 		return 0;
-	if (oci_want_object(o, cpu, "linux.resources.cpu") < 0)
+	static const struct oci_member fields[] = {
+		{ "shares", OCI_NUMBER }, { "period", OCI_NUMBER }, { "burst", OCI_NUMBER },
+		{ "realtimeRuntime", OCI_NUMBER }, { "realtimePeriod", OCI_NUMBER },
+		{ "idle", OCI_NUMBER }, { "cpus", OCI_STRING }, { "mems", OCI_STRING },
+	};
+
+	if (oci_want_object(o, cpu, "linux.resources.cpu") < 0 ||
+	    oci_check_types(o, cpu, "linux.resources.cpu", fields, ARRAY_SIZE(fields)) < 0)
 		return -EINVAL;
 	if ((v = oci_get(cpu, "quota"))) {
 		if (oci_want_int(o, v, "linux.resources.cpu.quota", true, &n) < 0)
@@ -261,13 +279,18 @@ static int load_cpu(struct oci *o, const cJSON *res)
 
 static int load_resources(struct oci *o, const cJSON *linux)
 {
+	static const struct oci_member members[] = {
+		{ "network", OCI_OBJECT }, { "rdma", OCI_OBJECT }, { "hugepageLimits", OCI_ARRAY },
+		{ "unified", OCI_OBJECT }, { "blockIO", OCI_OBJECT }, { "cpu", OCI_OBJECT },
+	};
 	const cJSON *res = oci_get(linux, "resources"), *v;
 	int64_t n;
 	int r;
 
 	if (!res)
 		return 0;
-	if (oci_want_object(o, res, "linux.resources") < 0)
+	if (oci_want_object(o, res, "linux.resources") < 0 ||
+	    oci_check_types(o, res, "linux.resources", members, ARRAY_SIZE(members)) < 0)
 		return -EINVAL;
 	if (load_device_rules(o, res) < 0 || load_memory(o, res) < 0 || load_cpu(o, res) < 0)
 		return -o->e->errnum;
@@ -292,7 +315,17 @@ static int load_resources(struct oci *o, const cJSON *linux)
 			"throttleReadIOPSDevice", "throttleWriteIOPSDevice",
 		};
 
-		if (oci_want_object(o, v, "linux.resources.blockIO") < 0)
+		static const struct oci_member weights[] = {
+			{ "weight", OCI_NUMBER }, { "leafWeight", OCI_NUMBER },
+			{ "weightDevice", OCI_ARRAY }, { "throttleReadBpsDevice", OCI_ARRAY },
+			{ "throttleWriteBpsDevice", OCI_ARRAY },
+			{ "throttleReadIOPSDevice", OCI_ARRAY },
+			{ "throttleWriteIOPSDevice", OCI_ARRAY },
+		};
+
+		if (oci_want_object(o, v, "linux.resources.blockIO") < 0 ||
+		    oci_check_types(o, v, "linux.resources.blockIO", weights,
+				    ARRAY_SIZE(weights)) < 0)
 			return -EINVAL;
 		for (size_t k = 0; k < ARRAY_SIZE(throttles); k++)
 			if (oci_non_empty(oci_get(v, throttles[k])))
@@ -329,6 +362,11 @@ static int load_linux_misc(struct oci *o, const cJSON *linux)
 		if (oci_want_object(o, v, "linux.sysctl") < 0)
 			return -EINVAL;
 		for (const cJSON *c = v->child; c; c = c->next) {
+			char f[FIELD_MAX];
+
+			snprintf(f, sizeof(f), "linux.sysctl.%s", c->string);
+			if (oci_want_str(o, c, f, &s) < 0)
+				return -EINVAL;
 			if (!oci_in_list(c->string, loosening_sysctls,
 					 ARRAY_SIZE(loosening_sysctls)))
 				return oci_fail(o, ENOTSUP, "linux.sysctl \"%s\": moat does not "
@@ -342,6 +380,8 @@ static int load_linux_misc(struct oci *o, const cJSON *linux)
 		if (oci_want_object(o, v, "linux.seccomp") < 0)
 			return -EINVAL;
 		def = oci_get(v, "defaultAction");
+		if (def && oci_want_str(o, def, "linux.seccomp.defaultAction", &s) < 0)
+			return -EINVAL;
 		/* A profile that allows everything asks for nothing moat lacks. */
 		if (!(def && cJSON_IsString(def) && !strcmp(def->valuestring, "SCMP_ACT_ALLOW") &&
 		      !oci_non_empty(oci_get(v, "syscalls"))))

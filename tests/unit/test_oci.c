@@ -622,6 +622,40 @@ static const struct row {
 	  "linux.timeOffsets" },
 	{ "intel rdt", LINUX("\"intelRdt\": {\"closID\": \"x\"}"), ENOTSUP, "linux.intelRdt" },
 	{ "linux not object", DOC(", \"linux\": []"), EINVAL, "linux: expected an object" },
+	/* ignored fields are checked for form all the same */
+	{ "sysctl value not a string", LINUX("\"sysctl\": {\"net.ipv4.ping_group_range\": 5}"),
+	  EINVAL, "linux.sysctl.net.ipv4.ping_group_range: expected a string, found a number" },
+	{ "device fileMode not a number", LINUX("\"devices\": [{\"path\": \"/dev/null\", "
+	  "\"type\": \"c\", \"major\": 1, \"minor\": 3, \"fileMode\": \"0666\"}]"), EINVAL,
+	  "linux.devices[0].fileMode: expected a number, found a string" },
+	{ "device with its mode and owner", LINUX("\"devices\": [{\"path\": \"/dev/null\", "
+	  "\"type\": \"c\", \"major\": 1, \"minor\": 3, \"fileMode\": 438, \"uid\": 0, "
+	  "\"gid\": 0}]"), 0, NULL },
+	{ "blkio weight not a number", LINUX("\"resources\": {\"blockIO\": {\"weight\": \"x\"}}"),
+	  EINVAL, "linux.resources.blockIO.weight: expected a number, found a string" },
+	{ "blkio weight", LINUX("\"resources\": {\"blockIO\": {\"weight\": 500, "
+	  "\"weightDevice\": []}}"), 0, NULL },
+	{ "network resources not an object", LINUX("\"resources\": {\"network\": 5}"), EINVAL,
+	  "linux.resources.network: expected an object, found a number" },
+	{ "rdma not an object", LINUX("\"resources\": {\"rdma\": []}"), EINVAL,
+	  "linux.resources.rdma: expected an object, found an array" },
+	{ "hugepages not an array", LINUX("\"resources\": {\"hugepageLimits\": 5}"), EINVAL,
+	  "linux.resources.hugepageLimits: expected an array, found a number" },
+	{ "cpu shares not a number", LINUX("\"resources\": {\"cpu\": {\"shares\": \"1024\"}}"),
+	  EINVAL, "linux.resources.cpu.shares: expected a number, found a string" },
+	{ "cpus not a string", LINUX("\"resources\": {\"cpu\": {\"cpus\": 0}}"), EINVAL,
+	  "linux.resources.cpu.cpus: expected a string, found a number" },
+	{ "cpu weights", LINUX("\"resources\": {\"cpu\": {\"shares\": 1024, \"period\": 100000, "
+	  "\"quota\": -1, \"cpus\": \"\", \"mems\": \"\"}}"), 0, NULL },
+	{ "disableOOMKiller not a bool", LINUX("\"resources\": {\"memory\": "
+	  "{\"disableOOMKiller\": 1}}"), EINVAL,
+	  "linux.resources.memory.disableOOMKiller: expected true or false, found a number" },
+	{ "seccomp action not a string", LINUX("\"seccomp\": {\"defaultAction\": 0}"), EINVAL,
+	  "linux.seccomp.defaultAction: expected a string, found a number" },
+	{ "username not a string", DOCP(", \"user\": {\"username\": 5}"), EINVAL,
+	  "process.user.username: expected a string, found a number" },
+	{ "commandLine not a string", DOCP(", \"commandLine\": [\"sh\"]"), EINVAL,
+	  "process.commandLine: expected a string, found an array" },
 	/* the rest */
 	{ "hooks", DOC(", \"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}"), ENOTSUP,
 	  "hooks.prestart: moat does not run OCI hooks" },

@@ -977,9 +977,18 @@ static int build_files(struct build *b)
 			_cleanup_close_ int l = tree_open(b, f->path, O_PATH | O_NOFOLLOW);
 			ssize_t n = l >= 0 ? readlinkat(l, "", link, sizeof(link) - 1) : -1;
 
-			if (n > 0 && link[0] == '/') {
+			if (n > 0) {
+				/* a relative one from the link's directory, as the kernel reads it */
+				int dir = (int)(strrchr(f->path, '/') - f->path);
+
 				link[n] = '\0';
-				snprintf(target_path, sizeof(target_path), "%s", link);
+				if ((link[0] == '/' ? snprintf(target_path, sizeof(target_path), "%s",
+							       link)
+						    : snprintf(target_path, sizeof(target_path),
+							       "%.*s/%s", dir, f->path, link)) >=
+				    (int)sizeof(target_path))
+					return merr_set(b->e, ENAMETOOLONG, "present %s: its link "
+							"is too long", f->path);
 			} else {
 				snprintf(target_path, sizeof(target_path), "%s", f->path);
 			}

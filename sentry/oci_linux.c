@@ -79,7 +79,7 @@ static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
 	const cJSON *arr = oci_get(linux, key);
 	uint32_t id = uid ? o->spec->uid : o->spec->gid;
 	uint32_t host = uid ? (uint32_t)geteuid() : (uint32_t)getegid();
-	bool covered = false;
+	bool covered = false, seen = false;
 	char f[FIELD_MAX];
 	size_t i = 0;
 
@@ -103,8 +103,15 @@ static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
 		    oci_want_uint(o, oci_get(c, "hostID"), fi, UINT32_MAX, &hid) < 0 ||
 		    oci_want_uint(o, oci_get(c, "size"), fi, UINT32_MAX, &size) < 0)
 			return -EINVAL;
-		if (id >= cid && id - cid < size)
-			covered = hid + (id - cid) == host;
+		if (id < cid || id - cid >= size)
+			continue;
+		/* The kernel refuses ranges that overlap: one entry may map the id. */
+		if (seen)
+			return oci_fail(o, EINVAL, "%s: a second entry maps the process's %s "
+					"(%u); the ranges must not overlap", fi,
+					uid ? "uid" : "gid", id);
+		seen = true;
+		covered = hid + (id - cid) == host;
 	}
 	if (!covered)
 		return oci_fail(o, ENOTSUP, "%s: moat maps exactly one %s, the process's (%u), "

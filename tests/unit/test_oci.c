@@ -567,6 +567,12 @@ static const struct row {
 	  "linux.namespaces[0].type: expected a string, found a number" },
 	{ "foreign uid mapping", LINUX("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, "
 	  "\"size\": 65536}]"), ENOTSUP, "linux.uidMappings: moat maps exactly one uid" },
+	{ "uid mapped twice, ours last", LINUX("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 5, "
+	  "\"size\": 1}, {\"containerID\": 0, \"hostID\": 0, \"size\": 1}]"), EINVAL,
+	  "linux.uidMappings[1]: a second entry maps the process's uid (0)" },
+	{ "gid mapped twice, ours first", LINUX("\"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, "
+	  "\"size\": 1}, {\"containerID\": 0, \"hostID\": 5, \"size\": 10}]"), EINVAL,
+	  "linux.gidMappings[1]: a second entry maps the process's gid (0)" },
 	{ "extra device", LINUX("\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", "
 	  "\"major\": 10, \"minor\": 229}]"), ENOTSUP,
 	  "linux.devices[0] \"/dev/fuse\": moat provides only the default devices" },

@@ -100,19 +100,62 @@ static int tree_open(struct build *b, const char *path, int flags)
 	return sys_openat2(b->rootfd, rel, (uint64_t)flags | O_CLOEXEC, 0, MOAT_RESOLVE);
 }
 
-/* mkdir -p inside the tree; Return: O_PATH fd of the directory, or -errno */
-static int tree_mkdir_p(struct build *b, const char *path, mode_t mode)
+/* Symlinks followed for one mount point, as the kernel's path walk allows. */
+#define TREE_LINKS_MAX 40
+
+/**
+ * dangling() - where the missing object at @path (in the tree) would be
+ * @path:	its first @len bytes name the object; the rest (from @len) follows
+ * @out:	the path that leads there instead: the symlink's target (one that
+ *		is relative read from the symlink's directory), then the rest
+ *
+ * A mount point the bundle's root file system names through a symlink to
+ * nothing (a relative one such as /etc/resolv.conf ->
+ * ../run/systemd/resolve/stub-resolv.conf) is made at the link's target, as
+ * runc makes it; the new path is resolved in the tree as every other, so it
+ * cannot leave it.  Return: 1 (rewritten), 0 (not a symlink), or -errno
+ */
+static int dangling(struct build *b, const char *path, size_t len, char *out, size_t cap)
+{
+	char obj[PATH_MAX], link[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	const char *slash;
+	ssize_t n;
+	int w;
+
+	if (len >= sizeof(obj))
+		return -ENAMETOOLONG;
+	memcpy(obj, path, len);
+	obj[len] = '\0';
+	fd = tree_open(b, obj, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = readlinkat(fd, "", link, sizeof(link) - 1);
+	if (n <= 0)
+		return errno == EINVAL || n == 0 ? 0 : -errno;
+	link[n] = '\0';
+	slash = strrchr(obj, '/');
+	w = link[0] == '/' ? snprintf(out, cap, "%s%s", link, path + len)
+			   : snprintf(out, cap, "%.*s/%s%s", slash ? (int)(slash - obj) : 0, obj,
+				      link, path + len);
+	return w < 0 || (size_t)w >= cap ? -ENAMETOOLONG : 1;
+}
+
+/*
+ * mkdir -p of @path (fits in PATH_MAX) inside the tree, once.  Return: O_PATH fd
+ * of the directory, or -errno; with @again set when a symlink to nothing is in
+ * the way, and @next the path through its target (to make instead).
+ */
+static int mkdir_p_once(struct build *b, const char *path, mode_t mode, char *next,
+			bool *again)
 {
 	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	int fd;
+	int fd, r;
 
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
 	fd = tree_open(b, path, O_PATH | O_DIRECTORY);
 	if (fd >= 0 || errno != ENOENT)
 		return fd >= 0 ? fd : -errno;
-	memcpy(buf, path, len + 1);
+	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *p = buf + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
@@ -131,6 +174,12 @@ static int tree_mkdir_p(struct build *b, const char *path, mode_t mode)
 			if (mkdirat(parent, slash + 1, mode) < 0 && errno != EEXIST)
 				return -errno;
 			fd = tree_open(b, buf, O_PATH | O_DIRECTORY);
+			if (fd < 0 && errno == ENOENT) {
+				/* there, and a symlink to nothing: make its target */
+				r = dangling(b, path, (size_t)(p - buf), next, PATH_MAX);
+				*again = r > 0;
+				return r < 0 ? r : -ENOENT;
+			}
 		}
 		if (fd < 0)
 			return -errno;
@@ -141,31 +190,66 @@ static int tree_mkdir_p(struct build *b, const char *path, mode_t mode)
 	}
 }
 
+/* mkdir -p inside the tree; Return: O_PATH fd of the directory, or -errno */
+static int tree_mkdir_p(struct build *b, const char *path, mode_t mode)
+{
+	char cur[PATH_MAX], next[PATH_MAX] = "";
+
+	if (strlen(path) >= sizeof(cur))
+		return -ENAMETOOLONG;
+	strcpy(cur, path);
+	for (int links = 0; links <= TREE_LINKS_MAX; links++) {
+		bool again = false;
+		int fd = mkdir_p_once(b, cur, mode, next, &again);
+
+		if (!again)
+			return fd;
+		strcpy(cur, next);
+	}
+	return -ELOOP;
+}
+
 /* Make sure a file exists at @path (a mount point for a file); Return: O_PATH fd */
 static int tree_touch(struct build *b, const char *path)
 {
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	_cleanup_close_ int dir = -1;
-	int fd;
+	char cur[PATH_MAX], parent[PATH_MAX];
 
-	fd = tree_open(b, path, O_PATH);
-	if (fd >= 0 || errno != ENOENT)
+	if (strlen(path) >= sizeof(cur))
+		return -ENAMETOOLONG;
+	strcpy(cur, path);
+	for (int links = 0; links <= TREE_LINKS_MAX; links++) {
+		const char *slash = strrchr(cur, '/');
+		_cleanup_close_ int dir = -1;
+		char next[PATH_MAX] = "";
+		int fd, r;
+
+		fd = tree_open(b, cur, O_PATH);
+		if (fd >= 0 || errno != ENOENT)
+			return fd >= 0 ? fd : -errno;
+		/* a symlink to nothing: its target is to be made */
+		r = dangling(b, cur, strlen(cur), next, sizeof(next));
+		if (r < 0)
+			return r;
+		if (r) {
+			strcpy(cur, next);
+			continue;
+		}
+		if (!slash || (size_t)(slash - cur) >= sizeof(parent))
+			return -EINVAL;
+		memcpy(parent, cur, (size_t)(slash - cur));
+		parent[slash - cur] = '\0';
+		dir = tree_mkdir_p(b, parent[0] ? parent : "/", 0755);
+		if (dir < 0)
+			return dir;
+		fd = openat(dir, slash + 1, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+		if (fd >= 0)
+			close(fd);
+		fd = tree_open(b, cur, O_PATH);
 		return fd >= 0 ? fd : -errno;
-	if (!slash || (size_t)(slash - path) >= sizeof(parent))
-		return -EINVAL;
-	memcpy(parent, path, (size_t)(slash - path));
-	parent[slash - path] = '\0';
-	dir = tree_mkdir_p(b, parent[0] ? parent : "/", 0755);
-	if (dir < 0)
-		return dir;
-	fd = openat(dir, slash + 1, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno != EEXIST)
-		return -errno;
-	if (fd >= 0)
-		close(fd);
-	fd = tree_open(b, path, O_PATH);
-	return fd >= 0 ? fd : -errno;
+	}
+	return -ELOOP;
 }
 
 /* Move detached mount @mnt onto the object @target refers to. */
@@ -954,7 +1038,7 @@ static int build_files(struct build *b)
 		return merr_sys(b->e, "mkdir /files");
 	for (size_t i = 0; i < b->t->nfiles; i++) {
 		const struct tree_file *f = &b->t->files[i];
-		char staged[64], target_path[PATH_MAX];
+		char staged[64];
 		_cleanup_close_ int fd = -1, target = -1;
 		int r;
 
@@ -970,33 +1054,10 @@ static int build_files(struct build *b)
 			return merr_sys(b->e, "stage %s", f->path);
 		if (f->late)
 			b->late[i] = steal_fd(&fd);	/* the rest comes later: keep it open */
-		target = tree_open(b, f->path, O_PATH);
-		if (target < 0) {
-			/* Missing, or a symlink into a fresh directory: make the file. */
-			char link[PATH_MAX];
-			_cleanup_close_ int l = tree_open(b, f->path, O_PATH | O_NOFOLLOW);
-			ssize_t n = l >= 0 ? readlinkat(l, "", link, sizeof(link) - 1) : -1;
-
-			if (n > 0) {
-				/* a relative one from the link's directory, as the kernel reads it */
-				int dir = (int)(strrchr(f->path, '/') - f->path);
-
-				link[n] = '\0';
-				if ((link[0] == '/' ? snprintf(target_path, sizeof(target_path), "%s",
-							       link)
-						    : snprintf(target_path, sizeof(target_path),
-							       "%.*s/%s", dir, f->path, link)) >=
-				    (int)sizeof(target_path))
-					return merr_set(b->e, ENAMETOOLONG, "present %s: its link "
-							"is too long", f->path);
-			} else {
-				snprintf(target_path, sizeof(target_path), "%s", f->path);
-			}
-			target = tree_touch(b, target_path);
-			if (target < 0)
-				return merr_set(b->e, -target, "present %s: %s", f->path,
-						strerror(-target));
-		}
+		/* Missing, or a symlink to nothing: the file is made (tree_touch()). */
+		target = tree_touch(b, f->path);
+		if (target < 0)
+			return merr_set(b->e, -target, "present %s: %s", f->path, strerror(-target));
 		r = mount_bind(b, staged, target, f->path, MOUNT_ATTR_RDONLY, false);
 		if (r < 0)
 			return r;

@@ -597,9 +597,10 @@ wait "$moat_pid" 2>/dev/null
 
 # Invariant 2 for an OCI bundle: symlinks in its root file system never take
 # what moat makes there (mount points, the network files it presents) out of
-# it: absolute ones, relative ones that climb with "..", dangling ones.  With
-# a writable root the mount points are made in the bundle, at the place each
-# link names inside the root; the host's directory of that name stays empty.
+# it: absolute ones, relative ones that climb with "..", dangling ones (whose
+# target moat makes, as runc does).  With a writable root the mount points are
+# made in the bundle, at the place each link names inside the root; the
+# host's directory of that name stays empty.
 oci=$T_TMP/oci
 mkdir -p "$oci/rootfs/bin" "$oci/rootfs/etc" "$oci/rootfs$sec/oci" "$sec/oci" "$T_TMP/vol"
 cp /bin/busybox "$oci/rootfs/bin/sh"
@@ -607,17 +608,23 @@ ln -s "../../../../../../../../..$sec/oci/resolv" "$oci/rootfs/etc/resolv.conf"
 ln -s "$sec/oci/hosts" "$oci/rootfs/etc/hosts"
 ln -s "$sec/oci" "$oci/rootfs/abs"
 ln -s "../../../../../../../../..$sec/oci" "$oci/rootfs/rel"
+ln -s "../../../../../../../../..$sec/oci/dang" "$oci/rootfs/dang"
+ln -s "$sec/oci/efile" "$oci/rootfs/efile"
+echo vol-file >"$T_TMP/vol-file"
 cat >"$oci/config.json" <<JSON
 {"ociVersion": "1.2.0", "root": {"path": "rootfs"},
- "process": {"args": ["sh", "-c", "read -r l </etc/resolv.conf; echo \$l"], "cwd": "/"},
+ "process": {"args": ["sh", "-c", "read -r l </etc/resolv.conf; read -r f </efile; echo \$l \$f"], "cwd": "/"},
  "mounts": [{"destination": "/abs/t", "type": "tmpfs"},
 	    {"destination": "/rel/b", "type": "bind", "source": "$T_TMP/vol", "options": ["rbind"]},
-	    {"destination": "/abs/mq", "type": "mqueue"}]}
+	    {"destination": "/abs/mq", "type": "mqueue"},
+	    {"destination": "/dang/t", "type": "tmpfs"},
+	    {"destination": "/efile", "type": "bind", "source": "$T_TMP/vol-file", "options": ["rbind"]}]}
 JSON
 out=$("$MOAT" run -b "$oci" "esc$$" 2>&1)
-is "OCI: a bundle whose links point out of its root runs" "nameserver 10.88.0.1" "$out"
+is "OCI: a bundle whose links point out of its root runs, with its mounts" \
+	"nameserver 10.88.0.1 vol-file" "$out"
 is "OCI: nothing was made on the host through the links" "" "$(ls -A "$sec/oci")"
-is "OCI: the mount points and files were made inside the root" "b hosts mq resolv t" \
+is "OCI: the mount points and files were made inside the root" "b dang efile hosts mq resolv t" \
 	"$(ls "$oci/rootfs$sec/oci" | tr '\n' ' ' | sed 's/ $//')"
 
 # Invariant 4: when the sentry dies, the guest dies, and nothing is left.

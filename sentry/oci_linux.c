@@ -29,6 +29,7 @@ static int load_namespaces(struct oci *o, const cJSON *linux)
 	static const char *const types[] = {
 		"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
 	};
+	static const struct oci_member members[] = { { "path", OCI_STRING } };
 	const cJSON *arr = oci_get(linux, "namespaces");
 	unsigned seen = 0;
 	size_t i = 0;
@@ -43,7 +44,8 @@ static int load_namespaces(struct oci *o, const cJSON *linux)
 		size_t k;
 
 		snprintf(f, sizeof(f), "linux.namespaces[%zu]", i);
-		if (oci_want_object(o, c, f) < 0)
+		if (oci_want_object(o, c, f) < 0 ||
+		    oci_check_types(o, c, f, members, ARRAY_SIZE(members)) < 0)
 			return -EINVAL;
 		if (!oci_get(c, "type"))
 			return oci_fail(o, EINVAL, "%s.type: missing", f);

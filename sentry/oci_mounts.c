@@ -374,8 +374,13 @@ static int load_mount(struct oci *o, const cJSON *mnt, size_t i)
 	size_t j = 0;
 	int r;
 
+	static const struct oci_member members[] = {
+		{ "source", OCI_STRING }, { "type", OCI_STRING }, { "options", OCI_ARRAY },
+	};
+
 	snprintf(f, sizeof(f), "mounts[%zu]", i);
-	if (oci_want_object(o, mnt, f) < 0)
+	if (oci_want_object(o, mnt, f) < 0 ||
+	    oci_check_types(o, mnt, f, members, ARRAY_SIZE(members)) < 0)
 		return -EINVAL;
 	snprintf(fd, sizeof(fd), "%s.destination", f);
 	v = oci_get(mnt, "destination");

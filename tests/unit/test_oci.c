@@ -629,6 +629,10 @@ static const struct row {
 	{ "intel rdt", LINUX("\"intelRdt\": {\"closID\": \"x\"}"), ENOTSUP, "linux.intelRdt" },
 	{ "linux not object", DOC(", \"linux\": []"), EINVAL, "linux: expected an object" },
 	/* ignored fields are checked for form all the same */
+	{ "tmpfs source not a string", MOUNT("{\"destination\": \"/a\", \"type\": \"tmpfs\", "
+	  "\"source\": 5}"), EINVAL, "mounts[0].source: expected a string, found a number" },
+	{ "namespace path not a string", LINUX("\"namespaces\": [{\"type\": \"pid\", \"path\": 5}]"),
+	  EINVAL, "linux.namespaces[0].path: expected a string, found a number" },
 	{ "sysctl value not a string", LINUX("\"sysctl\": {\"net.ipv4.ping_group_range\": 5}"),
 	  EINVAL, "linux.sysctl.net.ipv4.ping_group_range: expected a string, found a number" },
 	{ "device fileMode not a number", LINUX("\"devices\": [{\"path\": \"/dev/null\", "

@@ -60,6 +60,25 @@
 #define __O_TMPFILE 020000000
 #endif
 
+/*
+ * The kernel's VALID_OPEN_FLAGS and O_PATH_FLAGS (include/linux/fcntl.h).
+ * Its O_LARGEFILE, which glibc calls 0 on x86-64, is 0100000, and set on
+ * every open there anyway: the gofer is not asked for it.
+ */
+#define KERNEL_O_LARGEFILE 0100000
+#define OPEN_FLAGS_VALID                                                                 \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_SYNC | \
+	 O_DSYNC | O_ASYNC | O_DIRECT | KERNEL_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |        \
+	 O_NOATIME | O_CLOEXEC | O_PATH | __O_TMPFILE)
+#define OPEN_FLAGS_PATH (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+
+static bool ends_with_slash(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && s[n - 1] == '/';
+}
+
 static bool is_refusal(int err)
 {
 	return err == EACCES || err == EPERM || err == EROFS;
@@ -251,6 +270,44 @@ struct confined {
  * object for the /proc checks: the object is resolved from @cf's directory,
  * in the view and by the gofer alike.
  */
+/*
+ * O_CREAT of a name with a trailing slash (@path, or @cf's): the kernel looks
+ * up the directory it would be made in, and then says EISDIR whatever is or
+ * is not there under that name (a file, a directory, nothing).
+ */
+static int create_with_slash(struct call *c, const char *path, uint64_t resolve,
+			     const struct confined *cf)
+{
+	char dir[PATH_MAX];
+	size_t n = strlen(cf ? cf->rel : path);
+	char *slash;
+	int fd;
+
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, cf ? cf->rel : path, n + 1);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (cf) {
+		fd = sys_openat2(cf->base, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+				 cf->resolve | RESOLVE_NO_MAGICLINKS);
+		fd = fd < 0 ? -errno : fd;
+	} else {
+		fd = view_open(c, dir, O_PATH | O_DIRECTORY, resolve);
+	}
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return -EISDIR;
+}
+
 static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve,
 		      const struct confined *cf)
 {
@@ -270,6 +327,8 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 			return -EEXIST;
 		return path_open_own_fd(c, own, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
 	}
+	if ((flags & O_CREAT) && ends_with_slash(cf ? cf->rel : path))
+		return create_with_slash(c, path, resolve, cf);
 	if (cf) {
 		probe = sys_openat2(cf->base, cf->rel, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW), 0,
 				    cf->resolve | RESOLVE_NO_MAGICLINKS);
@@ -294,7 +353,7 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	gm = guest_mounted(c, path);
 	if (gm)
 		return create_in_guest_mount(c, gm, path, flags, mode);
-	req.flags = (uint32_t)(flags & ~O_CLOEXEC);
+	req.flags = (uint32_t)(flags & ~(O_CLOEXEC | KERNEL_O_LARGEFILE));
 	req.mode = (uint32_t)(mode & 07777 & ~call_umask(c));
 	if (cf) {
 		req.a = cf->resolve;
@@ -398,14 +457,29 @@ static void do_open_fast(struct call *c, int dirfd, uint64_t addr, int flags, mo
 	give_fd(c, fd, flags & O_CLOEXEC);
 }
 
+/*
+ * open() and openat() ignore the flag bits they do not know, as the kernel
+ * does (openat2() refuses them); O_CREAT with O_DIRECTORY is EINVAL for all
+ * three, before the path is looked at.
+ */
+static void open_flags_served(struct call *c, int dirfd, uint64_t addr, int flags, mode_t mode)
+{
+	flags &= OPEN_FLAGS_VALID;
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY)) {
+		finish(c, -EINVAL);
+		return;
+	}
+	do_open_fast(c, dirfd, addr, flags, mode, 0);
+}
+
 void h_open(struct call *c)
 {
-	do_open_fast(c, AT_FDCWD, arg(c, 0), arg_int(c, 1), (mode_t)arg(c, 2), 0);
+	open_flags_served(c, AT_FDCWD, arg(c, 0), arg_int(c, 1), (mode_t)arg(c, 2));
 }
 
 void h_openat(struct call *c)
 {
-	do_open_fast(c, arg_int(c, 0), arg(c, 1), arg_int(c, 2), (mode_t)arg(c, 3), 0);
+	open_flags_served(c, arg_int(c, 0), arg(c, 1), arg_int(c, 2), (mode_t)arg(c, 3));
 }
 
 void h_creat(struct call *c)
@@ -493,8 +567,10 @@ void h_openat2(struct call *c)
 			}
 		}
 	}
-	if (how.flags > UINT32_MAX || (how.mode && !(how.flags & (O_CREAT | __O_TMPFILE))) ||
-	    how.mode > 07777) {
+	if ((how.flags & ~(uint64_t)OPEN_FLAGS_VALID) ||
+	    (how.mode && !(how.flags & (O_CREAT | __O_TMPFILE))) || how.mode > 07777 ||
+	    (how.flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY) ||
+	    ((how.flags & O_PATH) && (how.flags & ~(uint64_t)OPEN_FLAGS_PATH))) {
 		finish(c, -EINVAL);
 		return;
 	}

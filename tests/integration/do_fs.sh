@@ -308,4 +308,35 @@ statfs 1
 exit 3
 0" "$out"
 
+# open() and openat() flags as the kernel takes them: bits it does not know
+# are ignored (openat2() refuses them), O_CREAT with O_DIRECTORY is EINVAL,
+# O_CREAT of "name/" is EISDIR even where a file has that name.
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def call(fn, *a):
+    r = fn(*a)
+    return "ok" if r >= 0 else errno.errorcode[ctypes.get_errno()]
+open("f", "w").close(); os.mkdir("d")
+class How(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+def openat2(path, flags):
+    how = How(flags, 0, 0)
+    return call(libc.syscall, 437, -100, path.encode(), ctypes.byref(how), ctypes.c_size_t(24))
+print(call(libc.open, b"f", ctypes.c_int(0x40000000)),
+      call(libc.open, b"f", ctypes.c_int(os.O_WRONLY | 0x40000000)),
+      call(libc.open, b"new", ctypes.c_int(os.O_WRONLY | os.O_CREAT | 0x10000000), 0o644),
+      openat2("f", 0x40000000), openat2("f", os.O_WRONLY | 0x40000000))
+print(call(libc.open, b"d", os.O_RDONLY | os.O_DIRECTORY | os.O_CREAT, 0o755),
+      call(libc.open, b"g", os.O_RDONLY | os.O_DIRECTORY | os.O_CREAT, 0o755),
+      openat2("d", os.O_DIRECTORY | os.O_CREAT), openat2("f", os.O_PATH | os.O_RDWR))
+print(call(libc.open, b"f/", os.O_RDWR | os.O_CREAT, 0o644),
+      call(libc.open, b"d/", os.O_RDWR | os.O_CREAT, 0o644),
+      call(libc.open, b"h/", os.O_RDWR | os.O_CREAT, 0o644),
+      call(libc.open, b"nodir/h/", os.O_RDWR | os.O_CREAT, 0o644),
+      call(libc.open, b"f/h/", os.O_RDWR | os.O_CREAT, 0o644))')
+is "open flags: unknown bits, O_CREAT|O_DIRECTORY, O_CREAT of name/" "ok ok ok EINVAL EINVAL
+EINVAL EINVAL EINVAL EINVAL
+EISDIR EISDIR EISDIR ENOENT ENOTDIR" "$out"
+
 finish

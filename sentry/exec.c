@@ -32,7 +32,7 @@ void h_execve(struct call *c)
 	int dirfd = at ? arg_int(c, 0) : AT_FDCWD;
 	int flags = at ? arg_int(c, 4) : 0;
 	char abs[PATH_MAX];
-	struct stat st;
+	struct stat st = { 0 };
 	int fd, r;
 
 	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
@@ -68,7 +68,8 @@ void h_execve(struct call *c)
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		r = -EACCES;
+		/* AT_SYMLINK_NOFOLLOW on a symlink: ELOOP, as the kernel says */
+		r = S_ISLNK(st.st_mode) ? -ELOOP : -EACCES;
 	else if (syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
 		r = -errno;
 	close(fd);

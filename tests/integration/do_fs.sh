@@ -339,4 +339,14 @@ is "open flags: unknown bits, O_CREAT|O_DIRECTORY, O_CREAT of name/" "ok ok ok E
 EINVAL EINVAL EINVAL EINVAL
 EISDIR EISDIR EISDIR ENOENT ENOTDIR" "$out"
 
+# execveat(AT_SYMLINK_NOFOLLOW) of a symlink is ELOOP, as the kernel says.
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+os.symlink("/bin/true", "t")
+argv = (ctypes.c_char_p * 2)(b"t", None)
+libc.syscall(322, -100, b"t", argv, argv, 0x100)
+print(errno.errorcode[ctypes.get_errno()])')
+is "execveat(AT_SYMLINK_NOFOLLOW) of a symlink: ELOOP" "ELOOP" "$out"
+
 finish

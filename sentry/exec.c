@@ -26,6 +26,13 @@
 #include "sentry/handlers.h"
 #include "sentry/path.h"
 
+/* Let the kernel run it, once no file the guest closed is held open by the sentry. */
+static void exec_continue(struct call *c)
+{
+	sentry_settle_fds(c);
+	c->cont = true;
+}
+
 void h_execve(struct call *c)
 {
 	bool at = c->n->data.nr == __NR_execveat;
@@ -46,7 +53,7 @@ void h_execve(struct call *c)
 	}
 	if (c->path[0] == '\0') {
 		if (at && (flags & AT_EMPTY_PATH))
-			c->cont = true;	/* fexecve() of an fd the guest holds */
+			exec_continue(c);	/* fexecve() of an fd the guest holds */
 		else
 			call_fail(c, ENOENT, false);
 		return;
@@ -60,7 +67,7 @@ void h_execve(struct call *c)
 	if (fd == -ELOOP && !strncmp(abs, "/proc/", 6)) {
 		/* /proc/self/exe and the like: the kernel follows it in the guest's
 		 * own namespace, to a file the guest is already running. */
-		c->cont = true;
+		exec_continue(c);
 		return;
 	}
 	if (fd < 0) {
@@ -77,5 +84,5 @@ void h_execve(struct call *c)
 		call_fail(c, -r, r == -EACCES);
 		return;
 	}
-	c->cont = true;
+	exec_continue(c);
 }

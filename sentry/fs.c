@@ -361,7 +361,10 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	} else {
 		r = gofer(c, &req, path, NULL, 0, -1, &fd);
 	}
-	return r < 0 ? r : fd;
+	if (r < 0)
+		return r;
+	atomic_store(&c->s->gofer_fds, true);	/* see sentry_settle_fds() */
+	return fd;
 }
 
 /* Copy the path a call names and check the call is still pending. */

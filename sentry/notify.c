@@ -206,16 +206,47 @@ static void dispatch(struct call *c)
 	fn(c);
 }
 
+/*
+ * The guest may run, and close the fd it was given, before the worker that
+ * gave it (and the gofer that opened it) have closed their own copies: the
+ * file then stays open a moment longer than the guest asked.  An execve of a
+ * file just written would find it still open for writing (ETXTBSY), so
+ * execve waits for those closes first (sentry_settle_fds()): the sentry's
+ * are counted in @s->handing; the gofer closes its copy right after sending
+ * it and serves one request at a time, so once it has answered any later
+ * request, every fd it sent before is closed on its side.
+ */
+static void inject_close(struct call *c, bool counted)
+{
+	close(c->inject);
+	c->inject = -1;
+	if (counted)
+		atomic_fetch_sub(&c->s->handing, 1);
+}
+
+void sentry_settle_fds(struct call *c)
+{
+	struct gofer_req req = { .op = GOFER_ACCESS, .mode = F_OK };
+	int ch;
+
+	if (atomic_load(&c->s->gofer_fds) && (ch = sentry_gofer_channel(c)) >= 0)
+		gofer_call(ch, &req, "/", NULL, 0, -1, NULL);
+	/* Each is closed right after its ioctl returns: a bound, not a wait for quiet. */
+	for (int i = 0; i < 10000 && atomic_load(&c->s->handing) > 0; i++)
+		sched_yield();
+}
+
 static void answer(struct call *c, struct seccomp_notif_resp *resp)
 {
 	struct sentry *s = c->s;
 
 	if (s->tracer) {
+		if (c->inject >= 0)
+			atomic_fetch_add(&s->handing, 1);
 		tracer_answer(s->tracer, c->n->id, c->val, c->err, c->cont, c->inject,
 			      c->inject_cloexec);
 		if (c->inject >= 0)
-			close(c->inject);
-		c->inject = -1;
+			inject_close(c, true);
 		return;
 	}
 	if (c->inject >= 0 && !c->err) {
@@ -225,16 +256,16 @@ static void answer(struct call *c, struct seccomp_notif_resp *resp)
 			.srcfd = (uint32_t)c->inject,
 			.newfd_flags = c->inject_cloexec ? O_CLOEXEC : 0,
 		};
-		int r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+		int r;
 
-		close(c->inject);
-		c->inject = -1;
+		atomic_fetch_add(&s->handing, 1);
+		r = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+		inject_close(c, true);
 		if (r >= 0 || errno == ENOENT)
 			return;	/* answered, or the thread is gone */
 		c->err = errno == EBUSY ? EINTR : errno;	/* e.g. EMFILE */
 	} else if (c->inject >= 0) {
-		close(c->inject);
-		c->inject = -1;
+		inject_close(c, false);
 	}
 	memset(resp, 0, s->sizes.seccomp_notif_resp);
 	resp->id = c->n->id;

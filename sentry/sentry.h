@@ -73,6 +73,8 @@ struct sentry {
 	pthread_mutex_t audit_lock;
 	atomic_int idle;	/* workers waiting for a notification */
 	atomic_int nworkers;
+	atomic_int handing;	/* fds given to the guest that the sentry has not closed yet */
+	atomic_bool gofer_fds;	/* the gofer has opened a file for the guest */
 	struct sockset socks;
 	struct late_files late;
 	struct waits waits;
@@ -162,6 +164,13 @@ int sentry_gofer_channel(struct call *c);
  * the wait ends (EINTR) if the caller dies or is interrupted before it does
  */
 void sentry_may_block(struct call *c);
+
+/**
+ * sentry_settle_fds() - wait (briefly, bounded) until the sentry has closed its
+ * copies of the fds it gave the guest, so that a file the guest has closed is
+ * closed (an execve of a file just written is not ETXTBSY)
+ */
+void sentry_settle_fds(struct call *c);
 
 /**
  * sentry_serve() - start the worker threads

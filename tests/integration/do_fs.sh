@@ -349,4 +349,41 @@ libc.syscall(322, -100, b"t", argv, argv, 0x100)
 print(errno.errorcode[ctypes.get_errno()])')
 is "execveat(AT_SYMLINK_NOFOLLOW) of a symlink: ELOOP" "ELOOP" "$out"
 
+# A program written and closed is executed at once without ETXTBSY: neither
+# the sentry nor the gofer still holds the file open for writing then.
+cat >"$T_TMP/txtbsy.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	int busy = 0;
+
+	if (argc > 1)
+		return 0;
+	for (int i = 0; i < 2000; i++) {
+		int fd = open("/tmp/x.sh", O_WRONLY | O_CREAT | O_TRUNC, 0755), st;
+		pid_t p;
+
+		dprintf(fd, "#!/txtbsy\n");
+		close(fd);
+		p = fork();
+		if (p == 0) {
+			char *a[] = { "/tmp/x.sh", NULL };
+			execv(a[0], a);
+			_exit(errno == ETXTBSY ? 3 : 4);
+		}
+		waitpid(p, &st, 0);
+		busy += WIFEXITED(st) && WEXITSTATUS(st) == 3;
+	}
+	printf("ETXTBSY %d\n", busy);
+	return 0;
+}
+C
+gcc -O1 -static -o "$T_TMP/txtbsy" "$T_TMP/txtbsy.c"
+out=$("$MOAT" do -v "$T_TMP/txtbsy:/txtbsy:ro" -- /txtbsy 2>&1)
+is "2000 scripts written, closed and executed at once: no ETXTBSY" "ETXTBSY 0" "$out"
+
 finish

@@ -1297,6 +1297,12 @@ void h_truncate(struct call *c)
 	simple_change(c, &req, AT_FDCWD, arg(c, 0), 0);
 }
 
+/* A tv_nsec utimensat() takes (the gofer refuses any other). */
+static bool nsec_valid(long nsec)
+{
+	return nsec == UTIME_NOW || nsec == UTIME_OMIT || (nsec >= 0 && nsec < 1000000000);
+}
+
 void h_utimes(struct call *c)
 {
 	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0;
@@ -1308,13 +1314,8 @@ void h_utimes(struct call *c)
 		path = arg(c, 1);
 		times = arg(c, 2);
 	}
-	if (nr == __NR_utimensat) {
+	if (nr == __NR_utimensat)
 		atflags = arg_int(c, 3);
-		if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) {
-			finish(c, -EINVAL);
-			return;
-		}
-	}
 	req.times[0].nsec = req.times[1].nsec = UTIME_NOW;
 	if (times) {
 		if (nr == __NR_utime) {
@@ -1333,8 +1334,18 @@ void h_utimes(struct call *c)
 				finish(c, -EFAULT);
 				return;
 			}
-			for (int i = 0; i < 2; i++)
+			/* Nothing to change: the kernel does not even look at the path. */
+			if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT) {
+				finish(c, 0);
+				return;
+			}
+			for (int i = 0; i < 2; i++) {
+				if (!nsec_valid(ts[i].tv_nsec)) {
+					finish(c, -EINVAL);
+					return;
+				}
 				req.times[i] = (struct gofer_ts){ ts[i].tv_sec, ts[i].tv_nsec };
+			}
 		} else {
 			struct timeval tv[2];
 
@@ -1350,6 +1361,10 @@ void h_utimes(struct call *c)
 				req.times[i] = (struct gofer_ts){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
 			}
 		}
+	}
+	if (atflags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) {
+		finish(c, -EINVAL);
+		return;
 	}
 	req.flags = (uint32_t)(atflags & AT_SYMLINK_NOFOLLOW);
 	if (atflags & AT_EMPTY_PATH)

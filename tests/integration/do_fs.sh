@@ -349,6 +349,22 @@ libc.syscall(322, -100, b"t", argv, argv, 0x100)
 print(errno.errorcode[ctypes.get_errno()])')
 is "execveat(AT_SYMLINK_NOFOLLOW) of a symlink: ELOOP" "ELOOP" "$out"
 
+# utimensat(): both times UTIME_OMIT is 0 without a look at the path (or the
+# flags), as in the kernel; a bad tv_nsec is EINVAL from the sentry (the
+# gofer would refuse the request, and say so on moat's stderr).
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+OMIT, NOW = (1 << 30) - 2, (1 << 30) - 1
+def ut(path, a, b, flags=0):
+    ts = (ctypes.c_long * 4)(0, a, 0, b)
+    r = libc.utimensat(-100, path, ts, flags)
+    return "ok" if r == 0 else errno.errorcode[ctypes.get_errno()]
+open("f", "w").close()
+print(ut(b"missing", OMIT, OMIT), ut(b"f", OMIT, OMIT, 0x4000000), ut(b"f", 1000000000, OMIT),
+      ut(b"f", -1, NOW), ut(b"f", 5, OMIT), ut(b"missing", 5, OMIT), ut(b"f", 5, 5, 0x4000000))')
+is "utimensat: UTIME_OMIT twice, a bad tv_nsec, bad flags" "ok ok EINVAL EINVAL ok ENOENT EINVAL" "$out"
+
 # A program written and closed is executed at once without ETXTBSY: neither
 # the sentry nor the gofer still holds the file open for writing then.
 cat >"$T_TMP/txtbsy.c" <<'C'

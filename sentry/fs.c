@@ -311,7 +311,7 @@ static int create_with_slash(struct call *c, const char *path, uint64_t resolve,
 static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve,
 		      const struct confined *cf)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], asked[PATH_MAX];
 	_cleanup_close_ int probe = -1;
 	struct gofer_req req = { .op = cf ? GOFER_OPEN_AT : GOFER_OPEN };
 	const struct tree_mount *gm;
@@ -334,7 +334,12 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 				    cf->resolve | RESOLVE_NO_MAGICLINKS);
 		probe = probe < 0 ? -errno : probe;
 	} else {
-		probe = view_open(c, path, O_PATH | (flags & O_NOFOLLOW), resolve);
+		strcpy(asked, path);
+		probe = view_open_links(c, path, sizeof(path), O_PATH | (flags & O_NOFOLLOW), resolve);
+		/* symlinks led into /proc (the caller's own fd, a procfs file), and
+		 * no further: the path there is opened as if the guest named it */
+		if (strcmp(asked, path))
+			return open_write(c, path, flags, mode, resolve, NULL);
 	}
 	if (probe >= 0) {
 		if (fstat(probe, &st) < 0)
@@ -450,7 +455,7 @@ static void do_open_fast(struct call *c, int dirfd, uint64_t addr, int flags, mo
 		return;
 	}
 	fd = view_open_at(c, base, c->path, flags & ~O_CLOEXEC, resolve);
-	if (fd < 0 && path_retry_slow(base, -fd)) {
+	if (fd < 0 && path_retry_slow(base, c->path, -fd)) {
 		close(base);
 		do_open_path(c, dirfd, flags, mode, resolve);
 		return;
@@ -624,7 +629,7 @@ static int lookup(struct call *c, int dirfd, uint64_t addr, int atflags)
 	if (base < 0 && base != AT_FDCWD)
 		return base;
 	fd = view_open_at(c, base, c->path, O_PATH | nofollow, 0);
-	if (fd < 0 && path_retry_slow(base, -fd))
+	if (fd < 0 && path_retry_slow(base, c->path, -fd))
 		fd = lookup_slow(c, dirfd, atflags);
 	if (base >= 0)
 		close(base);
@@ -669,7 +674,7 @@ void h_stat(struct call *c)
 		r = fstatat(base, c->path, &st, atflags & AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 		if (r == 0 && late_complete(c, st.st_dev, st.st_ino))
 			r = fstatat(base, c->path, &st, atflags & AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-		if (r == 0 || !path_retry_slow(base, -r)) {
+		if (r == 0 || !path_retry_slow(base, c->path, -r)) {
 			if (base >= 0)
 				close(base);
 			finish(c, r < 0 ? r : write_stat(c, buf, &st));

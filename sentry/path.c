@@ -19,7 +19,9 @@
  * caller's ids in that namespace.  The only magic links the sentry follows are
  * the caller's own fds (/proc/<own pid>/fd/<n>, and /dev/fd/<n>, /dev/stdin...),
  * which it reopens through the host's /proc: that is what the kernel would do
- * for the guest, on an object the guest already holds.
+ * for the guest, on an object the guest already holds.  A symlink of the
+ * sandbox's that leads into /proc is followed by the sentry, so that the path
+ * it reaches gets the same rewriting (expand_into_proc()).
  */
 #include "sentry/path.h"
 
@@ -536,7 +538,81 @@ static bool is_self_link(const char *abs)
 	return false;
 }
 
-int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
+/*
+ * Symlinks of the sandbox that lead into the guest's /proc (a log file linked
+ * to /dev/stdout, as container images make them, or to /proc/self/fd/1): a
+ * lookup from the guest's root meets "self" there, which names nobody for
+ * the sentry (ENOENT), or the caller's /proc/<pid>/fd/<n>, a magic link
+ * (ELOOP).  So the links are followed here, one component at a time in the
+ * view, until the path enters /proc; the rest is then rewritten for the
+ * caller (path_rewrite_proc()) as if the guest had named that path itself,
+ * which it could have.  @follow: whether a final symlink is followed.
+ * Return: 1 with @abs rewritten, 0 where the path does not enter /proc
+ * through a symlink (@abs unchanged), or -errno (ELOOP, ENAMETOOLONG).
+ */
+static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
+{
+	char done[PATH_MAX] = "", todo[PATH_MAX], link[PATH_MAX];
+	int links = 0;
+
+	if (under(abs, "/proc") || strlen(abs) >= sizeof(todo))
+		return 0;
+	strcpy(todo, abs);
+	for (;;) {
+		char *name = todo + strspn(todo, "/"), *rest = name + strcspn(name, "/");
+		size_t dlen = strlen(done), nlen = (size_t)(rest - name);
+		bool last = rest[strspn(rest, "/")] == '\0';
+		_cleanup_close_ int fd = -1;
+		struct stat st;
+		ssize_t n;
+
+		if (!nlen)
+			return 0;	/* all of it resolved without entering /proc */
+		if (nlen == 1 && name[0] == '.') {
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		if (nlen == 2 && name[0] == '.' && name[1] == '.') {
+			*(strrchr(done, '/') ? strrchr(done, '/') : done) = '\0';
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		if (dlen + 1 + nlen >= sizeof(done))
+			return -ENAMETOOLONG;
+		done[dlen] = '/';
+		memcpy(done + dlen + 1, name, nlen);
+		done[dlen + 1 + nlen] = '\0';
+		if (!strcmp(done, "/proc")) {
+			if (dlen + 1 + nlen + strlen(rest) >= cap)
+				return -ENAMETOOLONG;
+			snprintf(abs, cap, "%s%s", done, rest);
+			return links ? 1 : 0;
+		}
+		fd = sys_openat2(c->s->rootfd, done, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, MOAT_RESOLVE);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return 0;	/* not there: the lookup's own error stands */
+		if (!S_ISLNK(st.st_mode) || (last && !follow && !*rest)) {
+			memmove(todo, rest, strlen(rest) + 1);
+			continue;
+		}
+		if (++links > 40)
+			return -ELOOP;
+		n = readlinkat(fd, "", link, sizeof(link) - 1);
+		if (n <= 0)
+			return 0;
+		link[n] = '\0';
+		if ((size_t)n + strlen(rest) >= sizeof(todo))
+			return -ENAMETOOLONG;
+		memmove(todo + n, rest, strlen(rest) + 1);	/* @rest: "" or "/..." */
+		memcpy(todo, link, (size_t)n);
+		if (link[0] == '/')
+			done[0] = '\0';
+		else
+			done[dlen] = '\0';
+	}
+}
+
+int view_open_links(struct call *c, char *abs, size_t cap, int flags, uint64_t resolve)
 {
 	char path[PATH_MAX];
 	struct at_ctx a = { c->s->rootfd, path, resolve };
@@ -552,7 +628,24 @@ int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
 		return r;
 	if (own >= 0)
 		return path_open_own_fd(c, own, flags);
-	return open_guest(c, flags, op_openat2, &a);	/* /proc/<pid>: see proc_recheck() */
+	r = open_guest(c, flags, op_openat2, &a);	/* /proc/<pid>: see proc_recheck() */
+	if ((r == -ENOENT || r == -ELOOP) && !resolve) {
+		int e = expand_into_proc(c, abs, cap, !(flags & O_NOFOLLOW));
+
+		if (e != 0)
+			return e < 0 ? e : view_open_links(c, abs, cap, flags, resolve);
+	}
+	return r;
+}
+
+int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)
+{
+	char path[PATH_MAX];
+
+	if (strlen(abs) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcpy(path, abs);
+	return view_open_links(c, path, sizeof(path), flags, resolve);
 }
 
 pid_t path_proc_pid(const char *abs)
@@ -710,14 +803,21 @@ int path_self_fd(struct call *c, int fd, char *buf, size_t cap)
 	return 0;
 }
 
-bool path_retry_slow(int base, int err)
+bool path_retry_slow(int base, const char *path, int err)
 {
+	_cleanup_close_ int fd = -1;
 	struct statfs sfs;
 
-	if (base < 0 || (err != ENOENT && err != ELOOP && err != ENOTDIR))
+	if (err != ENOENT && err != ELOOP && err != ENOTDIR)
 		return false;
 	/* A directory of the guest's procfs: "self" there means the caller. */
-	return fstatfs(base, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	if (base >= 0 && fstatfs(base, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+		return true;
+	if (err == ENOTDIR)
+		return false;
+	/* Symlinks on the way, which may lead into /proc (expand_into_proc()). */
+	fd = sys_openat2(base, path, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
+	return fd < 0 && errno == ELOOP;
 }
 
 int path_fd(struct call *c, int dirfd, uint64_t addr, int atflags, char *abs, size_t cap)

@@ -86,6 +86,14 @@ int path_reopen(struct call *c, int opath, int flags);
 int view_open(struct call *c, const char *abs, int flags, uint64_t resolve);
 
 /**
+ * view_open_links() - view_open(), where @abs (of @cap bytes) becomes the path
+ * the object was found under when symlinks of the sandbox led into /proc
+ * (a file linked to /dev/stdout): the caller's own fds and files there are
+ * then what it opens
+ */
+int view_open_links(struct call *c, char *abs, size_t cap, int flags, uint64_t resolve);
+
+/**
  * view_open_at() - open @path relative to @base in a chrooted worker (the
  * worker's root is the guest's, so ".." and absolute symlinks stay inside)
  */
@@ -115,9 +123,10 @@ int path_base(struct call *c, int dirfd);
 int path_self_fd(struct call *c, int fd, char *buf, size_t cap);
 
 /**
- * path_retry_slow() - after a failure @err relative to @base: was @base a
- * procfs directory, where the string path (which rewrites "self") is needed?
+ * path_retry_slow() - after a failure @err of @path relative to @base: is the
+ * string path (which rewrites "self") needed, as @base is a procfs directory
+ * or symlinks on the way may lead into /proc?
  */
-bool path_retry_slow(int base, int err);
+bool path_retry_slow(int base, const char *path, int err);
 
 #endif

@@ -365,6 +365,25 @@ print(ut(b"missing", OMIT, OMIT), ut(b"f", OMIT, OMIT, 0x4000000), ut(b"f", 1000
       ut(b"f", -1, NOW), ut(b"f", 5, OMIT), ut(b"missing", 5, OMIT), ut(b"f", 5, 5, 0x4000000))')
 is "utimensat: UTIME_OMIT twice, a bad tv_nsec, bad flags" "ok ok EINVAL EINVAL ok ENOENT EINVAL" "$out"
 
+# Symlinks of the sandbox into /proc, as container images make them
+# (nginx's access.log -> /dev/stdout): writes, reads and stats through them
+# reach the caller's own fds and /proc files, as natively.
+out=$("$MOAT" do -w /tmp -- sh -c '
+	ln -s /dev/stdout log; ln -s /proc/self/fd/1 log2; ln -s ../dev/stdin in
+	ln -s /proc/self me; mkdir d; ln -s ../me/comm d/comm
+	echo one > log; echo two > log2; echo three | cat in
+	cat me/comm d/comm; test -e log && test -p log2 && echo stat ok
+	ln -s nowhere dangling; ln -s loop1 loop2; ln -s loop2 loop1
+	cat dangling loop1 2>&1 | sed "s/^cat: //"' </dev/null 2>&1)
+is "symlinks into /proc: /dev/stdout, /proc/self/fd/1, /dev/stdin, /proc/self" "one
+two
+three
+cat
+cat
+stat ok
+dangling: No such file or directory
+loop1: Too many levels of symbolic links" "$out"
+
 # A program written and closed is executed at once without ETXTBSY: neither
 # the sentry nor the gofer still holds the file open for writing then.
 cat >"$T_TMP/txtbsy.c" <<'C'

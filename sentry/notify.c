@@ -231,9 +231,18 @@ void sentry_settle_fds(struct call *c)
 
 	if (atomic_load(&c->s->gofer_fds) && (ch = sentry_gofer_channel(c)) >= 0)
 		gofer_call(ch, &req, "/", NULL, 0, -1, NULL);
-	/* Each is closed right after its ioctl returns: a bound, not a wait for quiet. */
-	for (int i = 0; i < 10000 && atomic_load(&c->s->handing) > 0; i++)
-		sched_yield();
+	/*
+	 * Each is closed right after its ioctl returns, by a worker that may be
+	 * waiting for a CPU on a busy host: yield, then sleep 100 us at a time,
+	 * up to 100 ms (a bound: the other threads of a guest that opens files
+	 * without pause must not keep its execve waiting).
+	 */
+	for (int i = 0; i < 2000 && atomic_load(&c->s->handing) > 0; i++) {
+		if (i < 1000)
+			sched_yield();
+		else
+			nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
+	}
 }
 
 static void answer(struct call *c, struct seccomp_notif_resp *resp)

@@ -384,6 +384,22 @@ stat ok
 dangling: No such file or directory
 loop1: Too many levels of symbolic links" "$out"
 
+# A directory of the host's root renames with EXDEV, as on overlayfs without
+# redirect_dir (docs/cli.md); mv copies it instead, and the guest's own
+# directories rename.
+out=$(py '
+import errno, os, subprocess
+try:
+    os.rename("/usr/share", "/usr/share2")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+print(subprocess.run(["mv", "/usr/share/doc", "/usr/share/doc2"]).returncode,
+      os.path.isdir("/usr/share/doc2"), os.path.exists("/usr/share/doc"))
+os.makedirs("/usr/mine/d"); os.rename("/usr/mine", "/usr/mine2"); print(os.listdir("/usr/mine2"))')
+is "rename of a host directory: EXDEV; mv copies it" "EXDEV
+0 True False
+['d']" "$out"
+
 # A program written and closed is executed at once without ETXTBSY: neither
 # the sentry nor the gofer still holds the file open for writing then.
 cat >"$T_TMP/txtbsy.c" <<'C'

@@ -553,9 +553,15 @@ static bool is_self_link(const char *abs)
 static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 {
 	char done[PATH_MAX] = "", todo[PATH_MAX], link[PATH_MAX];
+	_cleanup_close_ int fd0 = -1;
 	int links = 0;
 
 	if (under(abs, "/proc") || strlen(abs) >= sizeof(todo))
+		return 0;
+	/* The common miss never leaves its mount on the way: nothing to walk. */
+	fd0 = sys_openat2(c->s->rootfd, abs, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0,
+			  MOAT_RESOLVE | RESOLVE_NO_XDEV);
+	if (fd0 >= 0 || errno != EXDEV)
 		return 0;
 	strcpy(todo, abs);
 	for (;;) {

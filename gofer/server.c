@@ -441,6 +441,9 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 		s->nch++;
 		return 0;
 	}
+	/* The root, which open_parent() gives as "." (rmdir of "." is EINVAL). */
+	if (m->req->op == GOFER_UNLINK && m->s1[strspn(m->s1, "/")] == '\0')
+		return (m->req->flags & AT_REMOVEDIR) ? -EBUSY : -EISDIR;
 	parent = open_parent(s->rootfd, m->s1, name, sizeof(name));
 	if (parent < 0)
 		return parent;

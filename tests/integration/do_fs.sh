@@ -400,6 +400,18 @@ is "rename of a host directory: EXDEV; mv copies it" "EXDEV
 0 True False
 ['d']" "$out"
 
+# rmdir() of the root is EBUSY and unlink() of it EISDIR, as the kernel says.
+out=$(py '
+import errno, os
+for f in (os.rmdir, os.unlink):
+    for p in ("/", "//"):
+        try:
+            f(p)
+        except OSError as e:
+            print(errno.errorcode[e.errno], end=" ")
+print()')
+is "rmdir and unlink of /" "EBUSY EBUSY EISDIR EISDIR " "$out"
+
 # A program written and closed is executed at once without ETXTBSY: neither
 # the sentry nor the gofer still holds the file open for writing then.
 cat >"$T_TMP/txtbsy.c" <<'C'

@@ -297,6 +297,20 @@ static void setup_mounts_attach(const struct moat_spec *spec, int *fds, int sock
 	}
 }
 
+/*
+ * ping without raw sockets, which the filter denies: ICMP datagram sockets
+ * for every group, on loopback as on eth0.  A new network namespace starts
+ * with none allowed.
+ */
+static void ping_open(int proc)
+{
+	_cleanup_close_ int pg = openat(proc, "sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+
+	if (pg >= 0 && write(pg, "0 2147483647", 12) < 0) {
+		/* ping then needs the raw sockets it will not get */
+	}
+}
+
 static void loopback_up(void)
 {
 	struct ifreq ifr = { 0 };
@@ -340,15 +354,6 @@ static int make_tap(int proc, unsigned mtu, struct merr *e)
 		return merr_sys(e, "create the guest's TAP device");
 	if (s < 0)
 		return merr_sys(e, "socket");
-	/* ping without raw sockets: ICMP datagram sockets for every group. */
-	{
-		_cleanup_close_ int pg = openat(proc, "sys/net/ipv4/ping_group_range",
-						O_WRONLY | O_CLOEXEC);
-
-		if (pg >= 0 && write(pg, "0 2147483647", 12) < 0) {
-			/* ping then needs the raw sockets it will not get */
-		}
-	}
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(NS_DEFAULT_GUEST);
 	if (ioctl(s, SIOCSIFADDR, &ifr) < 0)
@@ -688,6 +693,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		fail(sock, &e);
 	}
 	loopback_up();
+	ping_open(ns->proc);
 	if (spec->net.sandbox) {
 		struct guest_msg m = { .type = GM_TAP };
 		int tap = make_tap(ns->proc, spec->net.mtu, &e);

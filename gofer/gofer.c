@@ -213,7 +213,7 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 		goto fail;
 	if (report(ctl, 0, NULL) < 0)
 		return 1;
-	return gofer_serve(rootfd, ctl, late, t->nfiles) < 0 ? 1 : 0;
+	return gofer_serve(rootfd, ctl, late, t->nfiles, t->host_root) < 0 ? 1 : 0;
 fail:
 	report(ctl, -e.errnum, e.msg);
 	return 1;

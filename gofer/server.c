@@ -69,6 +69,9 @@ const int gofer_syscalls[] = {
 };
 const size_t gofer_nsyscalls = ARRAY_SIZE(gofer_syscalls);
 
+/* The sandbox's own directories of `moat do`, mount points for the guest. */
+static const char *const own_dirs[] = { "tmp", "run", "dev", "dev/shm" };
+
 struct server {
 	int rootfd;
 	struct pollfd ch[MAX_CHANNELS];
@@ -76,6 +79,8 @@ struct server {
 	int *late;		/* fds of the late files, or -1 */
 	size_t nlate;
 	bool late_done;
+	struct { dev_t dev; ino_t ino; } own[ARRAY_SIZE(own_dirs)];
+	size_t nown;
 };
 
 /* GOFER_LATE: append the rest to every late file, once. */
@@ -220,6 +225,24 @@ static int op_open(struct server *s, const struct gofer_msg *m, int *out)
 	return 0;
 }
 
+/*
+ * Whether @name in @dir is one of the sandbox's own directories (/tmp, /run,
+ * /dev, /dev/shm), which stand where a system mounts a file system: Linux
+ * refuses to remove or rename a mount point (EBUSY), as it does the volumes'.
+ * Here they are directories of the tree, which the kernel would let go.
+ */
+static bool is_own_dir(const struct server *s, int dir, const char *name)
+{
+	struct stat st;
+
+	if (!s->nown || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	for (size_t i = 0; i < s->nown; i++)
+		if (s->own[i].dev == st.st_dev && s->own[i].ino == st.st_ino)
+			return true;
+	return false;
+}
+
 static int op_two_paths(struct server *s, const struct gofer_msg *m)
 {
 	char n1[NAME_MAX * 4], n2[NAME_MAX * 4];
@@ -232,6 +255,8 @@ static int op_two_paths(struct server *s, const struct gofer_msg *m)
 	p2 = open_parent(s->rootfd, m->s2, n2, sizeof(n2));
 	if (p2 < 0)
 		return p2;
+	if (m->req->op == GOFER_RENAME && (is_own_dir(s, p1, n1) || is_own_dir(s, p2, n2)))
+		return -EBUSY;
 	if (m->req->op == GOFER_RENAME)
 		r = (int)syscall(SYS_renameat2, p1, n1, p2, n2, m->req->flags);
 	else
@@ -455,6 +480,8 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 		r = mknodat(parent, name, m->req->mode ? no_setid(m->req->mode, false) : S_IFREG, 0);
 		break;
 	case GOFER_UNLINK:
+		if ((m->req->flags & AT_REMOVEDIR) && is_own_dir(s, parent, name))
+			return -EBUSY;
 		r = unlinkat(parent, name, (int)m->req->flags);
 		break;
 	case GOFER_SYMLINK:
@@ -506,9 +533,17 @@ static int serve_channel(struct server *s, size_t i)
 	return r == -EPIPE ? -ECONNRESET : 0;
 }
 
-int gofer_serve(int rootfd, int ctl, int *late, size_t nlate)
+int gofer_serve(int rootfd, int ctl, int *late, size_t nlate, bool host_root)
 {
 	struct server s = { .rootfd = rootfd, .nch = 1, .late = late, .nlate = nlate };
+	struct stat st;
+
+	for (size_t i = 0; host_root && i < ARRAY_SIZE(own_dirs); i++) {
+		if (fstatat(rootfd, own_dirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		s.own[s.nown].dev = st.st_dev;
+		s.own[s.nown++].ino = st.st_ino;
+	}
 
 	s.ch[0].fd = ctl;
 	s.ch[0].events = POLLIN;

@@ -117,4 +117,26 @@ s.sendto(b"\x08\0\xf7\xff\0\0\0\0", ("127.0.0.1", 0))
 print(s.recv(64)[0])' 2>&1)
 is "an ICMP datagram socket echoes on loopback" "0" "$out"
 
+# The sandbox's own /tmp, /run, /dev and /dev/shm stand where a system mounts
+# file systems: like a mount point (or a volume), they cannot be removed or
+# renamed.  mv of /tmp to a volume copies it, then fails to remove it.
+mkdir "$T_TMP/vol"
+out=$("$MOAT" do -v "$T_TMP/vol:/vol" -- sh -c '
+	echo x >/tmp/f
+	mv /tmp /vol/t 2>/dev/null; echo "mv $? $(cat /tmp/f 2>&1)"
+	for d in /tmp /run /dev /dev/shm; do rmdir $d 2>&1; mv $d /moved 2>&1; done
+	mkdir /empty; mv -T /empty /run 2>&1
+	ls -d /tmp /run /dev /dev/shm /dev/null | tr "\n" " "' 2>&1)
+is "/tmp, /run, /dev and /dev/shm are not removed or renamed (EBUSY)" "mv 1 x
+rmdir: failed to remove '/tmp': Device or resource busy
+mv: cannot move '/tmp' to '/moved': Device or resource busy
+rmdir: failed to remove '/run': Device or resource busy
+mv: cannot move '/run' to '/moved': Device or resource busy
+rmdir: failed to remove '/dev': Device or resource busy
+mv: cannot move '/dev' to '/moved': Device or resource busy
+rmdir: failed to remove '/dev/shm': Device or resource busy
+mv: cannot move '/dev/shm' to '/moved': Device or resource busy
+mv: cannot move '/empty' to '/run': Device or resource busy
+/dev /dev/null /dev/shm /run /tmp " "$out"
+
 finish

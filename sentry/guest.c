@@ -300,13 +300,18 @@ static void setup_mounts_attach(const struct moat_spec *spec, int *fds, int sock
 /*
  * ping without raw sockets, which the filter denies: ICMP datagram sockets
  * for every group, on loopback as on eth0.  A new network namespace starts
- * with none allowed.
+ * with none allowed.  The kernel takes only groups our user namespace maps:
+ * run by a user, that is the guest's alone (@gid), which is enough.
  */
-static void ping_open(int proc)
+static void ping_open(int proc, gid_t gid)
 {
 	_cleanup_close_ int pg = openat(proc, "sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	char range[32];
+	int n = snprintf(range, sizeof(range), "%u %u", gid, gid);
 
-	if (pg >= 0 && write(pg, "0 2147483647", 12) < 0) {
+	if (pg < 0 || write(pg, "0 2147483647", 12) == 12)
+		return;
+	if (write(pg, range, (size_t)n) < 0) {
 		/* ping then needs the raw sockets it will not get */
 	}
 }
@@ -693,7 +698,7 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 		fail(sock, &e);
 	}
 	loopback_up();
-	ping_open(ns->proc);
+	ping_open(ns->proc, spec->gid);
 	if (spec->net.sandbox) {
 		struct guest_msg m = { .type = GM_TAP };
 		int tap = make_tap(ns->proc, spec->net.mtu, &e);

@@ -46,4 +46,9 @@ else
 		"needs the device open to that user" "$(cat "$T_TMP/err")"
 fi
 
+# ping on loopback: the user namespace maps one group, and the ping range
+# the kernel takes is that one.
+out=$(as_nobody "$MOAT" do -- sh -c 'ping -c 1 -W 5 127.0.0.1 >/dev/null && echo pong' 2>&1)
+is "ping 127.0.0.1" "pong" "$out"
+
 finish

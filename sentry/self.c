@@ -29,7 +29,7 @@ const int sentry_syscalls[] = {
 	SCMP_SYS(connect), SCMP_SYS(bind), SCMP_SYS(socketpair), SCMP_SYS(sendmsg),
 	SCMP_SYS(recvmsg), SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(write),
 	SCMP_SYS(fchdir), SCMP_SYS(chdir), SCMP_SYS(chroot), SCMP_SYS(lseek),
-	SCMP_SYS(fchmod),
+	SCMP_SYS(fchmod), SCMP_SYS(getsockopt),
 	/* threads and memory */
 	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(unshare), SCMP_SYS(mmap),
 	SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(brk),

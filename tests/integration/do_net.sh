@@ -59,6 +59,29 @@ os.write(fd, b"through a passed fd"); os.close(fd); os.close(w)
 print(msg.decode(), os.read(r, 100).decode())')
 is "an fd passed with SCM_RIGHTS" "fd through a passed fd" "$out"
 
+# sendmsg() is served: on a stream socket a message past the sentry's 1 MiB
+# is sent in part, as a stream may take less, never refused as a datagram
+# would be (the sentry must learn the socket's type to tell).
+out=$(py '
+import socket, threading
+a, b = socket.socketpair()
+got = []
+def read():
+    n = 0
+    while (d := b.recv(1 << 20)):
+        n += len(d)
+    got.append(n)
+t = threading.Thread(target=read); t.start()
+data = memoryview(b"x" * (3 << 20)); first = done = 0
+try:
+    while done < len(data):
+        n = a.sendmsg([data[done:]]); first = first or n; done += n
+except OSError as e:
+    print(e.strerror)
+a.close(); t.join()
+print(0 < first <= len(data), done, got[0])')
+is "a 3 MiB sendmsg on a stream socket goes out whole, in parts" "True 3145728 3145728" "$out"
+
 out=$(py '
 import socket
 s = socket.socket()

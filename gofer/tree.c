@@ -879,6 +879,21 @@ static int build_rootfs(struct build *b)
 	return b->rootfd < 0 ? merr_sys(b->e, "open /root") : 0;
 }
 
+/*
+ * The fresh /run of the host's root keeps what programs find there before
+ * anything runs: /run/lock (mode 1777), where /var/lock leads.
+ */
+static int build_run(struct build *b)
+{
+	_cleanup_close_ int lock = tree_mkdir_p(b, "/run/lock", 01777);
+
+	if (lock < 0)
+		return merr_set(b->e, -lock, "mkdir /run/lock: %s", strerror(-lock));
+	if (fchmodat(b->rootfd, "run/lock", 01777, 0) < 0)
+		return merr_sys(b->e, "chmod /run/lock");
+	return 0;
+}
+
 /* /dev: the devices every program expects, bound from the host. */
 static int build_dev(struct build *b)
 {
@@ -1354,6 +1369,8 @@ int tree_build(const struct gofer_tree *t, int *late, struct merr *e)
 		r = !t->host_root ? build_rootfs(&b) :
 		    t->privileged ? build_host_root_priv(&b) : build_host_root(&b);
 	log_phase("gofer: root built");
+	if (!r && t->host_root)
+		r = build_run(&b);
 	if (!r)
 		r = build_mounts(&b);
 	if (!r)

@@ -139,4 +139,12 @@ mv: cannot move '/dev/shm' to '/moved': Device or resource busy
 mv: cannot move '/empty' to '/run': Device or resource busy
 /dev /dev/null /dev/shm /run /tmp " "$out"
 
+# /var/lock leads to /run/lock, which the fresh /run keeps (mode 1777): lock
+# files of scripts (flock /var/lock/...), and a volume below it.
+out=$("$MOAT" do -v "$T_TMP/vol:/var/lock/app" -- sh -c '
+	flock /var/lock/job.lock -c "echo locked"; stat -c %a /run/lock; ls -d /var/lock/app' 2>&1)
+is "/var/lock holds lock files and volumes" "locked
+1777
+/var/lock/app" "$out"
+
 finish

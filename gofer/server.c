@@ -79,8 +79,7 @@ struct server {
 	int *late;		/* fds of the late files, or -1 */
 	size_t nlate;
 	bool late_done;
-	struct { dev_t dev; ino_t ino; } own[ARRAY_SIZE(own_dirs)];
-	size_t nown;
+	bool host_root;		/* own_dirs[] are the sandbox's own */
 };
 
 /* GOFER_LATE: append the rest to every late file, once. */
@@ -229,17 +228,33 @@ static int op_open(struct server *s, const struct gofer_msg *m, int *out)
  * Whether @name in @dir is one of the sandbox's own directories (/tmp, /run,
  * /dev, /dev/shm), which stand where a system mounts a file system: Linux
  * refuses to remove or rename a mount point (EBUSY), as it does the volumes'.
- * Here they are directories of the tree, which the kernel would let go.
+ * Here they are directories of the tree, which the kernel would let go.  The
+ * object is held open while it is compared, so that an overlay directory's
+ * inode number, which lasts only as long as its inode, is the one each
+ * lookup sees.
  */
 static bool is_own_dir(const struct server *s, int dir, const char *name)
 {
-	struct stat st;
+	_cleanup_close_ int fd = -1;
+	size_t len = strcspn(name, "/");	/* "tmp/" names /tmp too */
+	struct stat st, own;
+	const char *base;
 
-	if (!s->nown || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+	if (!s->host_root)
 		return false;
-	for (size_t i = 0; i < s->nown; i++)
-		if (s->own[i].dev == st.st_dev && s->own[i].ino == st.st_ino)
+	for (size_t i = 0; i < ARRAY_SIZE(own_dirs); i++) {
+		base = strrchr(own_dirs[i], '/');
+		base = base ? base + 1 : own_dirs[i];
+		if (strlen(base) != len || strncmp(base, name, len))
+			continue;
+		if (fd < 0)
+			fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return false;
+		if (fstatat(s->rootfd, own_dirs[i], &own, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    own.st_dev == st.st_dev && own.st_ino == st.st_ino)
 			return true;
+	}
 	return false;
 }
 
@@ -535,15 +550,8 @@ static int serve_channel(struct server *s, size_t i)
 
 int gofer_serve(int rootfd, int ctl, int *late, size_t nlate, bool host_root)
 {
-	struct server s = { .rootfd = rootfd, .nch = 1, .late = late, .nlate = nlate };
-	struct stat st;
-
-	for (size_t i = 0; host_root && i < ARRAY_SIZE(own_dirs); i++) {
-		if (fstatat(rootfd, own_dirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		s.own[s.nown].dev = st.st_dev;
-		s.own[s.nown++].ino = st.st_ino;
-	}
+	struct server s = { .rootfd = rootfd, .nch = 1, .late = late, .nlate = nlate,
+			    .host_root = host_root };
 
 	s.ch[0].fd = ctl;
 	s.ch[0].events = POLLIN;

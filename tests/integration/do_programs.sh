@@ -125,6 +125,7 @@ out=$("$MOAT" do -v "$T_TMP/vol:/vol" -- sh -c '
 	echo x >/tmp/f
 	mv /tmp /vol/t 2>/dev/null; echo "mv $? $(cat /tmp/f 2>&1)"
 	for d in /tmp /run /dev /dev/shm; do rmdir $d 2>&1; mv $d /moved 2>&1; done
+	cd /dev && rmdir shm/ 2>&1
 	mkdir /empty; mv -T /empty /run 2>&1
 	ls -d /tmp /run /dev /dev/shm /dev/null | tr "\n" " "' 2>&1)
 is "/tmp, /run, /dev and /dev/shm are not removed or renamed (EBUSY)" "mv 1 x
@@ -136,6 +137,7 @@ rmdir: failed to remove '/dev': Device or resource busy
 mv: cannot move '/dev' to '/moved': Device or resource busy
 rmdir: failed to remove '/dev/shm': Device or resource busy
 mv: cannot move '/dev/shm' to '/moved': Device or resource busy
+rmdir: failed to remove 'shm/': Device or resource busy
 mv: cannot move '/empty' to '/run': Device or resource busy
 /dev /dev/null /dev/shm /run /tmp " "$out"
 

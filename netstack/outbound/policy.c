@@ -745,6 +745,48 @@ static int parse_rule(struct pctx *c, const cJSON *o, struct policy_rule *r, siz
 	return 0;
 }
 
+/* Can @a and @b match one host and port?  Globs are taken both ways round. */
+static bool rules_overlap(const struct policy_rule *a, const struct policy_rule *b)
+{
+	bool hosts = !a->nhosts || !b->nhosts, ports = !a->nports || !b->nports;
+
+	for (size_t i = 0; i < a->nhosts && !hosts; i++)
+		for (size_t j = 0; j < b->nhosts && !hosts; j++)
+			hosts = policy_host_match(a->hosts[i], b->hosts[j]) ||
+				policy_host_match(b->hosts[j], a->hosts[i]);
+	for (size_t i = 0; i < a->nports && !ports; i++)
+		for (size_t j = 0; j < b->nports && !ports; j++)
+			ports = a->ports[i] == b->ports[j];
+	return hosts && ports;
+}
+
+/*
+ * A passthrough rule after a deny of some methods or paths of the same host:
+ * the deny would hold for nothing, since a passthrough connection's requests
+ * are never seen (first match wins on the host and port alone).
+ */
+static int check_passthrough(struct pctx *c, const struct policy_rule *rules, size_t first,
+			     size_t n)
+{
+	for (size_t i = first; i < n; i++) {
+		if (rules[i].action != POLICY_PASSTHROUGH)
+			continue;
+		for (size_t k = 0; k < i; k++) {
+			const struct policy_rule *d = &rules[k];
+
+			if (d->action != POLICY_DENY || (!d->nmethods && !d->npaths) ||
+			    !rules_overlap(d, &rules[i]))
+				continue;
+			snprintf(c->where, sizeof(c->where), "rules[%zu]", i - first);
+			return bad(c, "action", "passthrough sees no requests: the %s that "
+				   "\"%s\" denies before it would pass; allow the host instead, "
+				   "or give the rules different hosts or ports",
+				   d->npaths ? "paths" : "methods", d->name);
+		}
+	}
+	return 0;
+}
+
 int policy_parse(struct policy *p, const char *json, size_t len, const char *origin,
 		 struct merr *e)
 {
@@ -814,6 +856,14 @@ int policy_parse(struct policy *p, const char *json, size_t len, const char *ori
 	/* Commit: the old rules move into the new array. */
 	if (p->nrules)
 		memcpy(nr, p->rules, p->nrules * sizeof(*nr));
+	ret = check_passthrough(&c, nr, p->nrules, p->nrules + n);
+	if (ret) {
+		for (size_t k = 0; k < n; k++)
+			rule_free(&nr[p->nrules + k]);
+		free(nr);	/* the old rules are still p->rules' */
+		nr = NULL;
+		goto out;
+	}
 	free(p->rules);
 	p->rules = nr;
 	p->nrules += n;

@@ -133,6 +133,12 @@ static void test_malformed(void **state)
 		{ "{\"rules\": [{\"action\": \"passthrough\", \"websocket\": true}]}", "only an allow rule" },
 		{ "{\"rules\": [{\"action\": \"passthrough\", \"method\": \"GET\"}]}", "does not see requests" },
 		{ "{\"rules\": [{\"action\": \"passthrough\", \"path\": \"/\"}]}", "does not see requests" },
+		{ "{\"rules\": [{\"name\": \"no-admin\", \"action\": \"deny\", \"host\": \"api.test\", "
+		  "\"path\": \"/admin\"}, {\"action\": \"passthrough\", \"host\": \"*.test\"}]}",
+		  "t.json: rules[1].action: passthrough sees no requests: the paths that \"no-admin\" denies" },
+		{ "{\"rules\": [{\"action\": \"deny\", \"method\": \"POST\", \"port\": 443}, "
+		  "{\"action\": \"passthrough\", \"host\": \"a.test\"}]}",
+		  "the methods that \"rule 1\" denies" },
 		{ "{\"rules\": [{\"action\": \"allow\", \"inject\": []}]}", "must be an object" },
 		{ "{\"rules\": [{\"action\": \"allow\", \"inject\": {\"A\": 1}}]}", "must be a template string" },
 		{ "{\"rules\": [{\"action\": \"allow\", \"inject\": {\"Bad Name\": \"x\"}}]}", "not a header name" },
@@ -429,11 +435,31 @@ static void test_load_file(void **state)
 	policy_free(p);
 }
 
+/* A passthrough rule may follow a deny of paths on other hosts or ports
+ * (test_malformed: never on the same). */
+static void test_passthrough_after_deny(void **state)
+{
+	struct policy *p = parse_ok(
+		"{\"rules\": ["
+		" {\"action\": \"deny\", \"host\": \"api.test\", \"path\": \"/admin\", \"port\": 80},"
+		" {\"action\": \"passthrough\", \"host\": \"api.test\", \"port\": 443},"
+		" {\"action\": \"deny\", \"host\": \"*.corp.test\", \"method\": \"DELETE\"},"
+		" {\"action\": \"passthrough\", \"host\": [\"other.test\", \"10.0.0.0/8\"]},"
+		" {\"action\": \"deny\", \"host\": \"other.test\"}"
+		"]}");
+
+	(void)state;
+	assert_int_equal(p->nrules, 5);
+	assert_int_equal(p->rules[3].action, POLICY_PASSTHROUGH);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_passthrough_after_deny),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_match_flows),
 		cmocka_unit_test(test_allow_flag),

@@ -63,6 +63,11 @@ static void touch(struct ob_flow *f)
 void ob_flow_audit(struct ob_flow *f, int status, const char *decision, const char *reason)
 {
 	const struct ob_request *rq = f->rq;
+	/* the names of injected headers only if the head left (a byte of it was
+	 * taken past what up.out held before it): one refused or failed before it
+	 * reached the upstream carried nothing */
+	struct ob_injected none = { .skipped_plaintext = f->inj.skipped_plaintext };
+	bool sent = f->up_taken > f->mark_taken + f->mark_avail;
 	struct ob_audit a = {
 		.sandbox = f->srv->cfg.sandbox_id,
 		.method = rq->method,
@@ -76,7 +81,7 @@ void ob_flow_audit(struct ob_flow *f, int status, const char *decision, const ch
 		.rule = rq->rule || !strcmp(decision, "deny") ? policy_rule_name(rq->rule) : "",
 		.decision = decision,
 		.reason = reason,
-		.injected = &f->inj,
+		.injected = sent ? &f->inj : &none,
 		.latency_us = f->t0 ? ob_now_us() - f->t0 : 0,
 	};
 

@@ -40,7 +40,8 @@ cat >"$D/policy.json" <<JSON
     {"name": "blocked", "host": "deny.test", "action": "deny", "reason": "this host is blocked"},
     {"name": "nows", "host": "nows.test", "action": "allow"},
     {"name": "local", "host": "localhost", "action": "allow"},
-    {"name": "wrong", "host": "wrong.test", "action": "allow"}
+    {"name": "wrong", "host": "wrong.test", "action": "allow",
+     "inject": {"Authorization": "Bearer \${API_TOKEN}"}}
   ]
 }
 JSON
@@ -241,7 +242,7 @@ is "an origin-form request to the proxy itself is 400" "HTTP/1.1 400 Bad Request
 # ---- upstreams that fail, private addresses --------------------------------------------
 "${CURL[@]}" -o /dev/null "https://api.test:$HP/reset" 2>>"$OUT"
 is "an upstream reset mid-body reaches the client as a reset (curl exit 56)" 56 "$?"
-body=$("${CURL[@]}" -w '\n%{http_code}' "https://wrong.test:$HP/x" 2>&1); echo "$body" >>"$OUT"
+body=$("${CURL[@]}" -w '\n%{http_code}' "https://wrong.test:$HP/never-sent" 2>&1); echo "$body" >>"$OUT"
 like "an upstream whose certificate does not match: 502" 'TLS with the upstream wrong.test failed: certificate verification failed.*502$' "$(echo $body)"
 body=$("${CURL[@]}" -w '\n%{http_code}' "http://localhost:$PP/echo/local" 2>&1); echo "$body" >>"$OUT"
 like "a name resolving to loopback: 403 unless a rule names the address" 'localhost is (127\.0\.0\.1|::1), a private or local address.*403$' "$(echo $body)"
@@ -317,6 +318,8 @@ PY
 }
 is "audit: an allowed request, with the injected names" "allow 200 api API_TOKEN,MOAT_IDENTITY_TOKEN True True" "$(audit_of /echo/curl)"
 is "audit: a denied request" "deny 403 no-admin  False True" "$(audit_of /admin/users)"
+is "audit: a request that never reached its upstream names no injected header" \
+	"error 502 wrong  False True" "$(audit_of /never-sent)"
 is "audit: the big download's bytes" "$N" "$(python3 -c '
 import json, sys
 print([json.loads(l)["bytes_down"] for l in open(sys.argv[1]) if json.loads(l)["path"] == "/big"][0])' "$D/audit.log")"

@@ -71,26 +71,6 @@
 #include "sys.h"
 #include "util.h"
 
-static const char *const default_proc_masked[] = {
-	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-	"/proc/sysrq-trigger", "/proc/kallsyms", "/proc/kmsg",
-};
-static const char *const default_proc_ro[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-};
-
-bool guest_default_path(const char *path, bool masked)
-{
-	const char *const *list = masked ? default_proc_masked : default_proc_ro;
-	size_t n = masked ? ARRAY_SIZE(default_proc_masked) : ARRAY_SIZE(default_proc_ro);
-
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(path, list[i]))
-			return true;
-	return false;
-}
-
 /*
  * One message to the sentry.  write(), not sendmsg(): the command sends under
  * the guest's filter, where write() runs natively while sendmsg() is served,
@@ -222,9 +202,9 @@ static void guest_mounts(const struct moat_spec *spec, int sock)
 		}
 	}
 	proc = statfs("/proc", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-	guest_paths(default_proc_ro, ARRAY_SIZE(default_proc_ro), false, proc, sock);
+	guest_paths(guest_proc_ro, guest_nproc_ro, false, proc, sock);
 	guest_paths((const char *const *)spec->proc_ro, spec->nproc_ro, false, proc, sock);
-	guest_paths(default_proc_masked, ARRAY_SIZE(default_proc_masked), true, proc, sock);
+	guest_paths(guest_proc_masked, guest_nproc_masked, true, proc, sock);
 	guest_paths((const char *const *)spec->proc_masked, spec->nproc_masked, true, proc, sock);
 }
 

@@ -94,6 +94,12 @@ int guest_take_fd(pid_t pid, int fdnum);
  */
 void guest_args_area(char *start, size_t len);
 
+/* What init masks, and what it makes read-only, in every guest's /proc (guest_paths.c). */
+extern const char *const guest_proc_masked[];
+extern const size_t guest_nproc_masked;
+extern const char *const guest_proc_ro[];
+extern const size_t guest_nproc_ro;
+
 /**
  * guest_default_path() - whether moat masks @path (or, !@masked, makes it
  * read-only) in every guest, whatever the config says

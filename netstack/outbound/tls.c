@@ -291,6 +291,7 @@ int ob_tls_hello_sni(SSL *s, char *out, size_t outsz)
 {
 	const unsigned char *p;
 	size_t len, list, off;
+	int found = 0;
 
 	out[0] = '\0';
 	if (!SSL_client_hello_get0_ext(s, TLSEXT_TYPE_server_name, &p, &len))
@@ -300,6 +301,9 @@ int ob_tls_hello_sni(SSL *s, char *out, size_t outsz)
 	list = (size_t)p[0] << 8 | p[1];
 	if (list != len - 2)
 		return -EINVAL;
+	/* The whole list is read: a second host name (RFC 6066 allows one) is
+	 * refused, or a hello could be judged by one name and answered by a
+	 * server for the other where it is relayed as it is (passthrough). */
 	for (off = 2; off + 3 <= len;) {
 		unsigned type = p[off];
 		size_t nl = (size_t)p[off + 1] << 8 | p[off + 2];
@@ -307,15 +311,15 @@ int ob_tls_hello_sni(SSL *s, char *out, size_t outsz)
 		if (off + 3 + nl > len)
 			return -EINVAL;
 		if (type == TLSEXT_NAMETYPE_host_name) {
-			if (nl == 0 || nl >= outsz || memchr(p + off + 3, 0, nl))
+			if (found || nl == 0 || nl >= outsz || memchr(p + off + 3, 0, nl))
 				return -EINVAL;
 			memcpy(out, p + off + 3, nl);
 			out[nl] = '\0';
-			return (int)nl;
+			found = (int)nl;
 		}
 		off += 3 + nl;
 	}
-	return off == len ? 0 : -EINVAL;
+	return off == len ? found : -EINVAL;
 }
 
 const char *ob_tls_error(SSL *s, char *buf, size_t len)

@@ -78,6 +78,7 @@ SSL_CTX *ob_tls_client_ctx(bool system, const char *const *extra, size_t nextra,
  * ob_tls_hello_sni() - in a ClientHello callback: the host_name of the
  * server_name extension, NUL-terminated in @out
  * Return: length, 0 if there is none, -EINVAL if the extension is malformed
+ * or names more than one host
  */
 int ob_tls_hello_sni(SSL *s, char *out, size_t outsz);
 

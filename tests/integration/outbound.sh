@@ -228,6 +228,39 @@ is "smuggling: an obfuscated Transfer-Encoding is 400" "HTTP/1.1 400 Bad Request
 is "smuggling inside TLS: Content-Length with Transfer-Encoding is 400" "HTTP/1.1 400 Bad Request" \
 	"$(raw tls-cl-te "POST /smuggle-6 HTTP/1.1\r\nHost: api.test\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nX" tls)"
 is "the upstream never saw a smuggling attempt" 0 "$(upstream_saw /smuggle)"
+
+# A TLS hello with two host names (RFC 6066 allows one), to a passthrough
+# host: judged by the first, it was relayed as it was, and a server there for
+# the other could have answered it.  The first byte of the answer: 22 a
+# handshake, 21 an alert (the upstream's); or the tunnel is closed.
+hello() {	# NAME...: the record type outbound answers a hello naming them with
+	python3 - "$PROXY" "$HP" "$@" <<'PY'
+import os, socket, struct, sys
+proxy, port, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+host, pport = proxy.rsplit(":", 1)
+ext = lambda t, d: struct.pack("!HH", t, len(d)) + d
+sni = b"".join(b"\0" + struct.pack("!H", len(n)) + n.encode() for n in names)  # host_name entries
+exts = (ext(0, struct.pack("!H", len(sni)) + sni) +            # server_name
+        ext(10, bytes.fromhex("0004001d0017")) +                # x25519, P-256
+        ext(11, bytes.fromhex("0100")) +                        # uncompressed points
+        ext(13, bytes.fromhex("0006040308040401")))             # signature algorithms
+body = (bytes.fromhex("0303") + os.urandom(32) + b"\0" +       # TLS 1.2, no session
+        bytes.fromhex("0006c02bc02f009c") + bytes.fromhex("0100") +  # 3 ciphers, no compression
+        struct.pack("!H", len(exts)) + exts)
+hs = b"\1" + struct.pack("!I", len(body))[1:] + body
+s = socket.create_connection((host, int(pport)), timeout=10)
+s.sendall(("CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n\r\n" % (names[0], port, names[0], port)).encode())
+reply = b""
+while b"\r\n\r\n" not in reply:
+    reply += s.recv(1)
+s.sendall(bytes.fromhex("160301") + struct.pack("!H", len(hs)) + hs)
+first = s.recv(1)
+print(first[0] if first else "closed")
+PY
+}
+is "a TLS hello naming one host is answered" 22 "$(hello api.test)"
+is "... and one to a passthrough host, by the upstream" 22 "$(hello pass.test)"
+is "a TLS hello naming two hosts is refused, never relayed" closed "$(hello pass.test evil.test)"
 is "a malformed request line is 400" "HTTP/1.1 400 Bad Request" "$(raw garbage "GARBAGE\r\n\r\n")"
 is "an unsupported HTTP version is 505" "HTTP/1.1 505 HTTP Version Not Supported" \
 	"$(raw version "GET $P/v HTTP/1.2\r\nHost: plain.test\r\n\r\n")"

@@ -195,6 +195,15 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 		r = policy_match(f->srv->cfg.policy, f->tgt.named ? name : f->tgt.host, f->tgt.port,
 				 NULL, NULL);
 		if (policy_rule_action(r) == POLICY_PASSTHROUGH) {
+			const unsigned char *ech;
+			size_t len;
+
+			/* An encrypted hello's real server name is not the one
+			 * judged (its outer one is a front's, for many sites). */
+			if (SSL_client_hello_get0_ext(s, OB_TLSEXT_ECH, &ech, &len)) {
+				*al = SSL_AD_UNSUPPORTED_EXTENSION;
+				return SSL_CLIENT_HELLO_ERROR;
+			}
 			f->passthrough = true;
 			f->conn_rule = r;
 			return SSL_CLIENT_HELLO_RETRY;

@@ -270,6 +270,16 @@ static int alpn_select(SSL *s, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
+/* ECH's extension, accepted as a custom one only so that OpenSSL keeps it
+ * for the hello callback to see (it drops extensions it does not know). */
+static int ech_seen(SSL *s, unsigned int type, unsigned int context, const unsigned char *in,
+		    size_t inlen, X509 *x, size_t chainidx, int *al, void *arg)
+{
+	(void)s, (void)type, (void)context, (void)in, (void)inlen, (void)x, (void)chainidx;
+	(void)al, (void)arg;
+	return 1;
+}
+
 SSL_CTX *ob_tls_server_ctx(SSL_client_hello_cb_fn hello, void *arg, struct merr *e)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -282,6 +292,9 @@ SSL_CTX *ob_tls_server_ctx(SSL_client_hello_cb_fn hello, void *arg, struct merr 
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_client_hello_cb(ctx, hello, arg);
+	/* fails where OpenSSL knows ECH itself, which then keeps it anyway */
+	SSL_CTX_add_custom_ext(ctx, OB_TLSEXT_ECH, SSL_EXT_CLIENT_HELLO, NULL, NULL, NULL,
+			       ech_seen, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"moat", 4);
 	return ctx;

@@ -74,6 +74,9 @@ SSL_CTX *ob_tls_server_ctx(SSL_client_hello_cb_fn hello, void *arg, struct merr 
  */
 SSL_CTX *ob_tls_client_ctx(bool system, const char *const *extra, size_t nextra, struct merr *e);
 
+/* The encrypted_client_hello extension (ECH), which OpenSSL does not name. */
+#define OB_TLSEXT_ECH 0xfe0d
+
 /**
  * ob_tls_hello_sni() - in a ClientHello callback: the host_name of the
  * server_name extension, NUL-terminated in @out

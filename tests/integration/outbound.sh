@@ -237,13 +237,16 @@ hello() {	# NAME...: the record type outbound answers a hello naming them with
 	python3 - "$PROXY" "$HP" "$@" <<'PY'
 import os, socket, struct, sys
 proxy, port, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+ech = names[-1] == "+ech"       # an encrypted_client_hello extension too
+names = names[:-1] if ech else names
 host, pport = proxy.rsplit(":", 1)
 ext = lambda t, d: struct.pack("!HH", t, len(d)) + d
 sni = b"".join(b"\0" + struct.pack("!H", len(n)) + n.encode() for n in names)  # host_name entries
 exts = (ext(0, struct.pack("!H", len(sni)) + sni) +            # server_name
         ext(10, bytes.fromhex("0004001d0017")) +                # x25519, P-256
         ext(11, bytes.fromhex("0100")) +                        # uncompressed points
-        ext(13, bytes.fromhex("0006040308040401")))             # signature algorithms
+        ext(13, bytes.fromhex("0006040308040401")) +            # signature algorithms
+        (ext(0xfe0d, b"\0" + os.urandom(40)) if ech else b""))
 body = (bytes.fromhex("0303") + os.urandom(32) + b"\0" +       # TLS 1.2, no session
         bytes.fromhex("0006c02bc02f009c") + bytes.fromhex("0100") +  # 3 ciphers, no compression
         struct.pack("!H", len(exts)) + exts)
@@ -261,6 +264,9 @@ PY
 is "a TLS hello naming one host is answered" 22 "$(hello api.test)"
 is "... and one to a passthrough host, by the upstream" 22 "$(hello pass.test)"
 is "a TLS hello naming two hosts is refused, never relayed" closed "$(hello pass.test evil.test)"
+is "an encrypted hello (ECH) to a passthrough host is refused, never relayed" closed \
+	"$(hello pass.test +ech)"
+is "... while one to a host outbound intercepts is answered, by outbound" 22 "$(hello api.test +ech)"
 is "a malformed request line is 400" "HTTP/1.1 400 Bad Request" "$(raw garbage "GARBAGE\r\n\r\n")"
 is "an unsupported HTTP version is 505" "HTTP/1.1 505 HTTP Version Not Supported" \
 	"$(raw version "GET $P/v HTTP/1.2\r\nHost: plain.test\r\n\r\n")"

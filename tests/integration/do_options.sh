@@ -88,6 +88,14 @@ done
 "$MOAT" do --hostname=x -qz -- true >"$T_TMP/err" 2>&1
 is "an unknown short option after a long one with =: named" \
 	"moat do: unknown option '-q' (see: moat do --help)" "$(cat "$T_TMP/err")"
+# A long option shortened: to a prefix of one option, it is that option; of
+# several, it is refused with their names.
+"$MOAT" do --net=none --no-d -- true >"$T_TMP/err" 2>&1
+is "a prefix of one long option is that option" "0 " "$? $(cat "$T_TMP/err")"
+"$MOAT" do --no=1 -- true >"$T_TMP/err" 2>&1
+is "a prefix of two long options is refused, naming them" \
+	"125 moat do: '--no' is short for more than one option: --no-default-hide, --no-tty (see: moat do --help)" \
+	"$? $(cat "$T_TMP/err")"
 for bad in ":/x" "/tmp:" "/tmp"; do
 	"$MOAT" do -v "$bad" -- true >"$T_TMP/err" 2>&1
 	is "-v $bad: 125" 125 "$?"

@@ -42,6 +42,25 @@ void usage_bad_option(const char *verb, const struct option *options, int opt, c
 				usage_error(verb, "--%s takes no value", o->name);
 	if (optopt)
 		usage_error(verb, "unknown option '-%c'", optopt);
+	/* a prefix of several long options: name them */
+	if (!strncmp(arg, "--", 2) && arg[2]) {
+		char want[64], names[256] = "";
+		size_t len;
+		int n = 0;
+
+		snprintf(want, sizeof(want), "%.*s", eq ? (int)(eq - arg - 2) : (int)strlen(arg + 2),
+			 arg + 2);
+		len = strlen(want);
+		for (const struct option *o = options; o->name; o++) {
+			if (strncmp(o->name, want, len))
+				continue;
+			n++;
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s--%s",
+				 n > 1 ? ", " : "", o->name);
+		}
+		if (n > 1)
+			usage_error(verb, "'--%s' is short for more than one option: %s", want, names);
+	}
 	usage_error(verb, "unknown option '%s'", arg);
 }
 

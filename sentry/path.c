@@ -538,6 +538,15 @@ static bool is_self_link(const char *abs)
 	return false;
 }
 
+/* *@to becomes *@from, which is emptied; what *@to held is closed. */
+static void move_fd(int *to, int *from)
+{
+	if (*to >= 0)
+		close(*to);
+	*to = *from;
+	*from = -1;
+}
+
 /*
  * Symlinks of the sandbox that lead into the guest's /proc (a log file linked
  * to /dev/stdout, as container images make them, or to /proc/self/fd/1): a
@@ -547,13 +556,21 @@ static bool is_self_link(const char *abs)
  * view, until the path enters /proc; the rest is then rewritten for the
  * caller (path_rewrite_proc()) as if the guest had named that path itself,
  * which it could have.  @follow: whether a final symlink is followed.
+ *
+ * Each component is looked up from the directory reached so far, and ".."
+ * goes to that directory's parent, so that the walk costs what the kernel's
+ * own lookup would: looking each one up from the root again made a deep
+ * tree and 40 links cost seconds of the sentry's time per call.  ".." stops
+ * at the root, as RESOLVE_IN_ROOT does.  What the walk finds only shapes a
+ * path, which is then resolved from the root as any other.
  * Return: 1 with @abs rewritten, 0 where the path does not enter /proc
  * through a symlink (@abs unchanged), or -errno (ELOOP, ENAMETOOLONG).
  */
 static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 {
-	char done[PATH_MAX] = "", todo[PATH_MAX], link[PATH_MAX];
-	_cleanup_close_ int fd0 = -1;
+	char done[PATH_MAX] = "", todo[PATH_MAX], link[PATH_MAX], one[NAME_MAX + 1];
+	_cleanup_close_ int fd0 = -1, cur = -1;	/* @cur: the directory @done, -1 the root */
+	struct stat root;
 	int links = 0;
 
 	if (under(abs, "/proc") || strlen(abs) >= sizeof(todo))
@@ -561,7 +578,7 @@ static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 	/* The common miss never leaves its mount on the way: nothing to walk. */
 	fd0 = sys_openat2(c->s->rootfd, abs, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0,
 			  MOAT_RESOLVE | RESOLVE_NO_XDEV);
-	if (fd0 >= 0 || errno != EXDEV)
+	if (fd0 >= 0 || errno != EXDEV || fstat(c->s->rootfd, &root) < 0)
 		return 0;
 	strcpy(todo, abs);
 	for (;;) {
@@ -580,10 +597,21 @@ static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 		}
 		if (nlen == 2 && name[0] == '.' && name[1] == '.') {
 			*(strrchr(done, '/') ? strrchr(done, '/') : done) = '\0';
+			if (cur >= 0 && (!done[0] || (fstat(cur, &st) == 0 && st.st_dev == root.st_dev &&
+						      st.st_ino == root.st_ino))) {
+				close(cur);
+				cur = -1;
+				done[0] = '\0';
+			} else if (cur >= 0) {
+				fd = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				if (fd < 0)
+					return 0;
+				move_fd(&cur, &fd);
+			}
 			memmove(todo, rest, strlen(rest) + 1);
 			continue;
 		}
-		if (dlen + 1 + nlen >= sizeof(done))
+		if (dlen + 1 + nlen >= sizeof(done) || nlen >= sizeof(one))
 			return -ENAMETOOLONG;
 		done[dlen] = '/';
 		memcpy(done + dlen + 1, name, nlen);
@@ -594,11 +622,15 @@ static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 			snprintf(abs, cap, "%s%s", done, rest);
 			return links ? 1 : 0;
 		}
-		fd = sys_openat2(c->s->rootfd, done, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, MOAT_RESOLVE);
+		memcpy(one, name, nlen);
+		one[nlen] = '\0';
+		fd = sys_openat2(cur >= 0 ? cur : c->s->rootfd, one, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+				 MOAT_RESOLVE);
 		if (fd < 0 || fstat(fd, &st) < 0)
 			return 0;	/* not there: the lookup's own error stands */
 		if (!S_ISLNK(st.st_mode) || (last && !follow && !*rest)) {
 			memmove(todo, rest, strlen(rest) + 1);
+			move_fd(&cur, &fd);	/* not a directory: the next lookup from it fails */
 			continue;
 		}
 		if (++links > 40)
@@ -611,10 +643,14 @@ static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 			return -ENAMETOOLONG;
 		memmove(todo + n, rest, strlen(rest) + 1);	/* @rest: "" or "/..." */
 		memcpy(todo, link, (size_t)n);
-		if (link[0] == '/')
+		if (link[0] == '/') {
 			done[0] = '\0';
-		else
+			if (cur >= 0)
+				close(cur);
+			cur = -1;
+		} else {
 			done[dlen] = '\0';
+		}
 	}
 }
 

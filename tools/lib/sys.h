@@ -11,12 +11,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * A scoped lookup (RESOLVE_IN_ROOT, RESOLVE_BENEATH) that takes ".." fails
+ * with EAGAIN when anything on the host was renamed or mounted meanwhile:
+ * the kernel asks its caller to try again, which the guest, whose call it
+ * was not, would not know to do.  So a few tries are made here.
+ */
 static inline int sys_openat2(int dirfd, const char *path, uint64_t flags,
 			      uint64_t mode, uint64_t resolve)
 {
 	struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
+	int fd, tries = 0;
 
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	do
+		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && !(resolve & RESOLVE_CACHED) &&
+	       (resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH)) && ++tries < 16);
+	return fd;
 }
 
 static inline int sys_pivot_root(const char *new_root, const char *put_old)

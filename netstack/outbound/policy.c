@@ -745,15 +745,39 @@ static int parse_rule(struct pctx *c, const cJSON *o, struct policy_rule *r, siz
 	return 0;
 }
 
-/* Can @a and @b match one host and port?  Globs are taken both ways round. */
+/* The address of range @cidr ("10.1.0.0/16": "10.1.0.0") in @out. */
+static const char *cidr_address(const char *cidr, char *out, size_t cap)
+{
+	size_t n = strcspn(cidr, "/");
+
+	snprintf(out, cap, "%.*s", (int)MIN(n, cap - 1), cidr);
+	return out;
+}
+
+/*
+ * Can host patterns @a and @b match one host?  Globs are taken both ways
+ * round; two address ranges share one where either holds the other's
+ * address (the shorter prefix decides).
+ */
+static bool hosts_overlap(const char *a, const char *b)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (policy_host_match(a, b) || policy_host_match(b, a))
+		return true;
+	return strchr(a, '/') && strchr(b, '/') &&
+	       (in_cidr(a, cidr_address(b, addr, sizeof(addr))) ||
+		in_cidr(b, cidr_address(a, addr, sizeof(addr))));
+}
+
+/* Can @a and @b match one host and port? */
 static bool rules_overlap(const struct policy_rule *a, const struct policy_rule *b)
 {
 	bool hosts = !a->nhosts || !b->nhosts, ports = !a->nports || !b->nports;
 
 	for (size_t i = 0; i < a->nhosts && !hosts; i++)
 		for (size_t j = 0; j < b->nhosts && !hosts; j++)
-			hosts = policy_host_match(a->hosts[i], b->hosts[j]) ||
-				policy_host_match(b->hosts[j], a->hosts[i]);
+			hosts = hosts_overlap(a->hosts[i], b->hosts[j]);
 	for (size_t i = 0; i < a->nports && !ports; i++)
 		for (size_t j = 0; j < b->nports && !ports; j++)
 			ports = a->ports[i] == b->ports[j];

@@ -136,6 +136,12 @@ static void test_malformed(void **state)
 		{ "{\"rules\": [{\"name\": \"no-admin\", \"action\": \"deny\", \"host\": \"api.test\", "
 		  "\"path\": \"/admin\"}, {\"action\": \"passthrough\", \"host\": \"*.test\"}]}",
 		  "t.json: rules[1].action: passthrough sees no requests: the paths that \"no-admin\" denies" },
+		{ "{\"rules\": [{\"name\": \"no-admin\", \"action\": \"deny\", \"host\": \"10.0.0.0/8\", "
+		  "\"path\": \"/admin\"}, {\"action\": \"passthrough\", \"host\": \"10.1.0.0/16\"}]}",
+		  "the paths that \"no-admin\" denies" },
+		{ "{\"rules\": [{\"name\": \"no-admin\", \"action\": \"deny\", \"host\": \"fd00:1::/32\", "
+		  "\"path\": \"/admin\"}, {\"action\": \"passthrough\", \"host\": \"fd00::/16\"}]}",
+		  "the paths that \"no-admin\" denies" },
 		{ "{\"rules\": [{\"action\": \"deny\", \"method\": \"POST\", \"port\": 443}, "
 		  "{\"action\": \"passthrough\", \"host\": \"a.test\"}]}",
 		  "the methods that \"rule 1\" denies" },
@@ -445,12 +451,15 @@ static void test_passthrough_after_deny(void **state)
 		" {\"action\": \"passthrough\", \"host\": \"api.test\", \"port\": 443},"
 		" {\"action\": \"deny\", \"host\": \"*.corp.test\", \"method\": \"DELETE\"},"
 		" {\"action\": \"passthrough\", \"host\": [\"other.test\", \"10.0.0.0/8\"]},"
+		" {\"action\": \"deny\", \"host\": \"192.168.0.0/16\", \"path\": \"/admin\"},"
+		" {\"action\": \"passthrough\", \"host\": \"192.169.0.0/16\"},"
 		" {\"action\": \"deny\", \"host\": \"other.test\"}"
 		"]}");
 
 	(void)state;
-	assert_int_equal(p->nrules, 5);
+	assert_int_equal(p->nrules, 7);
 	assert_int_equal(p->rules[3].action, POLICY_PASSTHROUGH);
+	assert_int_equal(p->rules[5].action, POLICY_PASSTHROUGH);
 	policy_free(p);
 }
 

@@ -57,6 +57,12 @@ out=$(printf 'one\ntwo\n' | timeout 20 "$MOAT" do --tty -- sh -c 'cat >/tmp/in; 
 	tr -d '\r' | sed -n '/^rc=/,$p')
 is "--tty: stdin is typed into the terminal, and its end is the terminal's end of file" \
 	"$(printf 'rc=0 /dev/pts/0\none\ntwo')" "$out"
+# A stream moat was started without is /dev/null, for moat and the guest:
+# the relay read an fd of the sentry's own in its place and never ended.
+out=$(timeout 20 "$MOAT" do --tty -- sh -c 'cat; echo "rc=$?"' <&- | tr -d '\r')
+is "--tty with stdin closed: the guest reads its end" "rc=0" "$out"
+out=$("$MOAT" do --no-tty -- readlink /proc/self/fd/0 <&-)
+is "a closed stdin is /dev/null in the guest" "/dev/null" "$out"
 out=$("$MOAT" do --tty -- sh -c 'echo out; echo err >&2' 2>"$T_TMP/err" | tr -d '\r')
 is "--tty: a stderr sent apart from stdout stays apart (stdout)" "out" "$out"
 is "--tty: ... (stderr)" "err" "$(cat "$T_TMP/err")"

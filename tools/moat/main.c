@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* main.c - `moat VERB ...`: one table of verbs, one file per verb. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "sentry/guest.h"
@@ -64,8 +67,26 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A stdin, stdout or stderr that moat was started without (`<&-`) is
+ * /dev/null: else the next fd moat opens takes its number, and what is meant
+ * for the stream goes to that fd (the terminal's relay read the sentry's
+ * signalfd as its stdin and wrote the guest's output to its timerfd).
+ */
+static void stdio_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free number: @fd, as those below it are open */
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(MOAT_EXIT_FAILURE);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	stdio_open();
 	guest_args_area(argv[0], (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]));
 	if (argc < 2) {
 		cmd_help(1, argv);

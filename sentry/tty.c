@@ -107,6 +107,18 @@ int tty_relay_start(struct tty_relay *t, int master)
 		return -EINVAL;
 	}
 	t->master = master;
+	/*
+	 * While no fd of the terminal's side is open, its master reads EIO (and
+	 * polls POLLHUP): a guest that closes its terminal and opens it again
+	 * (/dev/tty, /dev/pts/N) found the relay ended, and its output stuck.
+	 * The relay ends when tty_relay_stop() says.
+	 */
+	t->slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->slave < 0) {
+		r = -errno;
+		tty_relay_stop(t);
+		return r;
+	}
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
 		struct termios raw = t->saved;
 
@@ -151,6 +163,9 @@ void tty_relay_stop(struct tty_relay *t)
 	if (t->master >= 0)
 		close(t->master);
 	t->master = -1;
+	if (t->slave >= 0)
+		close(t->slave);
+	t->slave = -1;
 	if (t->stop >= 0)
 		close(t->stop);
 	t->stop = -1;

@@ -28,6 +28,7 @@
 
 struct tty_relay {
 	int master;		/* -1: no relay */
+	int slave;		/* held: the master never reads EIO while the guest lives */
 	int stop;		/* eventfd: the relay's thread ends (and drains) */
 	bool running;		/* the thread was started: join it */
 	bool raw;		/* moat's stdin was put in raw mode: restore @saved */
@@ -35,7 +36,7 @@ struct tty_relay {
 	pthread_t thread;
 };
 
-#define TTY_RELAY_INIT { .master = -1, .stop = -1 }
+#define TTY_RELAY_INIT { .master = -1, .slave = -1, .stop = -1 }
 
 /**
  * tty_relay_prepare() - what the relay needs made before the sentry confines

@@ -28,6 +28,16 @@ like "Ctrl-C reaches the guest's foreground job as SIGINT" 'after=130' "$out"
 like "Ctrl-Z stops the guest's foreground job" 'Stopped +sh -c "echo two' "$out"
 check_fails "bash does not say it has no job control" grep -q "no job control" <<<"$out"
 
+# A guest that closes its terminal and opens it again: its output still comes
+# (the relay had ended when no fd of the terminal was left, and the output
+# stuck once the terminal's buffer was full).  The sleep only gives the old
+# relay the time to see its end.
+out=$(drive -- "$MOAT" do -- sh -c 'exec </dev/null >/dev/null 2>&1; sleep 1
+	exec >/dev/pts/0; seq 1 30000')
+is "a guest that opens its terminal again is still relayed" "$(seq 1 30000 | cksum)" \
+	"$(grep -E '^[0-9]+$' <<<"$out" | cksum)"
+like "... to its end" '^status 0$' "$(tail -1 <<<"$out")"
+
 out=$(drive --rows 24 --cols 80 expect:'^24 80' resize:50,132 expect:'50 132' -- \
 	"$MOAT" do -- sh -c "trap 'stty size; exit 0' WINCH; stty size; while :; do sleep 0.1; done")
 is "a change of moat's window size reaches the guest (SIGWINCH)" \
@@ -59,7 +69,7 @@ is "--tty: stdin is typed into the terminal, and its end is the terminal's end o
 	"$(printf 'rc=0 /dev/pts/0\none\ntwo')" "$out"
 # A stream moat was started without is /dev/null, for moat and the guest:
 # the relay read an fd of the sentry's own in its place and never ended.
-out=$(timeout 20 "$MOAT" do --tty -- sh -c 'cat; echo "rc=$?"' <&- | tr -d '\r')
+out=$(timeout -k 5 20 "$MOAT" do --tty -- sh -c 'cat; echo "rc=$?"' <&- | tr -d '\r')
 is "--tty with stdin closed: the guest reads its end" "rc=0" "$out"
 out=$("$MOAT" do --no-tty -- readlink /proc/self/fd/0 <&-)
 is "a closed stdin is /dev/null in the guest" "/dev/null" "$out"

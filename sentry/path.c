@@ -428,10 +428,11 @@ static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx,
 	struct stat st;
 	int fd;
 
-	if (flags & (O_PATH | O_NONBLOCK))
+	if (flags & O_PATH)
 		return op(ctx, flags);
+	/* O_NONBLOCK too: an open of /dev/tty is never the sentry's terminal */
 	fd = op(ctx, flags | O_NONBLOCK);
-	if (fd == -ENXIO && (flags & O_ACCMODE) != O_RDONLY) {
+	if (fd == -ENXIO && (flags & O_ACCMODE) != O_RDONLY && !(flags & O_NONBLOCK)) {
 		/* A FIFO without a reader, or a device that says so itself. */
 		int probe = op(ctx, O_PATH);
 
@@ -455,7 +456,7 @@ static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx,
 		close(fd);
 		return -ENXIO;	/* /dev/tty: the guest has no controlling terminal */
 	}
-	if (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+	if (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_NONBLOCK)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int real;
 
@@ -467,8 +468,8 @@ static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx,
 			return real;
 		}
 	}
-	/* F_SETFL changes only these bits: the guest's own, without O_NONBLOCK. */
-	if (fcntl(fd, F_SETFL, flags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME)) < 0) {
+	/* F_SETFL changes only these bits: the guest's own. */
+	if (fcntl(fd, F_SETFL, flags & (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)) < 0) {
 		close(fd);
 		return -errno;
 	}

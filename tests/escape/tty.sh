@@ -51,6 +51,24 @@ expect "a guest on a terminal" "terminals several" "status 0" <<<"$out"
 out=$(drive -- "$MOAT" do --no-tty -v "$T_TMP/probe.py:/probe.py:ro" -- python3 /probe.py | tr -d '\r')
 like "with --no-tty the probe does see moat's terminal" "ESCAPED fd [0-9]+ is moat's terminal" "$out"
 
+# /dev/tty, opened blocking or not, is never moat's terminal (the sentry's
+# controlling terminal, which an O_NONBLOCK open was given).
+cat >"$T_TMP/devtty.py" <<'PY'
+import errno, os
+own = os.stat("/dev/pts/ptmx").st_dev
+for name, flags in (("blocking", 0), ("nonblocking", os.O_NONBLOCK)):
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | flags)
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+        continue
+    print(name, "own" if os.fstat(fd).st_dev == own else "ESCAPED moat's terminal")
+PY
+for mode in --tty --no-tty; do
+	out=$(drive -- "$MOAT" do $mode -v "$T_TMP/devtty.py:/p.py:ro" -- python3 /p.py | tr -d '\r')
+	expect "/dev/tty ($mode)" "blocking ENXIO" "nonblocking ENXIO" <<<"$out"
+done
+
 # What the guest does to its terminal stays there: moat's settings and size
 # are as they were, whatever the guest set.
 out=$(drive --rows 20 --cols 70 -- sh -c "stty -g; stty size; \"$MOAT\" do -- sh -c 'stty raw -echo -isig cols 3 rows 2 speed 50 >/dev/null; stty size'; stty -g; stty size")

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -422,6 +423,42 @@ static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int 
 	return proc_recheck(c, open_guest_once(c, flags, op, ctx), flags);
 }
 
+/*
+ * /dev/tty: the caller's controlling terminal, never the sentry's own (moat's
+ * terminal).  The one a guest process can have is the guest's terminal of its
+ * own (the filter refuses TIOCSCTTY's stealing; a terminal the guest made
+ * itself, as script(1) does, is not served: ENXIO).  Opened anew from its
+ * master.  Return: fd (O_NONBLOCK) or -errno
+ */
+static int open_ctty(struct call *c, int flags)
+{
+	int master = atomic_load(&c->s->tty_master);
+	_cleanup_close_ int fd = -1;
+	char rel[32], buf[1024];
+	const char *p;
+	unsigned nr;
+	ssize_t n;
+
+	if (master < 0)
+		return -ENXIO;
+	snprintf(rel, sizeof(rel), "%d/stat", c->tid);
+	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* after the name, which may hold anything: state ppid pgrp session tty_nr */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %u", &nr) != 1)
+		return -EIO;
+	if (!nr || makedev((nr >> 8) & 0xfff, (nr & 0xff) | ((nr >> 12) & 0xfff00)) != c->s->tty_rdev)
+		return -ENXIO;
+	n = ioctl(master, TIOCGPTPEER, (flags & O_ACCMODE) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return n < 0 ? -errno : (int)n;
+}
+
 static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx, int flags),
 			   const void *ctx)
 {
@@ -432,30 +469,35 @@ static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx,
 		return op(ctx, flags);
 	/* O_NONBLOCK too: an open of /dev/tty is never the sentry's terminal */
 	fd = op(ctx, flags | O_NONBLOCK);
-	if (fd == -ENXIO && (flags & O_ACCMODE) != O_RDONLY && !(flags & O_NONBLOCK)) {
-		/* A FIFO without a reader, or a device that says so itself. */
-		int probe = op(ctx, O_PATH);
+	if (fd == -ENXIO) {
+		/* A FIFO without a reader, /dev/tty of a sentry without a
+		 * terminal, or a device that says so itself. */
+		int probe = op(ctx, O_PATH), r;
 
 		if (probe < 0)
 			return fd;
-		if (fstat(probe, &st) == 0 && S_ISFIFO(st.st_mode)) {
-			close(probe);
+		r = fstat(probe, &st);
+		close(probe);
+		if (r == 0 && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) != O_RDONLY &&
+		    !(flags & O_NONBLOCK)) {
 			sentry_may_block(c);
 			return op(ctx, flags);
 		}
-		close(probe);
-		return fd;
+		if (r < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 0))
+			return fd;
+		fd = open_ctty(c, flags);
+	} else if (fd >= 0) {
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return -errno;
+		}
+		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0)) {
+			close(fd);
+			fd = open_ctty(c, flags);
+		}
 	}
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return -errno;
-	}
-	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 5 && minor(st.st_rdev) == 0) {
-		close(fd);
-		return -ENXIO;	/* /dev/tty: the guest has no controlling terminal */
-	}
 	if (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_NONBLOCK)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int real;

@@ -417,13 +417,27 @@ static void on_tty(struct run *r, const struct guest_msg *m, pid_t sender)
 	}
 	master = guest_take_fd(sender, m->value);
 	rc = master < 0 ? master : tty_relay_start(&r->tty, master);
-	if (rc == 0)
+	if (rc == 0) {
+		struct stat st;
+
+		if (fstat(r->tty.slave, &st) == 0) {	/* for the guest's /dev/tty */
+			r->s.tty_rdev = st.st_rdev;
+			atomic_store(&r->s.tty_master, r->tty.master);
+		}
 		rc = guest_go(&r->guest);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "moat: relay the guest's terminal: %s\n", strerror(-rc));
 		r->status = MOAT_EXIT_FAILURE;
 		kill_guest(r);
 	}
+}
+
+/* No guest process is left: end the relay, whose master no call opens now. */
+static void tty_end(struct run *r)
+{
+	atomic_store(&r->s.tty_master, -1);
+	tty_relay_stop(&r->tty);
 }
 
 static void on_message(struct run *r)
@@ -768,7 +782,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 
 	r.s.spec = spec;
 	r.s.gofer = &r.gofer;
-	r.s.listener = r.s.rootfd = -1;
+	r.s.listener = r.s.rootfd = r.s.tty_master = -1;
 	r.s.audit_fd = spec->audit_fd;
 	guestproc_init(&r.s.procs);
 	pthread_mutex_init(&r.s.audit_lock, NULL);
@@ -890,7 +904,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		goto out;
 	stdio_release(&r);	/* while the guest runs */
 	wait_end(&r);
-	tty_relay_stop(&r.tty);	/* moat's terminal as it was, for what is said below */
+	tty_end(&r);	/* moat's terminal as it was, for what is said below */
 	log_phase("sentry: guest exited");
 	if (r.timed_out) {
 		fprintf(stderr, "moat: the sandbox timed out after %llu s and was stopped\n",
@@ -903,7 +917,7 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 out:
 	stdio_release(&r);
 	cleanup(&r);
-	tty_relay_stop(&r.tty);
+	tty_end(&r);
 	log_phase("sentry: cleaned up");
 	return rc;
 }

@@ -82,6 +82,10 @@ struct sentry {
 	struct id_map uids, gids;	/* the guest's, for the owners stat shows */
 	struct id_map gofer_uids, gofer_gids;	/* the gofer's, for chown */
 	struct guestproc procs;	/* opens /proc/<pid> files as the guest would */
+	/* the guest's terminal of its own (sentry/tty.h), which its /dev/tty
+	 * opens: the master (-1: none) and its terminal side's device number */
+	atomic_int tty_master;
+	dev_t tty_rdev;
 	/* moat's stdio, opened again through read-only clones (sandbox.c): the
 	 * clones' mount ids and the names the files had, which readlink shows */
 	struct stdio_name {

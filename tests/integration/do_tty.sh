@@ -28,6 +28,14 @@ like "Ctrl-C reaches the guest's foreground job as SIGINT" 'after=130' "$out"
 like "Ctrl-Z stops the guest's foreground job" 'Stopped +sh -c "echo two' "$out"
 check_fails "bash does not say it has no job control" grep -q "no job control" <<<"$out"
 
+# /dev/tty is the guest's terminal, for the processes whose controlling
+# terminal it is (as less reads keys when its stdin is a pipe).
+out=$(drive expect:'ask: ' send:'yes\n' expect:'got=' -- "$MOAT" do -- sh -c \
+	'printf "ask: " >/dev/tty; read -r a </dev/tty; echo "got=$a"
+	setsid sh -c ": </dev/tty" 2>&1 | sed "s/.*: //"')
+is "/dev/tty is the guest's terminal; a process of another session has none" \
+	"$(printf 'ask: yes\ngot=yes\nNo such device or address\n\nstatus 0')" "$out"
+
 # A guest that closes its terminal and opens it again: its output still comes
 # (the relay had ended when no fd of the terminal was left, and the output
 # stuck once the terminal's buffer was full).  The sleep only gives the old

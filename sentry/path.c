@@ -132,12 +132,29 @@ int path_abs(struct call *c, int dirfd, const char *rel, char *abs, size_t cap)
 	return 0;
 }
 
+/* The caller's /proc/<tid>/@name, its start, as a string in @buf; Return: 0 or -errno */
+static int read_caller_proc(struct call *c, const char *name, char *buf, size_t cap)
+{
+	_cleanup_close_ int fd = -1;
+	char rel[64];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "%d/%s", c->tid, name);
+	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, cap - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
 int path_ns_ids(struct call *c, pid_t *nstgid, pid_t *nstid)
 {
-	char rel[64], buf[2048];
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	char buf[2048];
 	const char *p;
+	int r;
 
 	if (c->nstgid > 0) {	/* read already for this call */
 		*nstgid = c->nstgid;
@@ -145,14 +162,9 @@ int path_ns_ids(struct call *c, pid_t *nstgid, pid_t *nstid)
 		return 0;
 	}
 
-	snprintf(rel, sizeof(rel), "%d/status", c->tid);
-	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	r = read_caller_proc(c, "status", buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	/* "NStgid:\t<host>\t<ns>" and "NSpid:\t<host>\t<ns>": the last field. */
 	for (int i = 0; i < 2; i++) {
 		const char *key = i ? "\nNSpid:" : "\nNStgid:";
@@ -432,31 +444,24 @@ static int open_guest(struct call *c, int flags, int (*op)(const void *ctx, int 
  */
 static int open_ctty(struct call *c, int flags)
 {
-	int master = atomic_load(&c->s->tty_master);
-	_cleanup_close_ int fd = -1;
-	char rel[32], buf[1024];
+	int master = atomic_load(&c->s->tty_master), r;
+	char buf[1024];
 	const char *p;
 	unsigned nr;
-	ssize_t n;
 
 	if (master < 0)
 		return -ENXIO;
-	snprintf(rel, sizeof(rel), "%d/stat", c->tid);
-	fd = openat(c->s->hostproc, rel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	r = read_caller_proc(c, "stat", buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	/* after the name, which may hold anything: state ppid pgrp session tty_nr */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %u", &nr) != 1)
 		return -EIO;
 	if (!nr || makedev((nr >> 8) & 0xfff, (nr & 0xff) | ((nr >> 12) & 0xfff00)) != c->s->tty_rdev)
 		return -ENXIO;
-	n = ioctl(master, TIOCGPTPEER, (flags & O_ACCMODE) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	return n < 0 ? -errno : (int)n;
+	r = ioctl(master, TIOCGPTPEER, (flags & O_ACCMODE) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return r < 0 ? -errno : r;
 }
 
 static int open_guest_once(struct call *c, int flags, int (*op)(const void *ctx, int flags),

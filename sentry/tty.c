@@ -39,7 +39,7 @@ static bool copy_out(int master)
  * The relay's thread.  Input waits in @in while the guest does not read it
  * (the master is non-blocking, so its output is copied meanwhile); stdin's
  * end is passed on as the terminal's end-of-file character, which a reader
- * in canonical mode takes for the end of its input.
+ * in canonical mode, or a line editor, takes for the end of its input.
  */
 static void *relay(void *arg)
 {
@@ -82,11 +82,13 @@ static void *relay(void *arg)
 			if (n > 0) {
 				pending = (size_t)n;
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				/* Also out of canonical mode, as a user at a keyboard
+				 * would: line editors (readline) read it as the end
+				 * too, where nothing at all left them waiting. */
 				in_open = false;
-				if (tcgetattr(t->master, &tio) == 0 && (tio.c_lflag & ICANON)) {
-					in[0] = (char)tio.c_cc[VEOF];
-					pending = 1;
-				}
+				in[0] = tcgetattr(t->master, &tio) == 0 && tio.c_cc[VEOF] != _POSIX_VDISABLE ?
+					(char)tio.c_cc[VEOF] : CEOF;
+				pending = 1;
 			}
 		}
 	}

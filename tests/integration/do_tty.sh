@@ -81,6 +81,25 @@ out=$(timeout -k 5 20 "$MOAT" do --tty -- sh -c 'cat; echo "rc=$?"' <&- | tr -d 
 is "--tty with stdin closed: the guest reads its end" "rc=0" "$out"
 out=$("$MOAT" do --no-tty -- readlink /proc/self/fd/0 <&-)
 is "a closed stdin is /dev/null in the guest" "/dev/null" "$out"
+# ... also when the terminal is out of canonical mode, as a line editor puts
+# it (readline): stdin ends once the guest says it reads keys one by one.
+mkfifo "$T_TMP/keys"
+timeout -k 5 20 "$MOAT" do --tty -- python3 -c '
+import os, tty
+tty.setcbreak(0)
+print("ready", flush=True)
+data = b""
+while not data.endswith(b"\x04"):
+    data += os.read(0, 1) or b"\x04?"
+print("read", data)' <"$T_TMP/keys" >"$T_TMP/keys.out" &
+exec 3>"$T_TMP/keys"
+for _ in $(seq 200); do grep -q ready "$T_TMP/keys.out" && break; sleep 0.1; done
+printf 'ab' >&3
+exec 3>&-
+wait $!
+is "--tty: stdin's end reaches a reader out of canonical mode" \
+	"ready
+read b'ab\\x04'" "$(tr -d '\r' <"$T_TMP/keys.out")"
 out=$("$MOAT" do --tty -- sh -c 'echo out; echo err >&2' 2>"$T_TMP/err" | tr -d '\r')
 is "--tty: a stderr sent apart from stdout stays apart (stdout)" "out" "$out"
 is "--tty: ... (stderr)" "err" "$(cat "$T_TMP/err")"

@@ -782,7 +782,8 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 
 	r.s.spec = spec;
 	r.s.gofer = &r.gofer;
-	r.s.listener = r.s.rootfd = r.s.tty_master = -1;
+	r.s.listener = r.s.rootfd = -1;
+	atomic_init(&r.s.tty_master, -1);
 	r.s.audit_fd = spec->audit_fd;
 	guestproc_init(&r.s.procs);
 	pthread_mutex_init(&r.s.audit_lock, NULL);

@@ -45,6 +45,12 @@ PY
 out=$(drive -- "$MOAT" do -v "$T_TMP/probe.py:/probe.py:ro" -- python3 /probe.py | tr -d '\r')
 expect "a guest on a terminal" "terminals several" "status 0" <<<"$out"
 
+# ... also when only moat's stderr is its terminal (stdout a file): that
+# stderr is the guest's terminal too, never moat's.
+out=$(drive -- sh -c "\"$MOAT\" do -t -v \"$T_TMP/probe.py:/probe.py:ro\" -- python3 /probe.py >\"$T_TMP/probe.out\"
+	cat \"$T_TMP/probe.out\"" | tr -d '\r')
+expect "a guest on a terminal, with moat's stdout a file" "terminals several" "status 0" <<<"$out"
+
 # Without one (--no-tty) the guest has moat's terminal, through a read-only
 # clone of its mount (docs/security.md): the probe says so, which shows it
 # can tell.

@@ -424,6 +424,10 @@ static void on_tty(struct run *r, const struct guest_msg *m, pid_t sender)
 			r->s.tty_rdev = st.st_rdev;
 			atomic_store(&r->s.tty_master, r->tty.master);
 		}
+		/* moat's window may have changed since the command looked at it,
+		 * before SIGWINCH was the relay's to pass on */
+		if (!r->spec->tty_rows && !r->spec->tty_cols)
+			tty_relay_resize(&r->tty);
 		rc = guest_go(&r->guest);
 	}
 	if (rc < 0) {

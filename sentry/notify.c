@@ -75,21 +75,17 @@
 
 static bool spawn_worker(struct sentry *s);
 
-/* Whether notification @id is still pending; an ioctl that fails otherwise says yes. */
-static bool notif_pending(struct sentry *s, uint64_t id)
+/* Whether notification @id is still pending: 0, -ENOENT, or -errno the ioctl's */
+static int notif_valid(struct sentry *s, uint64_t id)
 {
 	if (s->tracer)
-		return tracer_valid(s->tracer, id);
-	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno != ENOENT;
+		return tracer_valid(s->tracer, id) ? 0 : -ENOENT;
+	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -errno;
 }
 
 bool call_still_valid(struct call *c)
 {
-	uint64_t id = c->n->id;
-
-	if (c->s->tracer)
-		return tracer_valid(c->s->tracer, id);
-	return ioctl(c->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+	return notif_valid(c->s, c->n->id) == 0;
 }
 
 static void on_wake(int sig)
@@ -111,7 +107,7 @@ static void *watchdog(void *arg)
 		/* Signalled again each round: one that came before the wait began
 		 * was spent before it could end it. */
 		for (struct worker *w = q->list; w; w = w->next_waiting)
-			if (!notif_pending(s, w->wait_id))
+			if (notif_valid(s, w->wait_id) == -ENOENT)	/* else: unsure, wait on */
 				pthread_kill(w->self, WAKE_SIGNAL);
 		pthread_mutex_unlock(&q->lock);
 		nanosleep(&period, NULL);

@@ -905,9 +905,16 @@ bool path_retry_slow(int base, const char *path, int err)
 		return true;
 	if (err == ENOTDIR)
 		return false;
-	/* Symlinks on the way, which may lead into /proc (expand_into_proc()). */
+	/*
+	 * Symlinks on the way that may lead into /proc (expand_into_proc()):
+	 * only a lookup that follows one and then leaves its mount can, so a
+	 * miss behind /lib -> usr/lib costs two lookups more, not the slow path.
+	 */
 	fd = sys_openat2(base, path, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS);
-	return fd < 0 && errno == ELOOP;
+	if (fd >= 0 || errno != ELOOP)
+		return false;
+	fd = sys_openat2(base, path, O_PATH | O_CLOEXEC, 0, RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+	return fd < 0 && errno == EXDEV;
 }
 
 int path_fd(struct call *c, int dirfd, uint64_t addr, int atflags, char *abs, size_t cap)

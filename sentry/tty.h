@@ -12,8 +12,11 @@
  * discipline as they are typed, which turns Ctrl-C and Ctrl-Z into signals
  * for the guest's foreground job, so shells get job control.  A change of
  * moat's window size is passed on (TIOCSWINSZ, from which the kernel signals
- * the guest).  At the end the master's last output is copied and moat's
- * terminal is given back its settings.
+ * the guest).  The relay holds a side of the terminal open itself, so that a
+ * guest that closes its terminal and opens it again is still relayed, and the
+ * workers open the guest's /dev/tty anew from the master (path.c).  At the
+ * end the master's last output is copied and moat's terminal is given back
+ * its settings.
  *
  * What it trusts: nothing from the guest but bytes.  The master comes from
  * the command before it executes (moat's code), and the guest holds no fd

@@ -4,8 +4,9 @@
  *
  * Executing a program must happen in the kernel, in the calling process: the
  * sentry cannot do it for the guest, and seccomp cannot change the arguments of
- * a call it lets through.  So exec is the one served call that is continued
- * (SECCOMP_USER_NOTIF_FLAG_CONTINUE) after the sentry has checked it: the path
+ * a call it lets through.  So exec is the one path-taking served call that is
+ * continued (SECCOMP_USER_NOTIF_FLAG_CONTINUE) after the sentry has checked it
+ * (the others are fd changes: fs.c, fd_change_path()): the path
  * must name a regular, executable file in the sandbox, or the call fails here
  * with the errno the kernel would give.
  *

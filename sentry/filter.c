@@ -147,18 +147,6 @@ static void cond_rules(struct rules *rl, const struct sc_entry *e)
 		 * name a socket file, like connect(): served (net.c). */
 		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A4(SCMP_CMP_EQ, 0));
 		add(rl, SCMP_ACT_NOTIFY, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
-	} else if (nr == SCMP_SYS(fchmod)) {
-		/* A mode with the setuid or setgid bit is served: the sentry drops
-		 * them, as the gofer does for chmod() (fs.c). */
-		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, S_ISUID | S_ISGID, 0));
-		add(rl, SCMP_ACT_NOTIFY, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, S_ISUID | S_ISGID, S_ISUID));
-		add(rl, SCMP_ACT_NOTIFY, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, S_ISUID | S_ISGID, S_ISGID));
-		add(rl, SCMP_ACT_NOTIFY, nr, 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, S_ISUID | S_ISGID, S_ISUID | S_ISGID));
-	} else if (nr == SCMP_SYS(utimensat)) {
-		/* utimensat(fd, NULL, ...) is futimens(): native. */
-		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, 0));
-		add(rl, SCMP_ACT_NOTIFY, nr, 1, SCMP_A1(SCMP_CMP_NE, 0));
 	} else {
 		rl->r = -EINVAL;	/* a COND row without rules */
 	}

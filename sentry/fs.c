@@ -11,6 +11,9 @@
  * mount is read-only: the view's all are).  Anything that changes the file system
  * is sent to the gofer as (op, absolute path): create, write-open, mkdir,
  * unlink, rename, link, symlink, chmod, chown, truncate, utimes, xattrs, bind.
+ * The changes that name their object by an fd (fchmod, fchown, futimens,
+ * fsetxattr, fremovexattr) run natively on a writable fd and are made by path
+ * for an fd of the read-only view (fd_change_path()).
  * Opened files reach the guest as fds installed by the kernel
  * (SECCOMP_ADDFD_FLAG_SEND); struct results are copied into guest memory.
  *
@@ -308,8 +311,8 @@ static int create_with_slash(struct call *c, const char *path, uint64_t resolve,
 	return -EISDIR;
 }
 
-static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve,
-		      const struct confined *cf)
+static int open_write_depth(struct call *c, const char *abs, int flags, mode_t mode,
+			    uint64_t resolve, const struct confined *cf, int depth)
 {
 	char path[PATH_MAX], asked[PATH_MAX];
 	_cleanup_close_ int probe = -1;
@@ -327,6 +330,17 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 			return -EEXIST;
 		return path_open_own_fd(c, own, flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
 	}
+	if (!cf && !resolve && !(flags & O_NOFOLLOW)) {
+		/* another process's fd/<n>, an exe: the file the link names (on the
+		 * gofer's writable mount, for a file the gofer opened) */
+		r = path_open_proc_link(c, path, flags & ~(O_CREAT | O_EXCL));
+		if (r >= 0 && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+			close(r);
+			return -EEXIST;
+		}
+		if (r != -ENOTSUP)
+			return r;
+	}
 	if ((flags & O_CREAT) && ends_with_slash(cf ? cf->rel : path))
 		return create_with_slash(c, path, resolve, cf);
 	if (cf) {
@@ -336,10 +350,14 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 	} else {
 		strcpy(asked, path);
 		probe = view_open_links(c, path, sizeof(path), O_PATH | (flags & O_NOFOLLOW), resolve);
-		/* symlinks led into /proc (the caller's own fd, a procfs file), and
-		 * no further: the path there is opened as if the guest named it */
-		if (strcmp(asked, path))
-			return open_write(c, path, flags, mode, resolve, NULL);
+		/* symlinks led into /proc (the caller's own fd, a procfs file) or a
+		 * process's cwd led out of it, and no further: the path there is
+		 * opened as if the guest named it (once more only: links that led
+		 * around in a circle, or changed under it, are ELOOP) */
+		if (strcmp(asked, path) && (probe >= 0 || probe == -ENOENT))
+			return depth < 2 ? open_write_depth(c, path, flags, mode, resolve, NULL,
+							    depth + 1)
+					 : -ELOOP;
 	}
 	if (probe >= 0) {
 		if (fstat(probe, &st) < 0)
@@ -370,6 +388,12 @@ static int open_write(struct call *c, const char *abs, int flags, mode_t mode, u
 		return r;
 	atomic_store(&c->s->gofer_fds, true);	/* see sentry_settle_fds() */
 	return fd;
+}
+
+static int open_write(struct call *c, const char *abs, int flags, mode_t mode, uint64_t resolve,
+		      const struct confined *cf)
+{
+	return open_write_depth(c, abs, flags, mode, resolve, cf, 0);
 }
 
 /* Copy the path a call names and check the call is still pending. */
@@ -1034,6 +1058,11 @@ static int change_path(struct call *c, int dirfd, uint64_t addr, int atflags, ch
 		r = path_abs(c, own, "", abs, PATH_MAX);
 		if (r < 0)
 			return r == -ENOTDIR ? -EOPNOTSUPP : r;
+	} else {
+		/* /proc/self/cwd/NAME: NAME in the caller's cwd */
+		r = path_proc_dirs(c, abs, PATH_MAX, false);
+		if (r < 0)
+			return r;
 	}
 	if (guest_mounted(c, abs))
 		return -EPERM;
@@ -1217,16 +1246,75 @@ void h_chmod(struct call *c)
 }
 
 /*
- * fchmod() with the setuid or setgid bit (the rest runs natively): applied to
- * the guest's own open file, without the bits the gofer never gives
- * (gofer/server.c, no_setid()).
+ * The changes that name their object by an fd: fchmod, fchown, futimens
+ * (utimensat or futimesat without a path), fsetxattr and fremovexattr.  An
+ * fd of a file the guest opened for writing is the gofer's, on its writable
+ * mount, and the call runs there natively, as the guest made it (continued:
+ * the kernel acts on the guest's own fd with the guest's credentials, as
+ * before the sentry looked).  An fd the sentry opened in the read-only view
+ * (a file opened for reading, a directory) would fail with EROFS where the
+ * same change by path works (Java's Files.setLastModifiedTime() opens the
+ * file read-only and calls futimens()): so that one becomes the change by
+ * path, sent to the gofer as the path its link reads, if that path names the
+ * same object in the view.  Anything else (a read-only mount, the guest's
+ * own mounts, moat's stdio through its read-only clone, a file since
+ * unlinked or renamed) runs natively too, and fails as it would.
+ * Return: true with @abs set (send the change by path), or false with the
+ * call answered (continued, or failed).
+ */
+static bool fd_change_path(struct call *c, int fdnum, char *abs)
+{
+	_cleanup_close_ int fd = path_take_fd(c, fdnum), probe = -1;
+	struct statfs sfs;
+	struct stat st, named;
+	int fl;
+
+	if (fd < 0) {
+		finish(c, fd);
+		return false;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || fstatfs(fd, &sfs) < 0 || !(sfs.f_flags & ST_RDONLY) ||
+	    guest_only_fs(&sfs) || fstat(fd, &st) < 0 || path_abs(c, fdnum, "", abs, PATH_MAX) < 0 ||
+	    guest_mounted(c, abs))
+		goto native;
+	probe = view_open(c, abs, O_PATH | O_NOFOLLOW, 0);
+	if (probe < 0 || fstat(probe, &named) < 0 || named.st_dev != st.st_dev ||
+	    named.st_ino != st.st_ino)
+		goto native;
+	if (!call_still_valid(c)) {
+		finish(c, -EINTR);
+		return false;
+	}
+	return true;
+native:
+	c->cont = true;
+	return false;
+}
+
+/*
+ * fchmod(): by path for an fd of the read-only view (fd_change_path()).  On
+ * the guest's own writable fd, a mode with the setuid or setgid bit is
+ * applied without the bits the gofer never gives (gofer/server.c,
+ * no_setid()); any other runs natively.
  */
 void h_fchmod(struct call *c)
 {
+	struct gofer_req req = { .op = GOFER_CHMOD, .flags = AT_SYMLINK_NOFOLLOW };
 	mode_t mode = (mode_t)arg(c, 1) & 07777;
-	_cleanup_close_ int fd = path_take_fd(c, arg_int(c, 0));
+	_cleanup_close_ int fd = -1;
+	char abs[PATH_MAX];
 	struct stat st;
 
+	req.mode = (uint32_t)mode;
+	if (fd_change_path(c, arg_int(c, 0), abs)) {
+		finish(c, gofer(c, &req, abs, NULL, 0, -1, NULL));
+		return;
+	}
+	if (!c->cont || !(mode & (S_ISUID | S_ISGID)))
+		return;
+	c->cont = false;
+	fd = path_take_fd(c, arg_int(c, 0));
 	if (fd < 0) {
 		finish(c, fd);
 		return;
@@ -1290,6 +1378,25 @@ void h_chown(struct call *c)
 	simple_change(c, &req, dirfd, arg(c, base), atflags);
 }
 
+/* fchown(): by path for an fd of the read-only view (fd_change_path()) */
+void h_fchown(struct call *c)
+{
+	struct gofer_req req = { .op = GOFER_CHOWN, .flags = AT_SYMLINK_NOFOLLOW };
+	char abs[PATH_MAX];
+	uint32_t uid, gid;
+
+	if (!fd_change_path(c, arg_int(c, 0), abs))
+		return;
+	if (gofer_id(&c->s->uids, &c->s->gofer_uids, (uint32_t)arg(c, 1), &uid) < 0 ||
+	    gofer_id(&c->s->gids, &c->s->gofer_gids, (uint32_t)arg(c, 2), &gid) < 0) {
+		finish(c, -EINVAL);
+		return;
+	}
+	req.a = uid;
+	req.b = gid;
+	finish(c, gofer(c, &req, abs, NULL, 0, -1, NULL));
+}
+
 void h_truncate(struct call *c)
 {
 	struct gofer_req req = { .op = GOFER_TRUNCATE };
@@ -1313,6 +1420,7 @@ void h_utimes(struct call *c)
 	int nr = c->n->data.nr, dirfd = AT_FDCWD, atflags = 0;
 	uint64_t path = arg(c, 0), times = arg(c, 1);
 	struct gofer_req req = { .op = GOFER_UTIMENS };
+	char fdpath[PATH_MAX];
 
 	if (nr == __NR_futimesat || nr == __NR_utimensat) {
 		dirfd = arg_int(c, 0);
@@ -1321,6 +1429,19 @@ void h_utimes(struct call *c)
 	}
 	if (nr == __NR_utimensat)
 		atflags = arg_int(c, 3);
+	if (!path && dirfd != AT_FDCWD) {
+		/*
+		 * futimens(), futimes(): the object the fd names, no flags.
+		 * Decided before the guest's memory is read: a continued call
+		 * reads none.
+		 */
+		if (atflags) {
+			finish(c, -EINVAL);
+			return;
+		}
+		if (!fd_change_path(c, dirfd, fdpath))
+			return;
+	}
 	req.times[0].nsec = req.times[1].nsec = UTIME_NOW;
 	if (times) {
 		if (nr == __NR_utime) {
@@ -1374,6 +1495,11 @@ void h_utimes(struct call *c)
 	req.flags = (uint32_t)(atflags & AT_SYMLINK_NOFOLLOW);
 	if (atflags & AT_EMPTY_PATH)
 		req.flags = AT_SYMLINK_NOFOLLOW;
+	if (!path && dirfd != AT_FDCWD) {
+		req.flags = AT_SYMLINK_NOFOLLOW;
+		finish(c, call_still_valid(c) ? gofer(c, &req, fdpath, NULL, 0, -1, NULL) : -EINTR);
+		return;
+	}
 	simple_change(c, &req, dirfd, path, atflags);
 }
 
@@ -1385,7 +1511,11 @@ void h_setxattr(struct call *c)
 	size_t size = arg(c, 3);
 	ssize_t nlen;
 	int flags = arg_int(c, 4), r;
+	bool f = c->n->data.nr == __NR_fsetxattr;
 
+	/* decided before the guest's memory is read: a continued call reads none */
+	if (f && !fd_change_path(c, arg_int(c, 0), abs))
+		return;
 	if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) {
 		finish(c, -EINVAL);
 		return;
@@ -1409,7 +1539,7 @@ void h_setxattr(struct call *c)
 		finish(c, -EFAULT);
 		return;
 	}
-	r = change_path(c, AT_FDCWD, arg(c, 0), 0, abs);
+	r = f ? (call_still_valid(c) ? 0 : -EINTR) : change_path(c, AT_FDCWD, arg(c, 0), 0, abs);
 	if (r < 0) {
 		finish(c, r);
 		return;
@@ -1423,14 +1553,19 @@ void h_removexattr(struct call *c)
 {
 	struct gofer_req req = { .op = GOFER_REMOVEXATTR };
 	char abs[PATH_MAX], name[XATTR_NAME_MAX + 1];
-	ssize_t nlen = read_xattr_name(c, arg(c, 1), name, sizeof(name));
+	bool f = c->n->data.nr == __NR_fremovexattr;
+	ssize_t nlen;
 	int r;
 
+	/* decided before the guest's memory is read: a continued call reads none */
+	if (f && !fd_change_path(c, arg_int(c, 0), abs))
+		return;
+	nlen = read_xattr_name(c, arg(c, 1), name, sizeof(name));
 	if (nlen < 0) {
 		finish(c, nlen);
 		return;
 	}
-	r = change_path(c, AT_FDCWD, arg(c, 0), 0, abs);
+	r = f ? (call_still_valid(c) ? 0 : -EINTR) : change_path(c, AT_FDCWD, arg(c, 0), 0, abs);
 	if (r < 0) {
 		finish(c, r);
 		return;

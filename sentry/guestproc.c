@@ -26,7 +26,11 @@
  * /proc or reach it.  Its allowlist has no call but those below.  It opens
  * only what the sentry asks, in that root (RESOLVE_IN_ROOT, no magic links),
  * and sends back the fd or the link text; the sentry installs the fd in the
- * guest as it would its own.  The sentry sends it every /proc/<pid> path of
+ * guest as it would its own.  The one magic link it follows is the last
+ * component of a path of exactly the shape /proc/<pid>/exe or
+ * /proc/<pid>/fd/<n> (GP_FOLLOW, for another process's links: path.c), where
+ * the kernel checks that it may trace that process, as it would check the
+ * guest's.  The sentry sends it every /proc/<pid> path of
  * the guest's procfs (path.c decides); a caller's own files that the opener
  * may not open (the caller made itself not dumpable) the sentry then opens
  * itself, as the kernel lets a process open its own.  The opener also creates
@@ -79,6 +83,58 @@ extern const unsigned short moat_filter_guestproc_len __attribute__((weak));
 
 #define GP_RESOLVE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
+/*
+ * Where the link's name starts in "/proc/<pid>[/task/<tid>]/exe" or
+ * ".../fd/<n>" (at "exe" or at <n>), or NULL for a path of any other shape.
+ */
+static const char *follow_name(const char *path)
+{
+	const char *p = path + 6;
+	size_t k;
+
+	if (strncmp(path, "/proc/", 6))
+		return NULL;
+	k = strspn(p, "0123456789");
+	if (!k || k > 9 || p[k] != '/')
+		return NULL;
+	p += k + 1;
+	if (!strncmp(p, "task/", 5)) {
+		k = strspn(p + 5, "0123456789");
+		if (!k || k > 9 || p[5 + k] != '/')
+			return NULL;
+		p += 5 + k + 1;
+	}
+	if (!strcmp(p, "exe"))
+		return p;
+	k = strncmp(p, "fd/", 3) ? 0 : strspn(p + 3, "0123456789");
+	return k && k <= 9 && !p[3 + k] ? p + 3 : NULL;
+}
+
+/*
+ * GP_FOLLOW: the directory holding the link is looked up as any path (in the
+ * root, no magic link), then the link alone, a name of that procfs directory,
+ * is followed: the kernel checks there that the opener, with the guest's
+ * credentials, may trace the link's process.  Return: fd or -errno
+ */
+static int follow(int rootfd, const char *path, int flags)
+{
+	const char *name = follow_name(path);
+	char dir[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	int fd;
+
+	if (!name)
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(name - path - 1));
+	dir[name - path - 1] = '\0';
+	dfd = sys_openat2(rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, GP_RESOLVE);
+	if (dfd < 0)
+		return -errno;
+	fd = sys_openat2(dfd, name,
+			 (uint64_t)(unsigned)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)), 0, 0);
+	return fd < 0 ? -errno : fd;
+}
+
 static void answer(int sock, const struct guestproc_req *q, int rootfd)
 {
 	struct guestproc_resp a = { 0 };
@@ -91,6 +147,9 @@ static void answer(int sock, const struct guestproc_req *q, int rootfd)
 		fd = sys_openat2(rootfd, q->path, (uint64_t)(unsigned)(flags | O_CLOEXEC | O_NOCTTY),
 				 q->op == GP_CREATE ? q->mode : 0, GP_RESOLVE | q->resolve);
 		a.result = fd < 0 ? -errno : 0;
+	} else if (q->op == GP_FOLLOW) {
+		fd = follow(rootfd, q->path, q->flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW));
+		a.result = fd < 0 ? fd : 0;
 	} else {
 		_cleanup_close_ int link = sys_openat2(rootfd, q->path,
 						       O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
@@ -134,7 +193,8 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EPROTO))
 			_exit(0);	/* the sentry is gone */
 		if (n == (ssize_t)sizeof(q) &&
-		    (q.op == GP_OPEN || q.op == GP_READLINK || q.op == GP_CREATE) &&
+		    (q.op == GP_OPEN || q.op == GP_READLINK || q.op == GP_CREATE ||
+		     q.op == GP_FOLLOW) &&
 		    memchr(q.path, '\0', sizeof(q.path)) && !(q.mode & ~07777u) &&
 		    !(q.resolve & ~(uint64_t)GUESTPROC_RESOLVE))
 			answer(sock, &q, rootfd);
@@ -292,6 +352,14 @@ int guestproc_create(struct guestproc *gp, const char *abs, int flags, mode_t mo
 {
 	struct guestproc_resp a;
 	int fd, r = call(gp, abs, GP_CREATE, flags, mode, 0, &a, &fd);
+
+	return r < 0 ? r : fd;
+}
+
+int guestproc_follow(struct guestproc *gp, const char *abs, int flags)
+{
+	struct guestproc_resp a;
+	int fd, r = call(gp, abs, GP_FOLLOW, flags, 0, 0, &a, &fd);
 
 	return r < 0 ? r : fd;
 }

@@ -14,22 +14,28 @@
 
 #include "err.h"
 
-/* The opener's messages: one request, one answer (with the fd of GP_OPEN). */
-enum { GP_OPEN = 1, GP_READLINK, GP_CREATE };
+/*
+ * The opener's messages: one request, one answer (with the fd of GP_OPEN,
+ * GP_CREATE and GP_FOLLOW).  GP_FOLLOW opens what a process's exe or fd/<n>
+ * link names: the one magic link the opener follows, for a path of exactly
+ * that shape.
+ */
+enum { GP_OPEN = 1, GP_READLINK, GP_CREATE, GP_FOLLOW };
 
 /* The RESOLVE_* flags a request may add (the opener adds IN_ROOT and NO_MAGICLINKS) */
 #define GUESTPROC_RESOLVE (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)
 
 struct guestproc_req {
 	uint32_t op;
-	int32_t flags;		/* O_* for GP_OPEN and GP_CREATE */
+	int32_t flags;		/* O_* for GP_OPEN, GP_CREATE and GP_FOLLOW */
 	uint32_t mode;		/* GP_CREATE: the new file's mode (07777 at most) */
 	uint64_t resolve;	/* GUESTPROC_RESOLVE flags the guest's openat2 asked for */
 	char path[PATH_MAX];	/* NUL-terminated */
 };
 
 struct guestproc_resp {
-	int32_t result;		/* GP_OPEN: 0 (the fd comes along) or -errno;
+	int32_t result;		/* GP_OPEN, GP_CREATE, GP_FOLLOW: 0 (the fd
+				 * comes along) or -errno;
 				 * GP_READLINK: the text's length or -errno;
 				 * a malformed request: -EINVAL, alone */
 	char text[PATH_MAX];
@@ -91,6 +97,14 @@ int guestproc_open(struct guestproc *gp, const char *abs, int flags, uint64_t re
  * Return: an fd, or -errno
  */
 int guestproc_create(struct guestproc *gp, const char *abs, int flags, mode_t mode);
+
+/**
+ * guestproc_follow() - open, as the guest would, what the link @abs names:
+ * "/proc/<pid>[/task/<tid>]/exe" or ".../fd/<n>" (the kernel lets the guest
+ * follow another process's links only where it may trace it)
+ * Return: an fd, or -errno (-EINVAL for a path of another shape)
+ */
+int guestproc_follow(struct guestproc *gp, const char *abs, int flags);
 
 /**
  * guestproc_readlink() - the text of the link @abs names, read as the guest

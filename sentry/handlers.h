@@ -27,12 +27,13 @@ void h_rename(struct call *c);		/* rename, renameat, renameat2 */
 void h_link(struct call *c);		/* link, linkat */
 void h_symlink(struct call *c);		/* symlink, symlinkat */
 void h_chmod(struct call *c);		/* chmod, fchmodat, fchmodat2 */
-void h_fchmod(struct call *c);		/* fchmod with a setuid or setgid bit */
+void h_fchmod(struct call *c);
+void h_fchown(struct call *c);
 void h_chown(struct call *c);		/* chown, lchown, fchownat */
 void h_truncate(struct call *c);
 void h_utimes(struct call *c);		/* utime, utimes, futimesat, utimensat */
-void h_setxattr(struct call *c);	/* setxattr, lsetxattr */
-void h_removexattr(struct call *c);	/* removexattr, lremovexattr */
+void h_setxattr(struct call *c);	/* setxattr, lsetxattr, fsetxattr */
+void h_removexattr(struct call *c);	/* removexattr, lremovexattr, fremovexattr */
 
 /* exec.c */
 void h_execve(struct call *c);		/* execve, execveat */

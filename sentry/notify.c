@@ -44,8 +44,10 @@
  * tracer's socket instead of the listener, and answer on it; the handlers
  * are the same.
  *
- * Only execve/execveat are ever continued (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
- * see exec.c for why that is safe.  Every handler reads guest memory into its
+ * Only execve/execveat and the fd-based changes of a writable fd (fchmod and
+ * the like, decided before any guest memory is read) are ever continued
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE); see exec.c and fd_change_path() in
+ * fs.c for why that is safe.  Every handler reads guest memory into its
  * own buffers first and checks call_still_valid() before acting on it.
  */
 #include <errno.h>

@@ -702,30 +702,182 @@ static int expand_into_proc(struct call *c, char *abs, size_t cap, bool follow)
 	}
 }
 
+/*
+ * The link of a process's /proc directory that @abs names, as
+ * path_rewrite_proc() leaves it: "/proc/<pid>[/task/<tid>]/<name>...".
+ * Return: where <name> starts, with *@pid and *@tid (0: none) set, or NULL.
+ */
+static const char *proc_link_at(const char *abs, pid_t *pid, pid_t *tid)
+{
+	const char *p;
+	size_t k;
+
+	*pid = path_proc_pid(abs);
+	*tid = 0;
+	if (*pid <= 0)
+		return NULL;
+	p = abs + 6 + strspn(abs + 6, "0123456789");
+	if (*p++ != '/')
+		return NULL;
+	if (!strncmp(p, "task/", 5)) {
+		k = strspn(p + 5, "0123456789");
+		if (!k || k > 9 || p[5 + k] != '/')
+			return NULL;
+		*tid = (pid_t)atoi(p + 5);
+		p += 5 + k + 1;
+	}
+	return p;
+}
+
+/* Whether @pid and @tid (0: none) are the caller's own process, or thread. */
+static bool proc_own(struct call *c, pid_t pid, pid_t tid)
+{
+	pid_t nstgid = 0, nstid = 0;
+
+	return path_ns_ids(c, &nstgid, &nstid) == 0 && pid == nstgid && (!tid || tid == nstid);
+}
+
+/*
+ * One of a process's links to a directory followed, on the way (cwd, root,
+ * fd/<n>) or (@follow) as the last component (cwd, root; a last fd/<n> is
+ * the file itself: path_open_proc_link()): the path goes on from the directory
+ * the link names, which is reached by its name in the view as well (the
+ * guest cannot chroot: every root there is the sandbox's).  The caller's
+ * own links it may always follow; another process's only where the kernel
+ * lets it trace that process, so their text is read by the guest's /proc
+ * opener, with the guest's credentials, which the kernel refuses as it would
+ * refuse the guest.  Return: 1 with @abs rewritten, 0 if @abs follows no
+ * such link, or -errno.
+ */
+static int proc_dir_link(struct call *c, char *abs, size_t cap, bool follow)
+{
+	char text[PATH_MAX], link[PATH_MAX], what[32];
+	pid_t pid, tid;
+	const char *name = proc_link_at(abs, &pid, &tid), *rest;
+	bool own;
+	size_t k;
+	ssize_t n;
+
+	if (!name)
+		return 0;
+	if (!strncmp(name, "cwd", 3) || !strncmp(name, "root", 4)) {
+		rest = name + (name[0] == 'c' ? 3 : 4);
+		if (*rest != '/' && (*rest || !follow))
+			return 0;
+	} else if (!strncmp(name, "fd/", 3) && (k = strspn(name + 3, "0123456789")) > 0 &&
+		   k <= 9 && name[3 + k] == '/') {
+		rest = name + 3 + k;
+	} else {
+		return 0;
+	}
+	snprintf(what, sizeof(what), "%.*s", (int)(rest - name), name);
+	own = proc_own(c, pid, tid);
+	if (own && !strcmp(what, "root")) {
+		n = 1;
+		strcpy(text, "/");
+	} else if (own) {
+		n = proc_link(c, what, text, sizeof(text));
+		if (n > 10 && !strcmp(text + n - 10, " (deleted)") &&
+		    proc_link_deleted(c, what, text))
+			return -ENOENT;
+	} else {
+		memcpy(link, abs, (size_t)(rest - abs));
+		link[rest - abs] = '\0';
+		n = guestproc_readlink(&c->s->procs, link, text, sizeof(text) - 1);
+		if (n == -ENOSYS)
+			return -EACCES;	/* never followed with the sentry's credentials */
+		if (n >= 0)
+			text[n] = '\0';
+		if (n > 10 && !strcmp(text + n - 10, " (deleted)"))
+			return -ENOENT;
+	}
+	if (n < 0)
+		return (int)n;
+	if (text[0] != '/')
+		return -ENOTDIR;	/* a pipe's or a socket's fd */
+	if (!strcmp(text, "/") && *rest)
+		text[0] = '\0';	/* no "//" */
+	if (strlen(text) + strlen(rest) >= cap)
+		return -ENAMETOOLONG;
+	memmove(abs + strlen(text), rest, strlen(rest) + 1);
+	memcpy(abs, text, strlen(text));
+	return 1;
+}
+
+int path_proc_dirs(struct call *c, char *abs, size_t cap, bool follow)
+{
+	int links = 0, r;
+
+	while ((r = proc_dir_link(c, abs, cap, follow)) == 1)
+		if (++links > 40)
+			return -ELOOP;
+	return r < 0 ? r : links > 0;
+}
+
+int path_open_proc_link(struct call *c, const char *abs, int flags)
+{
+	char rel[64];
+	struct at_ctx a = { c->s->hostproc, rel, 0 };
+	pid_t pid, tid;
+	const char *name = proc_link_at(abs, &pid, &tid);
+	int n = -1, r;
+	char tail;
+
+	if (!name || (strcmp(name, "exe") && (sscanf(name, "fd/%9d%c", &n, &tail) != 1 || n < 0)))
+		return -ENOTSUP;
+	if (proc_own(c, pid, tid)) {
+		if (n >= 0)
+			return path_open_own_fd(c, n, flags);
+		snprintf(rel, sizeof(rel), "%d/exe", c->tid);
+		return open_guest(c, flags, op_openat, &a);
+	}
+	r = guestproc_follow(&c->s->procs, abs, flags);
+	return r == -ENOSYS ? -EACCES : r;
+}
+
 int view_open_links(struct call *c, char *abs, size_t cap, int flags, uint64_t resolve)
 {
 	char path[PATH_MAX];
 	struct at_ctx a = { c->s->rootfd, path, resolve };
-	int own = -1, r;
+	int own = -1, r, e;
 
-	if (strlen(abs) >= sizeof(path))
-		return -ENAMETOOLONG;
-	strcpy(path, abs);
-	if ((flags & O_NOFOLLOW) && is_self_link(path))
-		return open_guest(c, flags, op_openat2, &a);
-	r = path_rewrite_proc(c, path, sizeof(path), &own);
-	if (r < 0)
-		return r;
-	if (own >= 0)
-		return path_open_own_fd(c, own, flags);
-	r = open_guest(c, flags, op_openat2, &a);	/* /proc/<pid>: see proc_recheck() */
-	if ((r == -ENOENT || r == -ELOOP) && !resolve) {
-		int e = expand_into_proc(c, abs, cap, !(flags & O_NOFOLLOW));
-
-		if (e != 0)
-			return e < 0 ? e : view_open_links(c, abs, cap, flags, resolve);
+	/* Each round follows links of a process (cwd, root) or of the sandbox
+	 * into /proc; around in a circle (a symlink to a path through its own
+	 * directory's cwd), they are ELOOP as the kernel's 40 links are. */
+	for (int round = 0; round <= 40; round++) {
+		if (strlen(abs) >= sizeof(path))
+			return -ENAMETOOLONG;
+		strcpy(path, abs);
+		if ((flags & O_NOFOLLOW) && is_self_link(path))
+			return open_guest(c, flags, op_openat2, &a);
+		r = path_rewrite_proc(c, path, sizeof(path), &own);
+		if (r < 0)
+			return r;
+		if (own >= 0)
+			return path_open_own_fd(c, own, flags);
+		if (!resolve && !strncmp(path, "/proc/", 6)) {
+			/* a process's links, followed as the kernel would for the caller */
+			r = path_proc_dirs(c, path, sizeof(path), !(flags & O_NOFOLLOW));
+			if (r < 0)
+				return r;
+			if (r > 0) {
+				if (strlen(path) >= cap)
+					return -ENAMETOOLONG;
+				strcpy(abs, path);
+				continue;
+			}
+			r = (flags & O_NOFOLLOW) ? -ENOTSUP : path_open_proc_link(c, path, flags);
+			if (r != -ENOTSUP)
+				return r;
+		}
+		r = open_guest(c, flags, op_openat2, &a);	/* /proc/<pid>: see proc_recheck() */
+		if ((r != -ENOENT && r != -ELOOP) || resolve)
+			return r;
+		e = expand_into_proc(c, abs, cap, !(flags & O_NOFOLLOW));
+		if (e <= 0)
+			return e < 0 ? e : r;
 	}
-	return r;
+	return -ELOOP;
 }
 
 int view_open(struct call *c, const char *abs, int flags, uint64_t resolve)

@@ -76,6 +76,26 @@ int path_open_own_fd(struct call *c, int fd, int flags);
 int path_reopen(struct call *c, int opath, int flags);
 
 /**
+ * path_proc_dirs() - follow the cwd and root links of /proc/<pid> that @abs
+ * (rewritten by path_rewrite_proc()) passes through, and (@follow) ends with:
+ * @abs becomes the path from the directory each names, if the caller may
+ * follow it
+ * Return: 1 if @abs was rewritten, 0 if not, or -errno (-EACCES: another
+ * process's that the guest may not trace)
+ */
+int path_proc_dirs(struct call *c, char *abs, size_t cap, bool follow);
+
+/**
+ * path_open_proc_link() - open what a process's exe or fd/<n> link names,
+ * @abs (rewritten by path_rewrite_proc()) ending with it: the caller's own
+ * reopened through the host's /proc, as the kernel would for it; another
+ * process's by the guest's /proc opener, where the kernel checks that the
+ * guest may trace that process
+ * Return: fd, -errno, or -ENOTSUP when @abs names no such link
+ */
+int path_open_proc_link(struct call *c, const char *abs, int flags);
+
+/**
  * view_open() - open absolute sandbox path @abs in the read-only view
  * @flags:	open flags (O_PATH, O_NOFOLLOW, ...); O_CLOEXEC is added
  * @resolve:	RESOLVE_* on top of RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS

@@ -25,8 +25,8 @@ out=$(run -- /attack paths "$sec/secret.txt" "$text" 2>&1)
 expect "paths" \
 	"direct ENOENT" "dotdot-absolute ENOENT" "dotdot-relative ENOENT" \
 	"symlink-absolute ENOENT" "symlink-relative ENOENT" "symlink-to-root ENOENT" \
-	"proc-self-root ELOOP" "proc-1-root EACCES" "proc-self-cwd ELOOP" \
-	"dirfd-after-rename ENOENT" "opath-root-via-proc ELOOP" <<<"$out"
+	"proc-self-root ENOENT" "proc-1-root EACCES" "proc-self-cwd ENOENT" \
+	"dirfd-after-rename ENOENT" "opath-root-via-proc ENOENT" <<<"$out"
 
 # A symlink walk that may lead into /proc costs the sentry what the kernel's
 # own lookup would: a link 1300 directories deep in a volume that leads back
@@ -115,10 +115,56 @@ print(" ".join("%o" % (os.stat(n).st_mode & 0o6000)
 is "an overlay directory: a copied-up setuid program loses its bits" "0 0 0 0 0 0 0" "$out"
 is "...and the host sees no setuid or setgid file in it" "" \
 	"$(find "$upper" -perm /6000 -not -type d)"
+# A read-only fd gives no write access; a change of the file's mode through
+# it is the change by path (the sandbox's copy), never the host's file.
+host_state=$(stat -c '%a %Y' /etc/hostname)
 out=$(run -- /attack reopen /etc/hostname 2>&1)
 expect "reopen" \
 	"reopen-rdwr EROFS" "write-rdonly-fd EBADF" "ftruncate-rdonly-fd EINVAL" \
-	"fchmod-rdonly-fd EROFS" "reopen-devfd-wronly EROFS" <<<"$out"
+	"fchmod-rdonly-fd ok" "reopen-devfd-wronly EROFS" <<<"$out"
+is "...and the host's file is unchanged" "$host_state" "$(stat -c '%a %Y' /etc/hostname)"
+# fchmod, fchown, futimens, fsetxattr and fremovexattr of a read-only fd
+# change nothing that the same change by path could not: on a read-only
+# volume they fail, and through the fd of a file since replaced they do not
+# reach the file now at its path.
+mkdir -p "$T_TMP/rovol"
+echo data >"$T_TMP/rovol/f"
+touch -d 2001-02-03 "$T_TMP/rovol/f" "$T_TMP/rovol"
+rovol_state() {
+	stat -c '%n %a %u %g %Y' "$T_TMP/rovol" "$T_TMP/rovol/f"
+	python3 -c 'import os, sys; print(os.listxattr(sys.argv[1]), os.listxattr(sys.argv[2]))' \
+		"$T_TMP/rovol" "$T_TMP/rovol/f"
+}
+before=$(rovol_state)
+out=$(run -v "$T_TMP/rovol:/ro:ro" -- python3 -c '
+import errno, os
+def probe(name, f):
+    try:
+        f(); print(name, "ESCAPED changed")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+for n, x in (("file", os.open("/ro/f", os.O_RDONLY)), ("dir", os.open("/ro", os.O_RDONLY))):
+    probe("fchmod-" + n, lambda: os.fchmod(x, 0o600))
+    probe("fchown-" + n, lambda: os.fchown(x, 0, 0))
+    probe("futimens-" + n, lambda: os.utime(x, (5, 5)))
+    probe("fsetxattr-" + n, lambda: os.setxattr(x, "user.moat", b"x"))
+    probe("fremovexattr-" + n, lambda: os.removexattr(x, "user.moat"))
+os.mkdir("/tmp/r")
+for n in "ab":
+    with open("/tmp/r/" + n, "w") as f:
+        f.write(n)
+    os.chmod("/tmp/r/" + n, 0o644); os.utime("/tmp/r/" + n, (1, 1))
+fd = os.open("/tmp/r/a", os.O_RDONLY)
+os.rename("/tmp/r/b", "/tmp/r/a")
+probe("replaced-fchmod", lambda: os.fchmod(fd, 0o600))
+probe("replaced-futimens", lambda: os.utime(fd, (5, 5)))
+st = os.stat("/tmp/r/a")
+print("replacement", oct(st.st_mode & 0o777), int(st.st_mtime), open("/tmp/r/a").read())' 2>&1)
+expect "read-only fds" "fchmod-file EROFS" "fchown-file EROFS" "futimens-file EROFS" \
+	"fsetxattr-file EROFS" "fremovexattr-file EROFS" "fchmod-dir EROFS" "fchown-dir EROFS" \
+	"futimens-dir EROFS" "fsetxattr-dir EROFS" "fremovexattr-dir EROFS" \
+	"replaced-fchmod EROFS" "replaced-futimens EROFS" "replacement 0o644 1 b" <<<"$out"
+is "...and the read-only volume is unchanged" "$before" "$(rovol_state)"
 
 # The guest's stdio may be the host's files (`< input`, `> /dev/null`), which
 # the guest's user owns when root runs moat: through the fd it must change
@@ -347,6 +393,16 @@ probe("other-mem", lambda: os.open("/proc/%d/mem" % kid, os.O_RDONLY))
 probe("other-mem-write", lambda: os.open("/proc/%d/mem" % kid, os.O_RDWR))
 probe("other-maps", lambda: open("/proc/%d/maps" % kid).read())
 probe("other-exe", lambda: os.readlink("/proc/%d/exe" % kid))
+# Its links followed: what they name, the kernel lets only a tracer reach.
+probe("other-exe-open", lambda: open("/proc/%d/exe" % kid, "rb").read(4))
+probe("other-exe-stat", lambda: os.stat("/proc/%d/exe" % kid))
+probe("other-cwd", lambda: os.listdir("/proc/%d/cwd/" % kid))
+probe("other-cwd-last", lambda: os.stat("/proc/%d/cwd" % kid))
+probe("other-root", lambda: open("/proc/%d/root/etc/hostname" % kid).read())
+probe("other-fd", lambda: os.fstat(os.open("/proc/%d/fd/%d" % (kid, w), os.O_WRONLY)))
+probe("other-fd-dir", lambda: os.listdir("/proc/%d/fd/0/" % kid))
+probe("other-task-exe", lambda: open("/proc/%d/task/%d/exe" % (kid, kid), "rb").read(4))
+probe("other-mkdir-cwd", lambda: os.mkdir("/proc/%d/cwd/made" % kid))
 d = os.open("/proc/%d" % kid, os.O_RDONLY)
 probe("other-environ-dirfd", lambda: os.open("environ", os.O_RDONLY, dir_fd=d))
 # The same files named so that the path string does not show them.
@@ -368,13 +424,19 @@ if pal == 0:
     time.sleep(10); os._exit(0)
 time.sleep(0.2)
 print("dumpable-environ", "read" if "PATH=" in open("/proc/%d/environ" % pal).read() else "empty",
-      "exe", os.readlink("/proc/%d/exe" % pal) == os.readlink("/proc/self/exe"))
+      "exe", os.readlink("/proc/%d/exe" % pal) == os.readlink("/proc/self/exe"),
+      "followed", open("/proc/%d/exe" % pal, "rb").read(4) == b"\x7fELF",
+      os.listdir("/proc/%d/cwd/" % pal) == os.listdir("."),
+      open("/proc/%d/root/etc/hostname" % pal).read() == open("/etc/hostname").read())
 os.kill(pal, 9)' 2>&1)
 expect "not dumpable" "own-maps read" "other-environ EACCES" "other-mem EACCES" \
 	"other-mem-write EACCES" "other-maps EACCES" "other-exe EACCES" \
 	"other-environ-dirfd EACCES" "dot EACCES" "dotdot EACCES" "symlink EACCES" \
 	"symlink-mem EACCES" "symlink-exe EACCES" "symlink-dirfd EACCES" "opath-reopen EACCES" \
-	"opath-reopen-devfd EACCES" "own-environ read" "dumpable-environ read exe True" <<<"$out"
+	"opath-reopen-devfd EACCES" "other-exe-open EACCES" "other-exe-stat EACCES" \
+	"other-cwd EACCES" "other-cwd-last EACCES" "other-root EACCES" "other-fd EACCES" \
+	"other-fd-dir EACCES" "other-task-exe EACCES" "other-mkdir-cwd EACCES" "own-environ read" \
+	"dumpable-environ read exe True followed True True True" <<<"$out"
 
 # The /proc opener killed from the host: the guest's later opens of another
 # process's files fail (EIO), none is served with the sentry's credentials,

@@ -139,6 +139,64 @@ is "ls -l, /proc/self links" "$(ls -l /etc/passwd | cut -c1-10)
 /usr/bin/readlink
 /" "$out"
 
+# Changes through an fd the sandbox opened read-only (Java's
+# Files.setLastModifiedTime() opens the file O_RDONLY and calls futimens()):
+# the change by path, in the sandbox; the host's files stay as they were.
+host_before=$(stat -c '%a %Y' /etc/hostname /usr/share)
+out=$("$MOAT" do -- python3 -c '
+import os
+f = os.open("/etc/hostname", os.O_RDONLY)
+d = os.open("/usr/share", os.O_RDONLY | os.O_DIRECTORY)
+os.utime(f, (5, 5)); os.fchmod(f, 0o600); os.fchown(f, 0, 0)
+os.setxattr(f, "user.moat", b"x"); print(os.getxattr("/etc/hostname", "user.moat"))
+os.removexattr(f, "user.moat"); print(os.listxattr("/etc/hostname"))
+os.utime(d, (7, 7)); os.fchmod(d, 0o700)
+for p in ("/etc/hostname", "/usr/share"):
+    st = os.stat(p); print(p, oct(st.st_mode & 0o777), int(st.st_mtime))
+st = os.fstat(f); print("fd", oct(st.st_mode & 0o777), int(st.st_mtime))
+w = os.open("/tmp/w", os.O_WRONLY | os.O_CREAT, 0o644)
+os.fchmod(w, 0o4755); os.utime(w, (9, 9))
+st = os.stat("/tmp/w"); print("written", oct(st.st_mode & 0o7777), int(st.st_mtime))' 2>&1)
+is "fchmod, fchown, futimens, fsetxattr, fremovexattr of read-only fds" "b'x'
+[]
+/etc/hostname 0o600 5
+/usr/share 0o700 7
+fd 0o600 5
+written 0o755 9" "$out"
+is "...and the host's files are unchanged" "$host_before" "$(stat -c '%a %Y' /etc/hostname /usr/share)"
+
+# A process's links followed as the kernel follows them: its own always, a
+# process's of the same user that is dumpable too (bash's /proc/$$/fd/N seen
+# from a child, a program opening /proc/self/exe to read itself).
+out=$("$MOAT" do -w /tmp -- bash -c '
+exec 4</etc/hostname
+head -c 4 /proc/self/exe | od -An -c | tr -d " "
+stat -L -c %F /proc/self/exe /proc/self/cwd /proc/self/root
+cat /proc/self/root/etc/hostname /proc/$$/fd/4 /proc/$$/root/etc/hostname /dev/fd/4
+ls /proc/self/cwd/../etc/hostname /proc/$$/cwd/../etc/hostname
+head -c 4 /proc/$$/exe | od -An -c | tr -d " "
+mkdir /proc/self/cwd/d && echo in > /proc/self/cwd/d/f && mv /proc/$$/cwd/d/f /proc/self/cwd/g
+ls /tmp/d; cat /proc/self/root/tmp/g
+exec 5</tmp/d; touch /proc/self/fd/5/h; ls /tmp/d; cat /proc/$$/fd/5/h && echo h-empty
+cd /proc/self/cwd/d && pwd -P && cd ..
+ln -s /proc/self/cwd/loop /tmp/loop; cat /tmp/loop' 2>&1)
+is "/proc/<pid>/exe, cwd, root and fd/<n> are followed" "177ELF
+regular file
+directory
+directory
+$(hostname)
+$(hostname)
+$(hostname)
+$(hostname)
+/proc/2/cwd/../etc/hostname
+/proc/self/cwd/../etc/hostname
+177ELF
+in
+h
+h-empty
+/tmp/d
+cat: /tmp/loop: Too many levels of symbolic links" "$out"
+
 out=$("$MOAT" do -w /usr/share -- sh -c 'cd doc && pwd && ls -d ../doc && cd /proc/self && cat comm' 2>&1)
 is "relative paths follow the cwd (/proc/self is the shell)" "/usr/share/doc
 ../doc

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +144,41 @@ static void test_opens_as_the_guest(void **state)
 	assert_int_equal(guestproc_open(&gp, "/proc/self", O_RDONLY, RESOLVE_NO_SYMLINKS), -ELOOP);
 }
 
+static void test_follows_only_a_process_link(void **state)
+{
+	static const char *const shapes[] = {
+		"/proc/%d/status", "/proc/%d/fd/", "/proc/%d/fd/0/x", "/proc/%d/exe/",
+		"/proc/%d/cwd", "/proc/%d/root", "/proc/%d/task/x/exe", "/proc/%d/fd/-1",
+		"/proc/self/exe%.0d", "/proc/%d/../1/exe", "/tmp/%d",
+	};
+	char path[64];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	/* the member's exe and fds: the files they name, as the guest may follow */
+	snprintf(path, sizeof(path), "/proc/%d/exe", guest);
+	fd = guestproc_follow(&gp, path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	close(fd);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/fd/0", guest, guest);
+	fd = guestproc_follow(&gp, path, O_PATH);
+	assert_true(fd >= 0);
+	close(fd);
+	/* refused where the guest could not trace the process */
+	snprintf(path, sizeof(path), "/proc/%d/exe", quiet);
+	assert_int_equal(guestproc_follow(&gp, path, O_RDONLY), -EACCES);
+	snprintf(path, sizeof(path), "/proc/%d/fd/0", quiet);
+	assert_int_equal(guestproc_follow(&gp, path, O_PATH), -EACCES);
+	/* any other shape of path is no request to follow a link */
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		snprintf(path, sizeof(path), shapes[i], guest);
+		assert_int_equal(guestproc_follow(&gp, path, O_RDONLY), -EINVAL);
+	}
+}
+
 static void test_malformed_requests(void **state)
 {
 	struct guestproc_req q = { .op = GP_OPEN };
@@ -208,6 +244,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_opens_as_the_guest),
+		cmocka_unit_test(test_follows_only_a_process_link),
 		cmocka_unit_test(test_malformed_requests),
 	};
 

@@ -34,7 +34,9 @@
  * that sees into bind mounts and follows symlinks inside the root, where the
  * host glob did neither.  What is still there, and what the glob found that no
  * overlay covers, is masked by an empty read-only mount, which the docs say.
- * Globs are expanded on the host only.
+ * Globs are expanded on the host only.  A volume is what the user asked to
+ * see: one at a hidden path is not masked, and those below a hidden
+ * directory are made again inside its mask (mask_rest()).
  *
  * Bind and tmpfs mounts get the attributes asked for (noexec, nodev, nosuid,
  * read-only) when they are made, with every mount below them; a tmpfs is
@@ -956,57 +958,64 @@ static int bind_kind_matches(struct build *b, int target, const struct stat *src
 			m->dst, S_ISDIR(st.st_mode) ? "one" : "not");
 }
 
+/* One mount of the sandbox's (a volume, a tmpfs, a guest file system's mount point). */
+static int build_mount(struct build *b, const struct tree_mount *m)
+{
+	unsigned attrs = m->attrs | (m->ro ? MOUNT_ATTR_RDONLY : 0);
+	_cleanup_close_ int target = -1;
+	int r;
+
+	if (m->dst[0] != '/')
+		return merr_set(b->e, EINVAL, "mount destination %s: not an absolute path", m->dst);
+	if (m->type == TM_BIND) {
+		char src[PATH_MAX];
+		struct stat st;
+
+		if (snprintf(src, sizeof(src), SRC_PREFIX "%s", m->src) >= (int)sizeof(src))
+			return merr_set(b->e, ENAMETOOLONG, "volume %s: path too long", m->src);
+		if (stat(src, &st) < 0)
+			return merr_sys(b->e, "volume source %s", m->src);
+		/* An existing mount point of the other kind gets its own message. */
+		target = tree_open(b, m->dst, O_PATH);
+		if (target < 0)
+			target = errno != ENOENT ? -errno
+			       : S_ISDIR(st.st_mode) ? tree_mkdir_p(b, m->dst, 0755)
+			       : tree_touch(b, m->dst);
+		if (target < 0)
+			return merr_set(b->e, -target, "mount point %s: %s", m->dst,
+					strerror(-target));
+		r = bind_kind_matches(b, target, &st, m);
+		if (!r)
+			r = mount_bind(b, src, target, m->dst, attrs, true);
+	} else if (m->type == TM_TMPFS) {
+		target = tree_mkdir_p(b, m->dst, 0755);
+		if (target < 0)
+			return merr_set(b->e, -target, "mount point %s: %s", m->dst,
+					strerror(-target));
+		r = mount_tmpfs(b, target, m->dst, m->size, m->mode, attrs);
+	} else {
+		/* Mounted by the guest's init; only the mount point is made here. */
+		target = tree_mkdir_p(b, m->dst, 0755);
+		r = target < 0 ? merr_set(b->e, -target, "mount point %s: %s", m->dst,
+					  strerror(-target)) : 0;
+		/*
+		 * The kernel lets a user namespace mount a new proc or sysfs
+		 * only where an instance of it is already fully visible.  The
+		 * host's is bound here for the guest's mount namespace to be
+		 * copied with; the gofer detaches it again (tree_unveil()).
+		 */
+		if (!r && (m->type == TM_PROC || m->type == TM_SYSFS))
+			r = mount_bind(b, m->type == TM_PROC ? SRC_PREFIX "/proc"
+					: SRC_PREFIX "/sys", target, m->dst, 0, true);
+	}
+	return r;
+}
+
 static int build_mounts(struct build *b)
 {
 	for (size_t i = 0; i < b->t->nmounts; i++) {
-		const struct tree_mount *m = &b->t->mounts[i];
-		unsigned attrs = m->attrs | (m->ro ? MOUNT_ATTR_RDONLY : 0);
-		_cleanup_close_ int target = -1;
-		int r;
+		int r = build_mount(b, &b->t->mounts[i]);
 
-		if (m->dst[0] != '/')
-			return merr_set(b->e, EINVAL, "mount destination %s: not an absolute path", m->dst);
-		if (m->type == TM_BIND) {
-			char src[PATH_MAX];
-			struct stat st;
-
-			if (snprintf(src, sizeof(src), SRC_PREFIX "%s", m->src) >= (int)sizeof(src))
-				return merr_set(b->e, ENAMETOOLONG, "volume %s: path too long", m->src);
-			if (stat(src, &st) < 0)
-				return merr_sys(b->e, "volume source %s", m->src);
-			/* An existing mount point of the other kind gets its own message. */
-			target = tree_open(b, m->dst, O_PATH);
-			if (target < 0)
-				target = errno != ENOENT ? -errno
-				       : S_ISDIR(st.st_mode) ? tree_mkdir_p(b, m->dst, 0755)
-				       : tree_touch(b, m->dst);
-			if (target < 0)
-				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
-						strerror(-target));
-			r = bind_kind_matches(b, target, &st, m);
-			if (!r)
-				r = mount_bind(b, src, target, m->dst, attrs, true);
-		} else if (m->type == TM_TMPFS) {
-			target = tree_mkdir_p(b, m->dst, 0755);
-			if (target < 0)
-				return merr_set(b->e, -target, "mount point %s: %s", m->dst,
-						strerror(-target));
-			r = mount_tmpfs(b, target, m->dst, m->size, m->mode, attrs);
-		} else {
-			/* Mounted by the guest's init; only the mount point is made here. */
-			target = tree_mkdir_p(b, m->dst, 0755);
-			r = target < 0 ? merr_set(b->e, -target, "mount point %s: %s", m->dst,
-						  strerror(-target)) : 0;
-			/*
-			 * The kernel lets a user namespace mount a new proc or sysfs
-			 * only where an instance of it is already fully visible.  The
-			 * host's is bound here for the guest's mount namespace to be
-			 * copied with; the gofer detaches it again (tree_unveil()).
-			 */
-			if (!r && (m->type == TM_PROC || m->type == TM_SYSFS))
-				r = mount_bind(b, m->type == TM_PROC ? SRC_PREFIX "/proc"
-						: SRC_PREFIX "/sys", target, m->dst, 0, true);
-		}
 		if (r < 0)
 			return r;
 	}
@@ -1103,30 +1112,75 @@ static void name_host(struct build *b)
 		log_debug("gofer: /etc/hosts does not name %s", b->t->host_name);
 }
 
+/* Whether volume or tmpfs @m is mounted strictly below @path ("/x"). */
+static bool mounted_below(const struct tree_mount *m, const char *path)
+{
+	size_t n = strlen(path);
+
+	return (m->type == TM_BIND || m->type == TM_TMPFS) && !strncmp(m->dst, path, n) &&
+	       m->dst[n] == '/';
+}
+
+/*
+ * A hidden directory masked by @mask_rw (a writable tmpfs on it) with
+ * volumes below it: a volume asked for inside a hidden directory (-v
+ * ~/.cargo:/root/.cargo under the hidden /root) shows there, and nothing else
+ * of the directory does.  The mounts below it are made again inside the mask,
+ * in their order, then the mask alone (not them) is made read-only.
+ */
+static int remount_below(struct build *b, const char *path)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int mask = -1;
+
+	for (size_t k = 0; k < b->t->nmounts; k++) {
+		int r = mounted_below(&b->t->mounts[k], path) ? build_mount(b, &b->t->mounts[k]) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	mask = tree_open(b, path, O_PATH | O_NOFOLLOW);
+	if (mask < 0 || mount_setattr(mask, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+		return merr_sys(b->e, "make the mask of %s read-only", path);
+	return 0;
+}
+
 /*
  * Hidden paths no whiteout made absent: resolved in the built tree (symlinks
  * inside it, the mounts included), and masked with an empty read-only mount.
+ * A volume's own destination is what the guest asked to see there, not
+ * masked; volumes below a hidden directory are made again inside its mask.
  */
 static int mask_rest(struct build *b)
 {
 	for (size_t i = 0; i < b->nhidden; i++) {
 		char path[PATH_MAX];
 		_cleanup_close_ int target = -1;
+		bool below = false, volume = false;
 		struct stat st;
 		int r;
 
 		if (!b->hidden[i][0])
 			continue;
 		snprintf(path, sizeof(path), "/%s", b->hidden[i]);
+		for (size_t k = 0; k < b->t->nmounts; k++) {
+			below = below || mounted_below(&b->t->mounts[k], path);
+			volume = volume || (b->t->mounts[k].type == TM_BIND &&
+					    !strcmp(b->t->mounts[k].dst, path));
+		}
+		if (volume)
+			continue;
 		target = tree_open(b, path, O_PATH | O_NOFOLLOW);
 		if (target < 0)
 			continue;	/* not in the tree at all */
 		if (fstat(target, &st) < 0)
 			return merr_sys(b->e, "stat %s", path);
 		if (S_ISDIR(st.st_mode))
-			r = mount_tmpfs(b, target, path, 4096, 0500, MOUNT_ATTR_RDONLY);
+			r = mount_tmpfs(b, target, path, 4096, 0500, below ? 0 : MOUNT_ATTR_RDONLY);
 		else
 			r = mount_bind(b, "/empty", target, path, MOUNT_ATTR_RDONLY, false);
+		if (!r && below && S_ISDIR(st.st_mode))
+			r = remount_below(b, path);
 		if (r < 0)
 			return r;
 	}

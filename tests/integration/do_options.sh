@@ -64,6 +64,32 @@ like "--hide takes globs" "cannot access '/usr/lib/os-release'" "$out"
 like "--hidden names do not show in listings" "^0$" "$(printf '%s' "$out" | tail -1)"
 out=$("$MOAT" do --no-default-hide -- sh -c 'test -e /etc/shadow && echo visible' 2>&1)
 is "--no-default-hide shows them again" "visible" "$out"
+# A volume asked for inside a hidden directory shows there, and nothing else
+# of the directory does; one at a hidden path itself is what is there.
+mkdir -p "$T_TMP/vin"
+echo in-volume >"$T_TMP/vin/f"
+out=$("$MOAT" do -v "$T_TMP/vin:/root/.cache/v:ro" -v "$T_TMP/vin/f:/etc/shadow" \
+	--hide /usr/share/doc -v "$T_TMP/vin:/usr/share/doc/sub" -- sh -c '
+cat /root/.cache/v/f /etc/shadow /usr/share/doc/sub/f; ls -A /root /root/.cache /usr/share/doc
+touch /root/x /usr/share/doc/x 2>&1 | sed "s/.*: //"; echo w >/usr/share/doc/sub/w && cat /usr/share/doc/sub/w' 2>&1)
+is "a volume inside a hidden directory shows; the rest stays hidden" "in-volume
+in-volume
+in-volume
+/root:
+.cache
+
+/root/.cache:
+v
+
+/usr/share/doc:
+sub
+Read-only file system
+Read-only file system
+w" "$out"
+is "...and the writable volume was written" "w" "$(cat "$T_TMP/vin/w")"
+"$MOAT" do --hide /data -v "$T_TMP/vin:/data" -- true >"$T_TMP/err" 2>&1
+is "--hide of a volume's own path: 125" "125" "$?"
+is "...saying why" "moat do: --hide /data: a --volume is mounted there; hide what is inside it instead (see: moat do --help)" "$(cat "$T_TMP/err")"
 out=$("$MOAT" do --ro /etc -- sh -c 'echo x > /etc/x; mkdir /etc/d; echo y > /tmp/y && cat /tmp/y' 2>&1)
 like "--ro refuses writes below it" "Read-only file system" "$out"
 like "--ro leaves the rest writable" "^y$" "$(printf '%s' "$out" | tail -1)"

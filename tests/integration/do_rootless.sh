@@ -17,6 +17,16 @@ like "secrets stay hidden" "/etc/shadow: No such file" "$out"
 check "the host's /etc is untouched" test ! -e "/etc/$mark"
 out=$(as_nobody "$MOAT" do -v "$share:/out" -- sh -c 'echo result > /out/r' 2>&1)
 is "a volume it may write" "result" "$(cat "$share/r" 2>&1)"
+echo shown >"$share/shown"
+out=$(as_nobody "$MOAT" do -v "$share:/root/.cache/v:ro" --hide /usr/share/doc -v "$share:/usr/share/doc/sub" \
+	-- sh -c 'cat /root/.cache/v/shown /usr/share/doc/sub/shown; ls -A /root /usr/share/doc' 2>&1)
+is "volumes inside hidden directories show, the rest stays hidden" "shown
+shown
+/root:
+.cache
+
+/usr/share/doc:
+sub" "$out"
 # Owners as the guest's namespace shows them: its own files are root's (it is
 # uid 0 there), the host's root's are the overflow id; stat agrees with fstat.
 out=$(as_nobody "$MOAT" do -v "$share:/out" -- python3 -c '

@@ -44,7 +44,8 @@ static const char usage[] =
 "                          deny by default, HTTP(S) judged per request\n";
 static const char usage_tail[] =
 "  -v, --volume HOST:GUEST[:ro|:rw]\n"
-"                          bind host path HOST at GUEST; writable unless :ro\n"
+"                          bind host path HOST at GUEST; writable unless :ro;\n"
+"                          shown also inside a hidden directory\n"
 "  --hide PATH             make PATH (globs allowed) appear absent\n"
 "  --no-default-hide       do not hide the default secret stores\n"
 "  --ro PATH               make PATH read-only inside (writes fail: EROFS)\n"
@@ -474,6 +475,14 @@ int cmd_do(int argc, char **argv)
 		spec.audit_fd = opt_audit(audit);
 	for (int i = optind; i < argc; i++)
 		must(spec_strv_add(&spec.argv, NULL, argv[i]));
+	/* A path both hidden and a volume's: which was meant cannot be guessed.
+	 * (A default hide gives way: the volume is shown, docs/cli.md.) */
+	for (size_t i = 0; i < spec.tree.nhide; i++)
+		for (size_t k = 0; k < spec.tree.nmounts; k++)
+			if (spec.tree.mounts[k].type == TM_BIND &&
+			    !strcmp(spec.tree.mounts[k].dst, spec.tree.hide[i]))
+				usage_error("do", "--hide %s: a --volume is mounted there; hide "
+					    "what is inside it instead", spec.tree.hide[i]);
 	if (default_hides)
 		for (size_t i = 0; i < sizeof(default_hide) / sizeof(default_hide[0]); i++)
 			must(spec_strv_add(&spec.tree.hide, &spec.tree.nhide, default_hide[i]));

@@ -286,7 +286,8 @@ int gofer_start(struct gofer *g, const struct gofer_tree *t, struct merr *e)
 			     NULL, NULL, NULL, 0);
 	if (pid < 0) {
 		r = merr_sys(e, "create the gofer's namespaces (are unprivileged user "
-			     "namespaces allowed? sysctl user.max_user_namespaces)");
+			     "namespaces allowed? sysctl user.max_user_namespaces; a container "
+			     "or a sandbox, moat's own too, may deny them)");
 		close(sp[0]);
 		close(sp[1]);
 		return r;

@@ -18,6 +18,7 @@
 #include "gofer/gofer.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -175,6 +176,16 @@ int gofer_child(const struct gofer_tree *t, int ctl)
 	}
 	if (procself >= 0)
 		close(procself);
+	/*
+	 * The guest's ids are its own (spec_own_ids(); this namespace maps
+	 * them to themselves): write as that user, as the guest would, not as
+	 * the root of the namespace.  The tree was built as root.
+	 */
+	if (t->own_ids && (setgroups(0, NULL) < 0 || confine_become(t->uid, t->gid, &e) < 0)) {
+		if (!e.msg[0])
+			merr_sys(&e, "drop the gofer's supplementary groups");
+		goto fail;
+	}
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (rootfd < 0) {

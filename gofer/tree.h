@@ -80,6 +80,14 @@ struct gofer_tree {
 	size_t nfiles;
 	const char *host_name;	/* NULL, or the guest's host name, which a memory
 				 * overlay's /etc/hosts is given (for 127.0.1.1) */
+	/*
+	 * Whether the gofer serves as the guest's own user, not as the
+	 * runner: set when the guest's ids are its own on the host too
+	 * (spec_own_ids()), then the gofer writes with @uid and @gid.
+	 */
+	bool own_ids;
+	uid_t uid;
+	gid_t gid;
 };
 
 /* The default size of a memory overlay's upper layer. */

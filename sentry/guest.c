@@ -508,6 +508,12 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 			fail(sock, &e);
 		}
 	}
+	/* ids of its own (spec_own_ids()): root of the namespace until now.  The
+	 * change made it not dumpable, as its exec will not: the sentry must
+	 * read its memory for that exec (ptrace's rules). */
+	if (spec->own_ids && (confine_become(spec->uid, spec->gid, &e) < 0 ||
+			      prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0))
+		fail(sock, &e);
 	if (confine_drop_caps(0, &e) < 0)
 		fail(sock, &e);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -640,13 +646,96 @@ static _Noreturn void init(const struct moat_spec *spec, int sock, const struct 
 	}
 }
 
+/* setgroups "deny", then the maps, of the process /proc/@dir. */
+static int write_maps(int proc, const char *dir, const char *umap, const char *gmap)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/setgroups", dir);
+	write_file(proc, path, "deny");
+	snprintf(path, sizeof(path), "%s/uid_map", dir);
+	r = write_file(proc, path, umap);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/gid_map", dir);
+	return write_file(proc, path, gmap);
+}
+
+/*
+ * The guest's user namespace, made by unshare() and given its maps: one id,
+ * the runner's (0 in the gofer's namespace); or, with ids of the guest's own
+ * (spec_own_ids()), root and the guest's id, each to itself, and the command
+ * becomes that id as it starts (command()).  A map of more than the writer's
+ * own id takes CAP_SETUID in the parent namespace, which a process loses
+ * as it enters the new one: so a child left behind in the parent writes it.
+ * setgroups() is denied there either way.  Return: 0 or -errno (with @e)
+ */
+static int guest_userns(const struct moat_spec *spec, int proc, struct merr *e)
+{
+	char umap[64], gmap[64], dir[32];
+	int go[2], status = -1;
+	pid_t self = getpid(), writer = -1;
+
+	if (spec->own_ids && spec->uid)
+		snprintf(umap, sizeof(umap), "0 0 1\n%u %u 1\n", spec->uid, spec->uid);
+	else
+		snprintf(umap, sizeof(umap), "%u 0 1\n", spec->own_ids ? 0 : spec->uid);
+	if (spec->own_ids && spec->gid)
+		snprintf(gmap, sizeof(gmap), "0 0 1\n%u %u 1\n", spec->gid, spec->gid);
+	else
+		snprintf(gmap, sizeof(gmap), "%u 0 1\n", spec->own_ids ? 0 : spec->gid);
+	snprintf(dir, sizeof(dir), "self");
+	if (spec->own_ids) {
+		if (pipe2(go, O_CLOEXEC) < 0)
+			return merr_sys(e, "pipe for the guest's id maps");
+		writer = fork();
+		if (writer == 0) {
+			char c;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(1);
+			snprintf(dir, sizeof(dir), "%d", (int)self);
+			_exit(write_maps(proc, dir, umap, gmap) < 0);
+		}
+		close(go[0]);
+		if (writer < 0) {
+			close(go[1]);
+			return merr_sys(e, "fork the writer of the guest's id maps");
+		}
+	}
+	if (unshare(CLONE_NEWUSER) < 0) {
+		int r = merr_sys(e, "create the guest's user namespace");
+
+		if (writer > 0) {
+			close(go[1]);
+			waitpid(writer, NULL, 0);
+		}
+		return r;
+	}
+	if (writer < 0) {
+		int r = write_maps(proc, dir, umap, gmap);
+
+		return r < 0 ? merr_set(e, -r, "write the guest's id maps: %s", strerror(-r)) : 0;
+	}
+	if (write(go[1], "x", 1) != 1)
+		status = -1;
+	close(go[1]);
+	while (waitpid(writer, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return merr_set(e, EPERM, "write the guest's id maps");
+	return 0;
+}
+
 static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns *ns, int sock,
 			    const struct sock_fprog *prog)
 {
 	struct merr e = { 0 };
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
 	struct guest_msg go;
-	char map[64];
 	unsigned nfds;
 	int mnt[spec->tree.nmounts + 1];
 	pid_t pid;
@@ -698,21 +787,8 @@ static _Noreturn void setup(const struct moat_spec *spec, const struct guest_ns 
 	}
 	close(ns->mntns);
 	setup_mounts_make(spec, mnt, sock);
-	if (unshare(CLONE_NEWUSER) < 0) {
-		merr_sys(&e, "create the guest's user namespace");
+	if (guest_userns(spec, ns->proc, &e) < 0)
 		fail(sock, &e);
-	}
-	write_file(ns->proc, "self/setgroups", "deny");
-	snprintf(map, sizeof(map), "%u 0 1\n", spec->uid);
-	if (write_file(ns->proc, "self/uid_map", map) < 0) {
-		merr_sys(&e, "write the guest's uid_map");
-		fail(sock, &e);
-	}
-	snprintf(map, sizeof(map), "%u 0 1\n", spec->gid);
-	if (write_file(ns->proc, "self/gid_map", map) < 0) {
-		merr_sys(&e, "write the guest's gid_map");
-		fail(sock, &e);
-	}
 	close(ns->proc);
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWCGROUP) < 0) {
 		merr_sys(&e, "create the guest's namespaces");

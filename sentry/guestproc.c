@@ -165,8 +165,9 @@ static void answer(int sock, const struct guestproc_req *q, int rootfd)
 		close(fd);
 }
 
-static _Noreturn void opener(int sock, int userns, int mntns)
+static _Noreturn void opener(const struct guestproc *gp, int sock)
 {
+	int userns = gp->userns, mntns = gp->mntns;
 	struct merr e = { 0 };
 	int rootfd, keep[2] = { sock };
 
@@ -175,6 +176,10 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 		setgroups(0, NULL);	/* the guest has no supplementary groups */
 	/* The user namespace first: its capabilities let it join the other. */
 	if (setns(userns, CLONE_NEWUSER) < 0 || setns(mntns, CLONE_NEWNS) < 0)
+		_exit(MOAT_EXIT_FAILURE);
+	/* root of the guest's namespace, as the runner is there, unless its ids
+	 * are its own: then the command's */
+	if (gp->become && confine_become(gp->uid, gp->gid, &e) < 0)
 		_exit(MOAT_EXIT_FAILURE);
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	keep[1] = rootfd;
@@ -203,9 +208,17 @@ static _Noreturn void opener(int sock, int userns, int mntns)
 	}
 }
 
+void guestproc_ids(struct guestproc *gp, uid_t uid, gid_t gid)
+{
+	gp->become = true;
+	gp->uid = uid;
+	gp->gid = gid;
+}
+
 void guestproc_init(struct guestproc *gp)
 {
 	gp->pid = 0;
+	gp->become = false;
 	gp->sock = gp->pidfd = gp->userns = gp->mntns = gp->wake = -1;
 	gp->state = GP_FAILED;	/* until guestproc_namespaces() */
 	pthread_mutex_init(&gp->lock, NULL);
@@ -241,7 +254,7 @@ static int start(struct guestproc *gp)
 	pid = fork();
 	if (pid == 0) {
 		close(sp[0]);
-		opener(sp[1], gp->userns, gp->mntns);
+		opener(gp, sp[1]);
 	}
 	close(sp[1]);
 	if (pid < 0) {

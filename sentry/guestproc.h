@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -50,6 +51,9 @@ struct guestproc {
 	int userns, mntns;	/* the guest's, for the opener to join */
 	int wake;		/* readable once a worker wants the opener (eventfd) */
 	enum guestproc_state state;
+	bool become;		/* the guest's ids are its own: the opener takes them */
+	uid_t uid;		/* ... in the guest's namespace */
+	gid_t gid;
 	pthread_mutex_t lock;	/* one request and its answer at a time; state */
 	pthread_cond_t changed;	/* the state left GP_WANTED */
 };
@@ -71,6 +75,13 @@ void guestproc_init(struct guestproc *gp);
  * Return: 0, or -errno with @e set
  */
 int guestproc_namespaces(struct guestproc *gp, int proc, pid_t member, struct merr *e);
+
+/**
+ * guestproc_ids() - the guest's command runs as @uid and @gid of its
+ * namespace, not as the id the runner is mapped to there (spec_own_ids()):
+ * the opener becomes them too
+ */
+void guestproc_ids(struct guestproc *gp, uid_t uid, gid_t gid);
 
 /**
  * guestproc_start() - fork the opener, once @gp->wake is readable, and make

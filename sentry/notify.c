@@ -58,6 +58,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -360,6 +361,20 @@ static void *worker(void *arg)
 		pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	}
 	first = worker_root(s);
+	/*
+	 * The guest's ids its own (spec_own_ids()): a worker opens files for it
+	 * as it, by its file-system ids (this thread's alone), so that a file
+	 * closed to the guest stays closed when the sentry opens it.
+	 */
+	if (s->spec->own_ids) {
+		setfsgid(s->spec->gid);
+		setfsuid(s->spec->uid);
+		if ((uid_t)setfsuid((uid_t)-1) != s->spec->uid ||
+		    (gid_t)setfsgid((gid_t)-1) != s->spec->gid) {
+			log_err("worker: cannot take the guest's ids");
+			goto out;
+		}
+	}
 	/* Capabilities are per thread: a worker serves with none at all. */
 	if (confine_drop_caps(0, NULL) < 0) {
 		log_err("worker: cannot drop capabilities");

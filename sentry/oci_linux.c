@@ -74,14 +74,19 @@ static int load_namespaces(struct oci *o, const cJSON *linux)
 	return 0;
 }
 
-/* Mappings are accepted only where they say what moat does anyway. */
+/*
+ * Mappings are accepted only where they say what moat does anyway: the
+ * process's id to the user running moat (the one id mapped, which they then
+ * ask for: spec->one_id), or, with a root runner, to itself (the guest's ids
+ * its own: spec_own_ids()).
+ */
 static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
 {
 	const char *key = uid ? "uidMappings" : "gidMappings";
 	const cJSON *arr = oci_get(linux, key);
 	uint32_t id = uid ? o->spec->uid : o->spec->gid;
 	uint32_t host = uid ? (uint32_t)geteuid() : (uint32_t)getegid();
-	bool covered = false, seen = false;
+	bool covered = false, seen = false, runner = false;
 	char f[FIELD_MAX];
 	size_t i = 0;
 
@@ -113,12 +118,15 @@ static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
 					"(%u); the ranges must not overlap", fi,
 					uid ? "uid" : "gid", id);
 		seen = true;
-		covered = hid + (id - cid) == host;
+		runner = hid + (id - cid) == host;
+		covered = runner || (geteuid() == 0 && hid + (id - cid) == id && id < 65536);
 	}
 	if (!covered)
-		return oci_fail(o, ENOTSUP, "%s: moat maps exactly one %s, the process's (%u), "
-				"to the user running moat (%u); remove the mappings or make "
-				"them say so", f, uid ? "uid" : "gid", id, host);
+		return oci_fail(o, ENOTSUP, "%s: moat maps the process's %s (%u) to the user "
+				"running moat (%u), or, run by root, to itself; remove the mappings "
+				"or make them say so", f, uid ? "uid" : "gid", id, host);
+	if (runner && id != host)
+		o->spec->one_id = true;
 	return 0;
 }
 

@@ -367,7 +367,7 @@ static int load_mount(struct oci *o, const cJSON *mnt, size_t i)
 {
 	char f[FIELD_MAX], fd[FIELD_MAX + 16], dst[PATH_MAX] = "", real[PATH_MAX];
 	const cJSON *v, *opts;
-	struct mopts m = { .mode = 0755 };	/* a tmpfs without mode= */
+	struct mopts m = { .mode = 01777 };	/* a tmpfs without mode=: the kernel's */
 	enum mkind kind = MK_BIND;
 	struct tree_mount *tm;
 	const char *s;

@@ -239,6 +239,8 @@ static int birth(struct run *r, struct merr *e)
 			if (r->s.rootfd < 0)
 				return merr_sys(e, "open the guest's root");
 			rc = guestproc_namespaces(&r->s.procs, r->s.hostproc, sender, e);
+			if (r->spec->own_ids)
+				guestproc_ids(&r->s.procs, r->spec->uid, r->spec->gid);
 			if (rc < 0)
 				return rc;
 			if (r->spec->net.sandbox && network_on_demand(r->spec)) {

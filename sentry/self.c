@@ -30,6 +30,8 @@ const int sentry_syscalls[] = {
 	SCMP_SYS(recvmsg), SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(write),
 	SCMP_SYS(fchdir), SCMP_SYS(chdir), SCMP_SYS(chroot), SCMP_SYS(lseek),
 	SCMP_SYS(fchmod), SCMP_SYS(getsockopt),
+	/* a worker takes the guest's file-system ids when they are its own */
+	SCMP_SYS(setfsuid), SCMP_SYS(setfsgid),
 	/* threads and memory */
 	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(unshare), SCMP_SYS(mmap),
 	SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(brk),
@@ -42,6 +44,7 @@ const int sentry_syscalls[] = {
 	SCMP_SYS(getrandom), SCMP_SYS(prlimit64), SCMP_SYS(tgkill),
 	/* the guest's /proc opener, forked when first needed (guestproc.c) */
 	SCMP_SYS(setns), SCMP_SYS(seccomp), SCMP_SYS(close_range), SCMP_SYS(setgroups),
+	SCMP_SYS(setresuid), SCMP_SYS(setresgid),
 	/* the end of the sandbox */
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(kill),
 	SCMP_SYS(pidfd_send_signal), SCMP_SYS(timerfd_settime), SCMP_SYS(rmdir),

@@ -102,6 +102,16 @@ void spec_free(struct moat_spec *s)
 	s->audit_fd = -1;
 }
 
+void spec_own_ids(struct moat_spec *s)
+{
+	/* the gofer's namespace maps 0-65535 for a root runner (gofer.c) */
+	s->own_ids = geteuid() == 0 && !s->tree.privileged && !s->one_id && (s->uid || s->gid) &&
+		     s->uid < 65536 && s->gid < 65536;
+	s->tree.own_ids = s->own_ids;
+	s->tree.uid = s->uid;
+	s->tree.gid = s->gid;
+}
+
 const char *spec_hostname(const struct moat_spec *s)
 {
 	return s->hostname ? s->hostname : "moat";

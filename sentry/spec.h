@@ -47,6 +47,8 @@ struct moat_spec {
 	char *cwd;			/* in the sandbox; "/" if NULL */
 	uid_t uid;			/* inside the sandbox */
 	gid_t gid;
+	bool own_ids;			/* spec_own_ids(), decided once as the sandbox starts */
+	bool one_id;			/* the config's id mappings ask for the runner's one id */
 	struct spec_rlimit *rlimits;
 	size_t nrlimits;
 	char *hostname;
@@ -104,6 +106,18 @@ int spec_env_set(char ***env, const char *kv);
 
 /** spec_hostname() - the guest's host name: the spec's, or "moat" */
 const char *spec_hostname(const struct moat_spec *s);
+
+/**
+ * spec_own_ids() - decide, once, in moat itself before anything starts,
+ * whether the guest's ids are its own on the host too: with a root runner, a
+ * guest user other than root (process.user) is mapped to the same ids on the
+ * host, with root beside it, as runc runs it, so that the root file system's
+ * files stay their owners' (a file of root's, mode 0600, is closed to it);
+ * the gofer and the sentry's workers then act with those ids.  Otherwise
+ * (root as the guest, a runner that is not root, an id beyond the gofer's
+ * map) the guest's one id is the runner's.  Sets s->own_ids and the tree's.
+ */
+void spec_own_ids(struct moat_spec *s);
 
 /**
  * spec_hostname_listable() - whether the guest's host name can stand in its

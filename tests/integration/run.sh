@@ -157,40 +157,69 @@ guest 'echo "$GREETING|$(pwd)|$(hostname)|$(id -u)|$(id -g)|$HOME"'
 mrun "$ID"
 is "env, cwd, hostname and user applied" "hi there|/data|boxy|1234|5678|" "$out"
 
-# The owner the stat family reports is the guest's own id, as fstat() says:
-# the sentry asks from the host's namespace, where the file is another's.
+# With a root runner, a guest user other than root is itself on the host, as
+# runc runs it, with root mapped beside it: the stat family shows its files
+# as its own, root's as root's (as fstat() says: the sentry asks from the
+# host's namespace) and others' as the overflow id.
 touch "$R/etc/others" && chown 4321:4321 "$R/etc/others"
 guest 'echo x > /tmp/mine; chown 1234:5678 /tmp/mine && echo chowned
 	stat -c "%u:%g" /tmp/mine /bin/busybox /etc/others
 	ls -ln /tmp/mine | awk "{print \$3\":\"\$4}"
 	grep -E "^(Uid|Gid):" /proc/self/status | tr -s "\t" " "'
 mrun "$ID"
-is "a guest of uid 1234: stat shows its files (and the runner's) as its own, others' as the overflow id; /proc/self/status its ids" \
+is "a guest of uid 1234: stat shows its files as its own, root's as root's, others' as the overflow id; /proc/self/status its ids" \
 	"chowned
 1234:5678
-1234:5678
+0:0
 65534:65534
 1234:5678
 Uid: 1234 1234 1234 1234
 Gid: 5678 5678 5678 5678" "$out"
 
-# chown to an id the guest's namespace does not map is EINVAL, as the kernel
-# says in a user namespace of one id (`unshare --map-user=1234`), and changes
-# nothing; the host's root, the runner, is unmapped too, not an alias of 1234.
+# chown to root, which the guest may not be, is EPERM; to an id the guest's
+# namespace does not map, EINVAL, as the kernel says there; neither changes
+# anything, and root's file of mode 0600 is closed to the guest, for reading
+# and for writing (served by the sentry and the gofer with the guest's ids).
+echo root-only >"$R/etc/root-only" && chmod 0600 "$R/etc/root-only"
+config '{"process": {"user": {"uid": 1234, "gid": 5678}}, "root": {"readonly": false}}'
 guest 'echo x > /tmp/mine; ln -s mine /tmp/link
 	for ids in 0 :0 0:0 4321 65534:65534; do chown $ids /tmp/mine 2>&1; done
 	chown -h 0 /tmp/link 2>&1; chown 1234:5678 /tmp/mine && echo own ok
-	stat -c "%u:%g" /tmp/mine'
+	stat -c "%u:%g" /tmp/mine
+	cat /etc/root-only 2>&1; echo x 2>&1 >>/etc/root-only; chmod 644 /etc/root-only 2>&1
+	rm /etc/root-only 2>&1; touch /etc/new 2>&1'
 mrun "$ID"
-is "a guest of uid 1234: chown to an unmapped id is EINVAL, to its own works" \
-	"chown: /tmp/mine: Invalid argument
+is "a guest of uid 1234: chown to root EPERM, to an unmapped id EINVAL, to its own works; root's 0600 file closed" \
+	"chown: /tmp/mine: Operation not permitted
+chown: /tmp/mine: Operation not permitted
+chown: /tmp/mine: Operation not permitted
 chown: /tmp/mine: Invalid argument
 chown: /tmp/mine: Invalid argument
-chown: /tmp/mine: Invalid argument
-chown: /tmp/mine: Invalid argument
-chown: /tmp/link: Invalid argument
+chown: /tmp/link: Operation not permitted
 own ok
-1234:5678" "$out"
+1234:5678
+cat: can't open '/etc/root-only': Permission denied
+sh: can't create /etc/root-only: Permission denied
+chmod: /etc/root-only: Operation not permitted
+rm: can't remove '/etc/root-only': Permission denied
+touch: /etc/new: Permission denied" "$(sed 's|^/t.sh: line [0-9]*: |sh: |' <<<"$out")"
+is "...and the file is unchanged, nothing made" "root-only 0:0 600 no-new" \
+	"$(cat "$R/etc/root-only") $(stat -c '%u:%g %a' "$R/etc/root-only") $(test -e "$R/etc/new" && echo new || echo no-new)"
+rm -f "$R/etc/root-only"
+
+# The /proc opener is the guest's user too: a process of uid 1234 reads its
+# parent's /proc files and follows its links, not init's (root's, and not
+# dumpable); the sentry's workers open its own with its ids.
+config '{"process": {"user": {"uid": 1234, "gid": 5678}}, "root": {"readonly": false}}'
+guest 'exec 3</etc/secret; sh -c "cat /proc/$$/fd/3; tr \"\\0\" \"\\n\" </proc/$$/environ | grep -c PATH=
+	cat /proc/1/environ 2>&1 | sed \"s/.*: //\"; ls /proc/1/fd 2>&1 | sed \"s/.*: //\"
+	readlink /proc/self/exe"'
+mrun "$ID"
+is "a guest of uid 1234: another of its processes' /proc files open, init's not" "s3cret
+1
+Permission denied
+Permission denied
+/bin/busybox" "$out"
 
 # The guest has no supplementary groups: a group its runner (root) is in
 # gives it nothing, neither through the sentry, which opens files for it,
@@ -369,14 +398,14 @@ shm: 126
 /mnt/d: 
 /mnt/d: opened" "$out"
 
-# A tmpfs's mode= is its root's mode, 0 too; without it, 0755.
+# A tmpfs's mode= is its root's mode, 0 too; without it, 1777 (the kernel's).
 config '{"mounts": [{"destination": "/proc", "type": "proc"},
 	{"destination": "/tmp", "type": "tmpfs"},
 	{"destination": "/mnt", "type": "tmpfs", "options": ["mode=0"]},
-	{"destination": "/data", "type": "tmpfs", "options": ["mode=1777"]}]}'
+	{"destination": "/data", "type": "tmpfs", "options": ["mode=1755"]}]}'
 guest 'stat -c %a /tmp /mnt /data'
 mrun --network=none "$ID"
-is "tmpfs mode=: 0 and 1777 applied, 0755 without" "0 755 0 1777" "$rc $(echo $out)"
+is "tmpfs mode=: 0 and 1755 applied, 1777 without" "0 1777 0 1755" "$rc $(echo $out)"
 
 # runc's own default config runs as it is, but for its command and terminal.
 if command -v runc >/dev/null; then

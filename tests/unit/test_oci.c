@@ -220,7 +220,7 @@ static void test_good_config(void **state)
 	m = find_mount(&s, "/tmp");
 	assert_int_equal(m->type, TM_TMPFS);
 	assert_int_equal(m->size, 0);
-	assert_int_equal(m->mode, 0755);	/* without mode= */
+	assert_int_equal(m->mode, 01777);	/* without mode=: the kernel's */
 	assert_int_equal(m->attrs, MOUNT_ATTR_NODEV);
 	assert_int_equal(find_mount(&s, "/dev")->attrs, MOUNT_ATTR_NOSUID);
 	/* masked and read-only paths: procfs and sysfs ones go to the guest's init,
@@ -566,7 +566,7 @@ static const struct row {
 	{ "namespace type not a string", LINUX("\"namespaces\": [{\"type\": 1}]"), EINVAL,
 	  "linux.namespaces[0].type: expected a string, found a number" },
 	{ "foreign uid mapping", LINUX("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, "
-	  "\"size\": 65536}]"), ENOTSUP, "linux.uidMappings: moat maps exactly one uid" },
+	  "\"size\": 65536}]"), ENOTSUP, "linux.uidMappings: moat maps the process's uid (0) to the user running moat" },
 	{ "uid mapped twice, ours last", LINUX("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 5, "
 	  "\"size\": 1}, {\"containerID\": 0, \"hostID\": 0, \"size\": 1}]"), EINVAL,
 	  "linux.uidMappings[1]: a second entry maps the process's uid (0)" },

@@ -68,6 +68,30 @@ int confine_drop_caps(uint64_t keep, struct merr *e)
 	return 0;
 }
 
+int confine_become(uid_t uid, gid_t gid, struct merr *e)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return merr_sys(e, "keep capabilities across a change of ids");
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+		int r = merr_sys(e, "become uid %u, gid %u", (unsigned)uid, (unsigned)gid);
+
+		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+		return r;
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	/* the permitted set was kept; the effective one was emptied */
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return merr_sys(e, "read capabilities");
+	data[0].effective = data[0].permitted;
+	data[1].effective = data[1].permitted;
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return merr_sys(e, "raise capabilities");
+	return 0;
+}
+
 int confine_allowlist(const int *nrs, size_t n, struct sock_fprog *prog, struct merr *e)
 {
 	scmp_filter_ctx ctx;

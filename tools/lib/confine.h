@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/filter.h>
 
@@ -27,6 +28,15 @@ int confine_close_fds(const int *keep, size_t nkeep);
  * Return: 0 or -errno (with @e)
  */
 int confine_drop_caps(uint64_t keep, struct merr *e);
+
+/**
+ * confine_become() - take @uid and @gid as real, effective and saved ids
+ * (of the calling thread's process: glibc sets them in every thread),
+ * keeping the capabilities permitted before (effective again), so that
+ * confine_drop_caps() can still drop them from the bounding set after
+ * Return: 0 or -errno (with @e)
+ */
+int confine_become(uid_t uid, gid_t gid, struct merr *e);
 
 /**
  * confine_seccomp() - set no_new_privs and load an allowlist: the system calls

@@ -109,6 +109,7 @@ int run_spec(struct moat_spec *spec)
 	int status;
 
 	log_set_component("sentry");
+	spec_own_ids(spec);
 	status = sandbox_run(spec, &e);
 	if (status < 0) {
 		fprintf(stderr, "moat: %s\n", e.msg[0] ? e.msg : strerror(-status));

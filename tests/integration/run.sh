@@ -207,6 +207,49 @@ is "...and the file is unchanged, nothing made" "root-only 0:0 600 no-new" \
 	"$(cat "$R/etc/root-only") $(stat -c '%u:%g %a' "$R/etc/root-only") $(test -e "$R/etc/new" && echo new || echo no-new)"
 rm -f "$R/etc/root-only"
 
+# ...however the guest reaches the file: an O_PATH fd (native) reopened
+# through /proc/self/fd, openat2 from a dirfd, a hard link it makes, a copy.
+cat >"$T_TMP/reach.c" <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void say(const char *how, int fd)
+{
+	char buf[64] = "";
+	printf("%s %s\n", how, fd < 0 ? strerror(errno) : read(fd, buf, 9) > 0 ? buf : "opened");
+}
+int main(void)
+{
+	char p[64];
+	struct open_how how = { .flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT };
+	int o = open("/etc/root-only", O_PATH), d = open("/etc", O_RDONLY | O_DIRECTORY);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", o);
+	say("reopen", open(p, O_RDONLY));
+	say("openat2", (int)syscall(SYS_openat2, d, "root-only", &how, sizeof(how)));
+	say("link", link("/etc/root-only", "/data/l") < 0 ? -1 : open("/data/l", O_RDONLY));
+	say("write", open("/etc/root-only", O_WRONLY | O_APPEND));
+	return 0;
+}
+C
+gcc -static -O1 -o "$R/bin/reach" "$T_TMP/reach.c"
+echo root-only >"$R/etc/root-only" && chmod 0600 "$R/etc/root-only"
+chmod 1777 "$R/data"
+config '{"process": {"user": {"uid": 1234, "gid": 5678}}, "root": {"readonly": false}}'
+guest 'reach'
+mrun "$ID"
+is "a guest of uid 1234: root's 0600 file closed through an O_PATH fd, openat2, a link" \
+	"reopen Permission denied
+openat2 Permission denied
+link Operation not permitted
+write Permission denied" "$out"
+rm -f "$R/etc/root-only" "$R/bin/reach" "$R/data/l"
+chmod 755 "$R/data"
+
 # The /proc opener is the guest's user too: a process of uid 1234 reads its
 # parent's /proc files and follows its links, not init's (root's, and not
 # dumpable); the sentry's workers open its own with its ids.

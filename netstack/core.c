@@ -188,23 +188,32 @@ int netstack_audit_json(const struct ns_audit_event *ev, char *buf, size_t cap)
 }
 
 bool ns_egress(struct netstack *ns, enum egress_proto proto, uint32_t dst, uint32_t addr,
-	       uint16_t port, const char **bound_name)
+	       uint16_t port, const char **allowed, size_t *nallowed)
 {
-	const char *names[DNS_NAMES_MAX], *reason = "no rule";
+	const char *names[DNS_NAMES_MAX], *reason = "no rule", *first_reason = NULL;
 	size_t n = dns_names_for(ns, dst, names, DNS_NAMES_MAX);
 	egress_decide_fn decide = ns->cfg.egress ? ns->cfg.egress : egress_decide;
 	void *ctx = ns->cfg.egress ? ns->cfg.egress_ctx : (void *)ns->cfg.policy;
 	struct egress_query q = { .proto = proto, .addr = addr, .port = port };
 	enum ns_audit_kind kind = proto == EGRESS_UDP ? NS_AUDIT_UDP : NS_AUDIT_TCP;
 
-	*bound_name = NULL;
+	/* Every name of the address that allows the flow, for outbound to pick
+	 * the one the client names (sites behind one address). */
+	*nallowed = 0;
 	for (size_t i = 0; i < (n ? n : 1); i++) {
 		q.name = n ? names[i] : NULL;
 		if (decide(ctx, &q, &reason)) {
-			*bound_name = q.name;
-			ns_audit(ns, kind, true, q.name, addr, port, reason);
-			return true;
+			if (!*nallowed)
+				first_reason = reason;
+			if (q.name)
+				allowed[(*nallowed)++] = q.name;
+			else
+				break;
 		}
+	}
+	if (first_reason) {
+		ns_audit(ns, kind, true, *nallowed ? allowed[0] : NULL, addr, port, first_reason);
+		return true;
 	}
 	ns_audit(ns, kind, false, n ? names[0] : NULL, addr, port, reason);
 	return false;

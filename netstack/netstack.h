@@ -56,6 +56,9 @@ struct ns_flow_info {
 	uint16_t dst_port;
 	uint32_t host_addr;		/* where the far side connects (gateway -> 127.0.0.1) */
 	const char *name;		/* the DNS name the guest resolved to dst_addr, or NULL */
+	const char *const *also;	/* other names it resolved to dst_addr that allow the
+					 * flow, latest answer first: @nalso of them */
+	size_t nalso;
 };
 
 /**

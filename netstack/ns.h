@@ -213,9 +213,10 @@ uint32_t ns_random(struct netstack *ns);
 void ns_audit(struct netstack *ns, enum ns_audit_kind kind, bool allowed, const char *name,
 	      uint32_t addr, uint16_t port, const char *reason);
 /* Judge a new flow to @dst (as the guest named it) reaching host address
- * @addr; audits the decision; *name is the DNS name that allowed it. */
+ * @addr; audits the decision; @names (DNS_NAMES_MAX of them) get the DNS
+ * names of @dst that allow it, latest answer first, *@nnames of them. */
 bool ns_egress(struct netstack *ns, enum egress_proto proto, uint32_t dst, uint32_t addr,
-	       uint16_t port, const char **name);
+	       uint16_t port, const char **names, size_t *nnames);
 int ns_ep_add(struct netstack *ns, int fd, uint32_t events, uint64_t tag);
 void ns_ep_del(struct netstack *ns, int fd);
 
@@ -325,7 +326,8 @@ int tcp_ooo_flush(struct netstack *ns, struct tcp_conn *c, bool *fin);
 void tcp_ooo_free(struct netstack *ns, struct tcp_conn *c);
 
 /* tcp_far.c */
-int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *name);
+int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *const *names,
+		    size_t nnames);
 void tcp_far_discard(struct netstack *ns, struct tcp_conn *c, uint32_t n);
 void tcp_reset(struct netstack *ns, struct tcp_conn *c, bool rst_guest);
 void tcp_close(struct netstack *ns, struct tcp_conn *c);

@@ -107,7 +107,8 @@ static bool tcp_parse(uint32_t src, uint32_t dst, const struct pkt *l4,
 /* A new connection from the guest. */
 static void tcp_open(struct netstack *ns, uint32_t src, uint32_t dst, const struct tcp_seg *s)
 {
-	const char *name = NULL;
+	const char *names[DNS_NAMES_MAX];
+	size_t nnames = 0;
 	struct tcp_conn *c;
 	uint32_t host = ip4_host_addr(ns, dst);
 
@@ -121,7 +122,7 @@ static void tcp_open(struct netstack *ns, uint32_t src, uint32_t dst, const stru
 		tcp_rst_reply(ns, src, dst, s);
 		return;
 	}
-	if (!ns_egress(ns, EGRESS_TCP, dst, host, s->dport, &name)) {
+	if (!ns_egress(ns, EGRESS_TCP, dst, host, s->dport, names, &nnames)) {
 		ns_count(ns, NS_TCP_DENIED);
 		tcp_rst_reply(ns, src, dst, s);
 		return;
@@ -158,7 +159,7 @@ static void tcp_open(struct netstack *ns, uint32_t src, uint32_t dst, const stru
 	}
 	c->rto = TCP_RTO_INIT;
 	tcp_embryo_add(ns, c);
-	if (tcp_far_connect(ns, c, name) < 0) {
+	if (tcp_far_connect(ns, c, names, nnames) < 0) {
 		tcp_reset(ns, c, true);
 		return;
 	}

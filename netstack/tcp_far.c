@@ -75,11 +75,13 @@ static int far_attach(struct netstack *ns, struct tcp_conn *c, int fd)
  * tcp_far_connect() - open the far side of a new guest connection
  * @ns:		the stack
  * @c:		the flow (CONNECTING)
- * @name:	the DNS name bound to the destination, or NULL
+ * @names:	the DNS names of the destination that allow the flow, latest
+ *		answer first (@nnames of them; none: by address)
  *
  * Return: 0 (the connect may still be in progress), or -errno.
  */
-int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *name)
+int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *const *names,
+		    size_t nnames)
 {
 	struct ns_flow_info fi = {
 		.proto = IPPROTO_TCP,
@@ -88,7 +90,9 @@ int tcp_far_connect(struct netstack *ns, struct tcp_conn *c, const char *name)
 		.dst_addr = c->raddr,
 		.dst_port = c->rport,
 		.host_addr = ip4_host_addr(ns, c->raddr),
-		.name = name,
+		.name = nnames ? names[0] : NULL,
+		.also = nnames ? names + 1 : NULL,
+		.nalso = nnames ? nnames - 1 : 0,
 	};
 	struct merr e = { 0 };
 	int fd, r;

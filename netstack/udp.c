@@ -67,7 +67,8 @@ void udp_send(struct netstack *ns, uint32_t src, uint16_t sport, uint16_t dport,
 static struct udp_flow *udp_open(struct netstack *ns, uint32_t dst, uint16_t dport,
 				 uint16_t sport, const struct pkt *ip)
 {
-	const char *name;
+	const char *names[DNS_NAMES_MAX];
+	size_t nnames;
 	uint32_t host = ip4_host_addr(ns, dst);
 	struct sockaddr_in sa = {
 		.sin_family = AF_INET,
@@ -78,7 +79,7 @@ static struct udp_flow *udp_open(struct netstack *ns, uint32_t dst, uint16_t dpo
 	uint32_t idx;
 	int fd;
 
-	if (!ns_egress(ns, EGRESS_UDP, dst, host, dport, &name)) {
+	if (!ns_egress(ns, EGRESS_UDP, dst, host, dport, names, &nnames)) {
 		ns_count(ns, NS_UDP_DENIED);
 		icmp_unreach(ns, ip, 13);
 		return NULL;

@@ -174,6 +174,8 @@ static int connect_far(void *ctx, const struct ns_flow_info *fi, struct merr *e)
 		return netstack_direct_connect(fi, e);
 	if (fi->name)
 		snprintf(d.host, sizeof(d.host), "%s", fi->name);
+	for (size_t i = 0; fi->name && i < fi->nalso && d.nalso < OB_FLOW_ALSO; i++)
+		snprintf(d.also[d.nalso++], sizeof(d.also[0]), "%s", fi->also[i]);
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(fi->dst_port);
 	sin->sin_addr.s_addr = htonl(fi->host_addr);

@@ -281,6 +281,9 @@ static void judge(struct ob_flow *f)
 	f->t0 = ob_now_us();
 	memset(&f->inj, 0, sizeof(f->inj));
 	ob_http_judge(f->req.head, t, f->srv->cfg.policy, rq);
+	/* the first request names the flow's name, of those of its address */
+	if (f->ph != PH_FRONT && f->tgt.named && ob_target_names(&f->tgt, rq->host))
+		ob_target_take(&f->tgt, rq->host);
 	log_debug("%s %s:%u%s: %s by %s%s%s", rq->method, rq->host[0] ? rq->host : f->tgt.host,
 		  rq->port ? rq->port : f->tgt.port, rq->path,
 		  rq->verdict == OB_ALLOW ? "allowed" : rq->verdict == OB_CONNECT ? "tunnel" : "refused",

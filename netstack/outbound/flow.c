@@ -182,6 +182,8 @@ int ob_flow_hello_cb(SSL *s, int *al, void *arg)
 	 * but a guest may) is the destination's, or the one the guest knows it
 	 * by: the flow goes to that address, never to another one's rules. */
 	as_addr = !f->tgt.named && policy_host_is_ip(name);
+	if (f->tgt.named && ob_target_names(&f->tgt, name))
+		ob_target_take(&f->tgt, name);	/* one of the address's names: the flow's now */
 	if (as_addr && strcmp(name, f->tgt.host) && strcmp(name, f->tgt.guest_addr)) {
 		snprintf(f->misdirect, sizeof(f->misdirect),
 			 "the TLS server name %s does not match the destination %s", name,
@@ -558,6 +560,9 @@ struct ob_flow *ob_flow_new(struct ob_server *s, int fd, enum ob_phase ph,
 		if (d->host[0]) {
 			snprintf(f->tgt.host, sizeof(f->tgt.host), "%s", d->host);
 			f->tgt.named = true;
+			for (unsigned i = 0; i < d->nalso && i < ARRAY_SIZE(f->tgt.also); i++)
+				snprintf(f->tgt.also[f->tgt.nalso++], sizeof(f->tgt.also[0]), "%s",
+					 d->also[i]);
 		} else {
 			ob_addr_str((const struct sockaddr *)&d->addr, f->tgt.host, sizeof(f->tgt.host));
 		}

@@ -23,6 +23,21 @@ int ob_flow_msg_decode(const void *buf, size_t len, struct ob_flow_dest *d)
 		return -EINVAL;
 	if (hl && (policy_normalize_host(m.host, hl, d->host) < 0 || policy_host_is_ip(d->host)))
 		return -EINVAL;
+	for (size_t i = 0; i < OB_FLOW_ALSO; i++) {
+		size_t al = strnlen(m.also[i], sizeof(m.also[i]));
+		char *n = d->also[d->nalso];
+
+		if (al == sizeof(m.also[i]) || (al && (!hl || i != d->nalso)))
+			return -EINVAL;	/* unterminated; without a name; after a gap */
+		for (size_t k = al; k < sizeof(m.also[i]); k++)
+			if (m.also[i][k])
+				return -EINVAL;	/* bytes after the name: not all zero */
+		if (!al)
+			continue;
+		if (policy_normalize_host(m.also[i], al, n) < 0 || policy_host_is_ip(n))
+			return -EINVAL;
+		d->nalso++;
+	}
 	d->port = m.port;
 	if (m.family == 4) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&d->addr;
@@ -59,9 +74,15 @@ int ob_flow_msg_encode(const struct ob_flow_dest *d, struct ob_flow_msg *m)
 	m->magic = OB_FLOW_MAGIC;
 	m->version = OB_FLOW_VERSION;
 	m->port = d->port;
-	if (strlen(d->host) >= sizeof(m->host) || d->port == 0)
+	if (strlen(d->host) >= sizeof(m->host) || d->port == 0 || d->nalso > OB_FLOW_ALSO ||
+	    (d->nalso && !d->host[0]))
 		return -EINVAL;
 	strcpy(m->host, d->host);
+	for (unsigned i = 0; i < d->nalso; i++) {
+		if (!d->also[i][0] || strlen(d->also[i]) >= sizeof(m->also[i]))
+			return -EINVAL;
+		strcpy(m->also[i], d->also[i]);
+	}
 	if (d->addrlen && d->addr.ss_family == AF_INET) {
 		m->family = 4;
 		memcpy(m->addr, &((const struct sockaddr_in *)&d->addr)->sin_addr, 4);

@@ -24,7 +24,8 @@
 #include "policy.h"
 
 #define OB_FLOW_MAGIC 0x6d6f6174u	/* "moat" */
-#define OB_FLOW_VERSION 2
+#define OB_FLOW_VERSION 3
+#define OB_FLOW_ALSO 3		/* other names of the address a message may carry */
 
 struct ob_flow_msg {
 	uint32_t magic;		/* OB_FLOW_MAGIC */
@@ -38,9 +39,13 @@ struct ob_flow_msg {
 				 * connects to @addr instead (the gateway: the
 				 * host's loopback) */
 	char host[256];		/* the name the guest resolved, NUL-terminated; "" if unknown */
+	/* other names the guest resolved to the same address that the policy
+	 * allows for the port, latest answer first, each NUL-terminated or all
+	 * zero (none); only with @host */
+	char also[OB_FLOW_ALSO][256];
 };
 
-static_assert(sizeof(struct ob_flow_msg) == 300, "the hand-off message has a fixed layout");
+static_assert(sizeof(struct ob_flow_msg) == 1068, "the hand-off message has a fixed layout");
 
 /*
  * The start-up channel (moat-outbound --ctl-fd, a SOCK_SEQPACKET socket to the
@@ -55,6 +60,10 @@ static_assert(sizeof(struct ob_flow_msg) == 300, "the hand-off message has a fix
 /* Where a handed-off flow goes. */
 struct ob_flow_dest {
 	char host[POLICY_HOST_MAX + 1];	/* normalized name, or "" */
+	/* other names of the address (sites behind one address), which the
+	 * flow takes instead of @host where the client names one of them */
+	char also[OB_FLOW_ALSO][POLICY_HOST_MAX + 1];
+	unsigned nalso;
 	uint16_t port;
 	struct sockaddr_storage addr;	/* addrlen 0: resolve @host */
 	socklen_t addrlen;

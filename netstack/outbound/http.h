@@ -159,11 +159,28 @@ struct ob_target {
 	char guest_addr[INET6_ADDRSTRLEN];	/* the guest's address for @host when
 						 * it has another (the gateway), or "" */
 	bool named;		/* @host is the name the guest asked for, not just an address */
+	/* other names the guest resolved to the same address (sites behind one
+	 * address): the flow's first TLS hello or request may name one of them
+	 * instead of @host, which then becomes it (ob_target_take()) */
+	char also[3][POLICY_HOST_MAX + 1];
+	unsigned nalso;
 	bool sni_named;		/* ... a name from the TLS hello alone, on a connection to an
 				 * address the guest chose (no DNS answer of netstack's) */
 	bool tls;		/* the guest spoke TLS (so the upstream leg is TLS) */
 	bool proxy;		/* explicit proxy front: absolute-form or CONNECT */
 };
+
+/**
+ * ob_target_names() - whether @name is @t's host or one of its other names
+ */
+bool ob_target_names(const struct ob_target *t, const char *name);
+
+/**
+ * ob_target_take() - @t's host becomes @name (one ob_target_names() said
+ * yes to), and it has no other names from then on: a connection keeps the
+ * name it was first used with
+ */
+void ob_target_take(struct ob_target *t, const char *name);
 
 enum ob_verdict {
 	OB_ALLOW,		/* forward it */

@@ -24,6 +24,23 @@
 #include "inject.h"
 #include "util.h"
 
+bool ob_target_names(const struct ob_target *t, const char *name)
+{
+	if (!strcmp(name, t->host))
+		return true;
+	for (unsigned i = 0; i < t->nalso && i < ARRAY_SIZE(t->also); i++)
+		if (!strcmp(name, t->also[i]))
+			return true;
+	return false;
+}
+
+void ob_target_take(struct ob_target *t, const char *name)
+{
+	if (strcmp(name, t->host))
+		snprintf(t->host, sizeof(t->host), "%s", name);
+	t->nalso = 0;
+}
+
 static bool tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -312,7 +329,8 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			snprintf(rq->host_as, sizeof(rq->host_as), "%s", rq->host);
 			snprintf(rq->host, sizeof(rq->host), "%s", t->host);
 		}
-		if (!t->proxy && (strcmp(rq->host, t->host) || rq->port != t->port))
+		if (!t->proxy && ((t->named ? !ob_target_names(t, rq->host) : strcmp(rq->host, t->host)) ||
+				  rq->port != t->port))
 			return verdict(rq, OB_REJECT, 421, "the URL names another destination than the connection's");
 		rq->absolute = true;
 		if (u.field_set & (1 << UF_PATH)) {
@@ -344,11 +362,13 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			port = t->tls ? 443 : 80;
 			if (parse_authority(v, n, hh, &port, &has_port) < 0)
 				return verdict(rq, OB_REJECT, 400, "malformed Host header");
-			if (t->named && strcmp(hh, t->host)) {
+			if (t->named && !ob_target_names(t, hh)) {
 				printable_copy(shown, sizeof(shown), v, n);
 				return verdict(rq, OB_REJECT, 421, "Host %s does not match this connection's destination %s",
 					       shown, t->host);
 			}
+			if (t->named)
+				snprintf(rq->host, sizeof(rq->host), "%s", hh);	/* one of its names */
 			if (has_port && port != t->port)
 				return verdict(rq, OB_REJECT, 421, "the Host header's port does not match this connection's");
 		}

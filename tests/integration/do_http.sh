@@ -118,6 +118,21 @@ GET /name-up.test 0" "$out"
 is "...and the upstream got each as its Host" "Host: up.test:$P Host: up2.test:$P" \
 	"$(grep -o '"line": "GET /name-up2\?.test.*Host: [^\\]*' "$D/up.log" | grep -o 'Host: [^\\]*' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 
+# ...and a client that looks both up first, then connects to the address it
+# kept for the first (as a DNS cache would): each connection may take either
+# name, judged by that name's rules; one it did not look up is 421.
+out=$(run -- /usr/bin/python3 -c "
+import http.client, socket
+a = socket.gethostbyname('up.test'); b = socket.gethostbyname('up2.test')
+for host in ('up.test', 'up2.test', 'other.test'):
+    c = http.client.HTTPConnection(a, $P)
+    c.request('GET', '/cached-' + host, headers={'Host': '%s:$P' % host})
+    r = c.getresponse(); print(a == b, r.status, r.read().decode().split(chr(10))[0]); c.close()" 2>&1)
+is "two names of one address, both looked up first: either is taken, another is 421" \
+	"True 200 GET /cached-up.test 0
+True 200 GET /cached-up2.test 0
+True 421 moat outbound: Host other.test:$P does not match this connection's destination up2.test" "$out"
+
 # --- the upstream closes a kept-alive connection --------------------------------
 exchange "the upstream closed a kept-alive connection: the next request goes on a new one" \
 	"HTTP/1.1 200 OK|Content-Length: 2|Connection: keep-alive||okHTTP/1.1 200 OK|Content-Length: 18|Connection: close||GET /after-close 0<EOF>" \
@@ -226,5 +241,34 @@ is "the gateway's address as the server name: judged as the gateway, the leaf na
 	"HTTP/1.1 200 OK" "$(sni 10.88.0.1 /echo?sni=gateway)"
 is "another address as the server name: 421" "HTTP/1.1 421 Misdirected Request" "$(sni 203.0.113.9 /echo?sni=other)"
 is "...and nothing reached the upstream" 0 "$(grep -c 'sni=other' "$D/tls/up.log")"
+
+# HTTPS to two names of one address, both looked up first, then reached by
+# the address kept for the first: the server name picks the name, and that
+# name's rule judges the requests (each injects a header of its own).  The
+# names lead to the gateway, the host's loopback, which only a rule naming
+# it opens.
+mkdir -p "$D/tls2"
+start_upstream "$D/tls2" "unused-secret" "DNS:s1.test,DNS:s2.test"
+cat >"$D/tls2-policy.json" <<JSON
+{"version": 1, "rules": [{"name": "s1", "host": "s1.test", "port": $HP, "action": "allow", "inject": {"X-S1": "one"}},
+  {"name": "s2", "host": "s2.test", "port": $HP, "action": "allow", "inject": {"X-S2": "two"}},
+  {"name": "lo", "host": "127.0.0.1", "port": $HP, "method": ["GET"], "action": "allow"}]}
+JSON
+out=$("$MOAT" do --network=sandbox --policy "$D/tls2-policy.json" --upstream-ca "$D/tls2/upca.pem" \
+	--add-host s1.test:10.88.0.1 --add-host s2.test:10.88.0.1 -- python3 -c "
+import json, socket, ssl
+a = socket.gethostbyname('s1.test'); b = socket.gethostbyname('s2.test')
+ctx = ssl.create_default_context(cafile='/run/moat/sandbox-ca.pem')
+for h in ('s1.test', 's2.test', 's3.test'):
+    s = ctx.wrap_socket(socket.create_connection((a, $HP)), server_hostname=h)
+    s.sendall(('GET /echo HTTP/1.1\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n' % h).encode())
+    head, _, body = s.makefile('rb').read().partition(b'\\r\\n\\r\\n')
+    status = head.split(b' ')[1].decode()
+    print(h, a == b, status, sorted(n for n in json.loads(body)['headers'] if n.startswith('X-S'))
+          if status == '200' else '')" 2>&1)
+is "HTTPS, two names of one address: the server name picks the name and its rule" \
+	"s1.test True 200 ['X-S1']
+s2.test True 200 ['X-S2']
+s3.test True 421 " "$out"
 
 finish

@@ -108,8 +108,8 @@ def cmd_handoff(args):
     if "--magic" in args:
         magic = int(args[args.index("--magic") + 1], 0)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    msg = struct.pack("=IHHBB2x16s16s256s", magic, 2, int(port), 4, 0,
-                      socket.inet_aton(addr) + b"\0" * 12, b"", name.encode())
+    msg = struct.pack("=IHHBB2x16s16s256s768s", magic, 3, int(port), 4, 0,
+                      socket.inet_aton(addr) + b"\0" * 12, b"", name.encode(), b"")
     ch = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     ch.connect(path)
     socket.send_fds(ch, [msg], [theirs.fileno()])

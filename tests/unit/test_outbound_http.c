@@ -62,7 +62,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-enum tgt { TLS_API, TLS_WS, PROXY, TLS_OTHER, ADDR_HTTP, GATEWAY };
+enum tgt { TLS_API, TLS_WS, PROXY, TLS_OTHER, ADDR_HTTP, GATEWAY, TLS_SHARED };
 
 struct result {
 	enum ob_ev ev;			/* OB_EV_DONE, OB_EV_ERROR, or OB_EV_HEAD (judged, not allowed) */
@@ -87,6 +87,12 @@ static void target(enum tgt which, struct ob_target *t)
 		break;
 	case TLS_OTHER:
 		strcpy(t->host, "other.test");
+		break;
+	case TLS_SHARED:
+		/* two names the guest resolved to one address: either may be used */
+		strcpy(t->host, "other.test");
+		strcpy(t->also[0], "api.test");
+		t->nalso = 1;
 		break;
 	case PROXY:
 		t->proxy = true;
@@ -286,6 +292,13 @@ static const struct row rows[] = {
 	{ "GET / HTTP/1.1\r\n\r\n", TLS_API, OB_EV_HEAD, 400, "needs a Host header" },
 	{ "GET / HTTP/1.1\r\n" H H "\r\n", TLS_API, OB_EV_HEAD, 400, "more than one Host" },
 	{ "GET / HTTP/1.1\r\nHost: evil.test\r\n\r\n", TLS_API, OB_EV_HEAD, 421, "does not match" },
+	/* another name of the connection's address: judged by that name's rules */
+	{ "DELETE / HTTP/1.1\r\nHost: api.test\r\n\r\n", TLS_SHARED, OB_EV_HEAD, 403, "deleting is not" },
+	{ "DELETE https://api.test/ HTTP/1.1\r\nHost: api.test\r\n\r\n", TLS_SHARED, OB_EV_HEAD, 403,
+	  "deleting is not" },
+	{ "GET / HTTP/1.1\r\nHost: evil.test\r\n\r\n", TLS_SHARED, OB_EV_HEAD, 421, "does not match" },
+	{ "GET https://evil.test/ HTTP/1.1\r\nHost: evil.test\r\n\r\n", TLS_SHARED, OB_EV_HEAD, 421,
+	  "another destination" },
 	{ "GET / HTTP/1.1\r\nHost: api.test:8443\r\n\r\n", TLS_API, OB_EV_HEAD, 421, "port" },
 	{ "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", TLS_API, OB_EV_HEAD, 400, "malformed Host" },
 	{ "GET https://evil.test/ HTTP/1.1\r\n" H "\r\n", TLS_API, OB_EV_HEAD, 421, "another destination" },

@@ -228,8 +228,22 @@ static void test_handoff(void **state)
 	strcpy(d.guest_addr, "gateway");
 	assert_int_equal(ob_flow_msg_encode(&d, &bad), -EINVAL);
 
+	/* the address's other names travel with it, in order */
+	strcpy(d.guest_addr, "");
+	strcpy(d.also[0], "www.test");
+	strcpy(d.also[1], "cdn.test");
+	d.nalso = 2;
+	assert_int_equal(ob_flow_msg_encode(&d, &bad), 0);
+	assert_int_equal(ob_flow_msg_decode(&bad, sizeof(bad), &got), 0);
+	assert_int_equal(got.nalso, 2);
+	assert_string_equal(got.also[0], "www.test");
+	assert_string_equal(got.also[1], "cdn.test");
+	d.nalso = OB_FLOW_ALSO + 1;
+	assert_int_equal(ob_flow_msg_encode(&d, &bad), -EINVAL);
+	d.nalso = 0;
+
 	/* each malformed variant is refused */
-	for (int i = 0; i < 12; i++) {
+	for (int i = 0; i < 18; i++) {
 		size_t len = sizeof(bad);
 
 		bad = m;
@@ -246,6 +260,12 @@ static void test_handoff(void **state)
 		case 9: strcpy(bad.host, "10.0.0.1"); break;	/* a name must be a name */
 		case 10: len = 0; break;
 		case 11: bad.guest_family = 5; break;
+		case 12: memset(bad.also[0], 'a', sizeof(bad.also[0])); break;	/* not terminated */
+		case 13: strcpy(bad.also[1], "gap.test"); break;	/* after an empty one */
+		case 14: strcpy(bad.also[0], "10.0.0.2"); break;	/* an address */
+		case 15: strcpy(bad.also[0], "bad name"); break;
+		case 16: strcpy(bad.also[0], "x.test"); bad.also[0][10] = 'y'; break;	/* bytes after */
+		case 17: bad.host[0] = '\0'; strcpy(bad.also[0], "x.test"); break;	/* no name first */
 		}
 		if (ob_flow_msg_decode(&bad, len, &got) != -EINVAL)
 			fail_msg("malformed variant %d was accepted", i);

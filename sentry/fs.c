@@ -13,7 +13,9 @@
  * unlink, rename, link, symlink, chmod, chown, truncate, utimes, xattrs, bind.
  * The changes that name their object by an fd (fchmod, fchown, futimens,
  * fsetxattr, fremovexattr) run natively on a writable fd and are made by path
- * for an fd of the read-only view (fd_change_path()).
+ * for an fd of the read-only view (fd_change_path()).  A process's mounts
+ * and mountinfo are given as a copy that says "rw" where writes work
+ * (mounts_as_written()).
  * Opened files reach the guest as fds installed by the kernel
  * (SECCOMP_ADDFD_FLAG_SEND); struct results are copied into guest memory.
  *
@@ -38,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -48,6 +51,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "sentry/handlers.h"
 #include "sentry/mem.h"
@@ -409,6 +413,7 @@ static int read_path(struct call *c, uint64_t addr, int atflags)
 }
 
 static void do_open_path(struct call *c, int dirfd, int flags, mode_t mode, uint64_t resolve);
+static int mounts_as_written(struct call *c, const char *abs, int fd);
 
 static void do_open(struct call *c, int dirfd, uint64_t addr, int flags, mode_t mode,
 		    uint64_t resolve)
@@ -447,7 +452,9 @@ static void do_open_path(struct call *c, int dirfd, int flags, mode_t mode, uint
 	if (write) {
 		fd = open_write(c, abs, flags, mode, resolve, NULL);
 	} else {
-		fd = view_open(c, abs, flags & ~O_CLOEXEC, resolve);
+		/* the path reached, through symlinks too (/etc/mtab) */
+		fd = view_open_links(c, abs, sizeof(abs), flags & ~O_CLOEXEC, resolve);
+		fd = mounts_as_written(c, abs, fd);
 	}
 	give_fd(c, fd, flags & O_CLOEXEC);
 }
@@ -901,6 +908,112 @@ static bool guest_only_fs(const struct statfs *sfs)
  * the very object the lookup found; where the gofer cannot say (another
  * object there, no gofer) the view's ST_RDONLY stays, as writes would fail.
  */
+/* Whether the gofer's mount of the object at @path (in the view) is writable. */
+static bool written_rw(struct call *c, const char *path)
+{
+	_cleanup_close_ int fd = view_open(c, path, O_PATH | O_NOFOLLOW, 0);
+	struct gofer_req req = { .op = GOFER_STATFS };
+	struct statfs sfs;
+	struct stat st;
+
+	if (fd < 0 || fstatfs(fd, &sfs) < 0 || guest_only_fs(&sfs) || fstat(fd, &st) < 0)
+		return false;
+	req.a = (uint64_t)st.st_dev;
+	req.b = (uint64_t)st.st_ino;
+	return gofer(c, &req, path, NULL, 0, -1, NULL) == 0;
+}
+
+/* The mount point @f (escaped as the kernel writes it: \040 for a space...) into @out. */
+static bool unescape_field(const char *f, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (o + 1 >= cap)
+			return false;
+		if (f[i] == '\\' && i + 3 < len &&
+		    f[i + 1] >= '0' && f[i + 1] <= '3' && f[i + 2] >= '0' && f[i + 2] <= '7' &&
+		    f[i + 3] >= '0' && f[i + 3] <= '7') {
+			out[o++] = (char)((f[i + 1] - '0') << 6 | (f[i + 2] - '0') << 3 | (f[i + 3] - '0'));
+			i += 3;
+		} else {
+			out[o++] = f[i];
+		}
+	}
+	out[o] = '\0';
+	return true;
+}
+
+#define MOUNTS_MAX (4u << 20)	/* bytes of a mounts file rewritten; a larger one is left */
+
+/*
+ * /proc/<pid>/mounts and mountinfo (and /etc/mtab, which leads there) list
+ * the guest's mounts as its view has them, every one read-only: the guest
+ * reads through a read-only view, the gofer writes through its own.  The
+ * copy the guest is given says "rw" where the gofer's mount at that place is
+ * writable, as statfs() does, so that a program that looks there before it
+ * writes (Java's FileStore.isReadOnly(), psutil) sees what writes will do.
+ * The copy is a sealed memfd, opened again read-only.  Return: the copy's
+ * fd, or @fd (a file of another name, an error, a copy that could not be made)
+ */
+static int mounts_as_written(struct call *c, const char *abs, int fd)
+{
+	bool info = false;
+	size_t len = strlen(abs), n = 0;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int mfd = -1;
+	char *line;
+	int out;
+
+	if (fd < 0 || strncmp(abs, "/proc/", 6))
+		return fd;
+	if (len > 10 && !strcmp(abs + len - 10, "/mountinfo"))
+		info = true;
+	else if (len <= 7 || strcmp(abs + len - 7, "/mounts"))
+		return fd;
+	buf = malloc(MOUNTS_MAX + 1);
+	if (!buf)
+		return fd;
+	for (ssize_t r; n < MOUNTS_MAX && (r = read(fd, buf + n, MOUNTS_MAX - n)) != 0;) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return fd;
+		}
+		n += (size_t)r;
+	}
+	if (n == MOUNTS_MAX || lseek(fd, 0, SEEK_SET) < 0)
+		return fd;
+	buf[n] = '\0';
+	for (line = buf; line < buf + n;) {
+		char *end = strchr(line, '\n'), *field[6] = { NULL }, path[PATH_MAX], *opts;
+		size_t nf = 0, want = info ? 6 : 4, point = info ? 4 : 1;
+
+		end = end ? end : buf + n;
+		for (char *p = line; p < end && nf < want; nf++) {
+			field[nf] = p;
+			p += strcspn(p, " \n");
+			p += *p == ' ';
+		}
+		/* mountinfo: the point is field 5, its options 6; mounts: 2 and 4 */
+		opts = field[want - 1];
+		if (nf == want && !strncmp(opts, "ro", 2) && strchr(", \n", opts[2]) && opts[2] &&
+		    unescape_field(field[point], strcspn(field[point], " "), path, sizeof(path)) &&
+		    path[0] == '/' && written_rw(c, path))
+			opts[1] = 'w';
+		line = end + 1;
+	}
+	mfd = memfd_create("moat-mounts", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0 || write_full(mfd, buf, n) < 0 ||
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return fd;
+	out = path_reopen(c, mfd, O_RDONLY);
+	if (out < 0)
+		return fd;
+	close(fd);
+	return out;
+}
+
 void h_statfs(struct call *c)
 {
 	_cleanup_close_ int fd = lookup(c, AT_FDCWD, arg(c, 0), 0);

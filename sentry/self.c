@@ -30,6 +30,8 @@ const int sentry_syscalls[] = {
 	SCMP_SYS(recvmsg), SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(write),
 	SCMP_SYS(fchdir), SCMP_SYS(chdir), SCMP_SYS(chroot), SCMP_SYS(lseek),
 	SCMP_SYS(fchmod), SCMP_SYS(getsockopt),
+	/* the guest's mounts as written (fs.c, mounts_as_written()) */
+	SCMP_SYS(memfd_create),
 	/* a worker takes the guest's file-system ids when they are its own */
 	SCMP_SYS(setfsuid), SCMP_SYS(setfsgid),
 	/* threads and memory */

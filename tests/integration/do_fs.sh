@@ -134,6 +134,28 @@ is "statvfs: read-only exactly where writes fail; sizes of the upper layer" \
 out=$("$MOAT" do --ro / -- /usr/bin/python3 -c 'import os; print(os.statvfs("/tmp").f_flag & 1, os.statvfs("/").f_flag & 1)' 2>&1)
 is "statvfs under --ro / (the whole tree read-only)" "1 1" "$out"
 
+# /proc/self/mounts, mountinfo and /etc/mtab say "rw" where writes work and
+# "ro" where they fail, as statfs() does; the copy read is sealed.
+out=$("$MOAT" do -v "$T_TMP/sf-rw:/mnt/rw" -v "$T_TMP/sf-ro:/mnt/ro:ro" -- /usr/bin/python3 -c '
+import os
+def opts(path, point, field):
+    return " ".join(sorted({l.split()[point] + ":" + l.split()[field].split(",")[0] for l in open(path)
+                            if l.split()[point] in ("/", "/mnt/rw", "/mnt/ro", "/sys", "/proc/sys")}))
+print(opts("/proc/self/mounts", 1, 3)); print(opts("/etc/mtab", 1, 3))
+print(opts("/proc/self/mountinfo", 4, 5))
+print(open("/proc/self/mounts").read() == open("/proc/%d/mounts" % os.getpid()).read())
+fd = os.open("/proc/self/mounts", os.O_RDONLY)
+try:
+    os.write(fd, b"x"); print("written")
+except OSError as e:
+    print("write", e.strerror)' 2>&1)
+is "mounts and mountinfo: rw where writes work, ro where they fail" \
+	"/:rw /mnt/ro:ro /mnt/rw:rw /proc/sys:ro /sys:ro
+/:rw /mnt/ro:ro /mnt/rw:rw /proc/sys:ro /sys:ro
+/:rw /mnt/ro:ro /mnt/rw:rw /proc/sys:ro /sys:ro
+True
+write Bad file descriptor" "$out"
+
 out=$("$MOAT" do -- sh -c 'ls -l /etc/passwd | cut -c1-10; readlink /proc/self/exe; readlink /proc/self/cwd' 2>&1)
 is "ls -l, /proc/self links" "$(ls -l /etc/passwd | cut -c1-10)
 /usr/bin/readlink

@@ -823,7 +823,8 @@ int path_open_proc_link(struct call *c, const char *abs, int flags)
 	int n = -1, r;
 	char tail;
 
-	if (!name || (strcmp(name, "exe") && (sscanf(name, "fd/%9d%c", &n, &tail) != 1 || n < 0)))
+	if (!name || (strcmp(name, "exe") && (strncmp(name, "fd/", 3) || name[3] < '0' ||
+						  name[3] > '9' || sscanf(name, "fd/%9d%c", &n, &tail) != 1)))
 		return -ENOTSUP;
 	if (proc_own(c, pid, tid)) {
 		if (n >= 0)

@@ -58,6 +58,7 @@ static const struct op_rule rules[GOFER_OP_MAX] = {
 	[GOFER_LATE] = { "late", S2_DATA, 0, 0, 0 },
 	[GOFER_OPEN_AT] = { "open_at", S2_TEXT, OPEN_FLAGS, 0, 1 },
 	[GOFER_STATFS] = { "statfs", S2_NONE, 0, 0, 0 },
+	[GOFER_LINK_FD] = { "link_fd", S2_NONE, 0, 1, 0 },
 };
 
 const char *gofer_op_name(uint32_t op)

@@ -56,6 +56,10 @@ enum gofer_op {
 				   sentry found there -> ST_RDONLY of its mount in
 				   the writable view (0 or 1); -ESTALE if the path
 				   names another object there */
+	GOFER_LINK_FD,		/* s1 new path; one fd: the open file to link there
+				   (linkat with AT_EMPTY_PATH, which the kernel
+				   allows for a file the gofer itself opened: an
+				   O_TMPFILE file, one opened for writing) */
 	GOFER_OP_MAX
 };
 

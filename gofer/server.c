@@ -283,6 +283,26 @@ static int op_two_paths(struct server *s, const struct gofer_msg *m)
 }
 
 /*
+ * GOFER_LINK_FD: a name for the open file @fd (an O_TMPFILE file made
+ * visible).  The kernel lets linkat(AT_EMPTY_PATH) name only a file the
+ * caller opened itself, with the credentials it has (Linux 6.10; before,
+ * only with CAP_DAC_READ_SEARCH, which the gofer has not: ENOENT): a file
+ * the gofer opened for the guest.  Any other fd the sentry could pass is
+ * refused there.
+ */
+static int op_link_fd(struct server *s, const struct gofer_msg *m, int fd)
+{
+	char name[NAME_MAX * 4];
+	_cleanup_close_ int parent = open_parent(s->rootfd, m->s1, name, sizeof(name));
+
+	if (parent < 0)
+		return parent;
+	if (linkat(fd, "", parent, name, AT_EMPTY_PATH) < 0)
+		return -errno;
+	return drop_setid_at(parent, name);
+}
+
+/*
  * The kernel keeps the address as bind() was given it, and getsockname(),
  * getpeername() and accept() give it back: so the guest's own path is bound,
  * from the directory it was relative to.  The kernel resolves it like any
@@ -460,6 +480,8 @@ static int gofer_serve_one(struct server *s, const struct gofer_msg *m, int fd_i
 		return op_two_paths(s, m);
 	case GOFER_BIND:
 		return op_bind(s, m, fd_in, fd_out);
+	case GOFER_LINK_FD:
+		return op_link_fd(s, m, fd_in);
 	case GOFER_SETXATTR:
 	case GOFER_REMOVEXATTR:
 		return op_xattr(s, m);

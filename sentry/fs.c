@@ -1298,21 +1298,69 @@ void h_rename(struct call *c)
 	two_paths(c, &req, arg_int(c, 0), arg(c, 1), arg_int(c, 2), arg(c, 3), 0);
 }
 
+/* A new name @p2 (from @d2) for the guest's open file @fdnum, made by the gofer. */
+static int link_fd(struct call *c, int fdnum, int d2, uint64_t p2)
+{
+	struct gofer_req req = { .op = GOFER_LINK_FD };
+	_cleanup_close_ int fd = path_take_fd(c, fdnum);
+	char a2[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))	/* a directory; a pipe's, a socket's, a device's mount */
+		return S_ISDIR(st.st_mode) ? -EPERM : -EXDEV;
+	r = change_path(c, d2, p2, 0, a2);
+	return r < 0 ? r : gofer(c, &req, a2, NULL, 0, fd, NULL);
+}
+
+/*
+ * link, linkat.  An open file named by its fd (AT_EMPTY_PATH, or
+ * /proc/self/fd/N followed: how an O_TMPFILE file is made visible) is linked
+ * by the gofer from that fd, which the kernel allows for a file the gofer
+ * opened (one the guest opened for writing, an O_TMPFILE one); any other (a
+ * file the sentry opened in the read-only view) is linked by the name its fd
+ * has, as before.
+ */
 void h_link(struct call *c)
 {
 	struct gofer_req req = { .op = GOFER_LINK };
+	int flags = arg_int(c, 4), own = -1, r;
 
 	if (c->n->data.nr == __NR_link) {
 		two_paths(c, &req, AT_FDCWD, arg(c, 0), AT_FDCWD, arg(c, 1), 0);
 		return;
 	}
-	if (arg_int(c, 4) & ~AT_SYMLINK_FOLLOW) {
-		/* AT_EMPTY_PATH (linking an open or O_TMPFILE file) is not served. */
-		finish(c, arg_int(c, 4) & AT_EMPTY_PATH ? -EOPNOTSUPP : -EINVAL);
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) {
+		finish(c, -EINVAL);
 		return;
 	}
-	req.flags = (uint32_t)arg_int(c, 4);
-	two_paths(c, &req, arg_int(c, 0), arg(c, 1), arg_int(c, 2), arg(c, 3), 0);
+	r = path_read(c, arg(c, 1));
+	if (r < 0) {
+		finish(c, r);
+		return;
+	}
+	if (!c->path[0] && (flags & AT_EMPTY_PATH)) {
+		own = arg_int(c, 0);
+	} else if (flags & AT_SYMLINK_FOLLOW) {
+		char abs[PATH_MAX];
+
+		if (path_abs(c, arg_int(c, 0), c->path, abs, sizeof(abs)) == 0 &&
+		    path_rewrite_proc(c, abs, sizeof(abs), &own) < 0)
+			own = -1;
+	}
+	if (own >= 0) {
+		r = link_fd(c, own, arg_int(c, 2), arg(c, 3));
+		if (r != -ENOENT) {
+			finish(c, r);
+			return;
+		}
+	}
+	req.flags = (uint32_t)(flags & AT_SYMLINK_FOLLOW);
+	two_paths(c, &req, arg_int(c, 0), arg(c, 1), arg_int(c, 2), arg(c, 3), flags & AT_EMPTY_PATH);
 }
 
 void h_symlink(struct call *c)

@@ -168,8 +168,9 @@ is "...and the read-only volume is unchanged" "$before" "$(rovol_state)"
 
 # The guest's stdio may be the host's files (`< input`, `> /dev/null`), which
 # the guest's user owns when root runs moat: through the fd it must change
-# neither their mode, times, attributes and flags nor reopen them for
-# writing; their data still reads and writes (a device node of the host's
+# neither their mode, times, attributes and flags, nor reopen them for
+# writing, nor give them a name (their link count stays); their data still
+# reads and writes (a device node of the host's
 # null device stands for /dev/null).
 if [ "$(id -u)" = 0 ]; then
 	printf 'stdio input\n' >"$T_TMP/input"
@@ -180,7 +181,7 @@ if [ "$(id -u)" = 0 ]; then
 import array, fcntl, sys
 b = array.array("l", [0]); fcntl.ioctl(open(sys.argv[1]), 0x80086601, b); print(b[0])' "$1"; }
 	state() { for f in "$T_TMP/input" "$T_TMP/null"; do
-		echo "$(stat -c '%a %u %g %Y' "$f") $(flags "$f" 2>/dev/null)" \
+		echo "$(stat -c '%a %u %g %Y %h' "$f") $(flags "$f" 2>/dev/null)" \
 			"$(python3 -c 'import os, sys; print(os.listxattr(sys.argv[1]))' "$f")"
 	done; cat "$T_TMP/input"; }
 	before=$(state)
@@ -197,12 +198,21 @@ for fd in (0, 1):
     probe("fsetxattr-%d" % fd, lambda: os.setxattr(fd, "user.moat", b"x"))
     probe("setflags-%d" % fd, lambda: fcntl.ioctl(fd, 0x40086602, array.array("l", [0x40])))
 probe("reopen-stdin-write", lambda: os.open("/proc/self/fd/0", os.O_WRONLY | os.O_APPEND))
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def link_stdin(flags, path):
+    if libc.linkat(0, path, -100, b"/tmp/stdin-link", flags) < 0:
+        raise OSError(ctypes.get_errno(), "")
+probe("link-stdin", lambda: link_stdin(0x1000, b""))
+probe("link-stdin-proc", lambda: libc.linkat(-100, b"/proc/self/fd/0", -100, b"/tmp/l2", 0x400) == 0 or
+      (_ for _ in ()).throw(OSError(ctypes.get_errno(), "")))
 probe("devstdin-rdwr", lambda: os.open("/dev/stdin", os.O_RDWR))
 print("read", os.read(0, 100).decode().strip(), "write", os.write(1, b"x"), file=sys.stderr)' \
 		<"$T_TMP/input" 2>&1 >"$T_TMP/null")
 	expect "stdio of the host's files" "fchmod-0 EROFS" "futimens-0 EROFS" "fsetxattr-0 EROFS" \
 		"setflags-0 EROFS" "fchmod-1 EROFS" "futimens-1 EROFS" "fsetxattr-1 EROFS" \
-		"setflags-1 EROFS" "reopen-stdin-write EROFS" "devstdin-rdwr EROFS" \
+		"setflags-1 EROFS" "reopen-stdin-write EROFS" "link-stdin EPERM" \
+		"link-stdin-proc EPERM" "devstdin-rdwr EROFS" \
 		"read stdio input write 1" <<<"$out"
 	is "...and the host's files are unchanged" "$before" "$(state)"
 	# One file on all three (as a terminal or /dev/null is): one clone serves them.

@@ -256,6 +256,27 @@ fd = os.open("/tmp", os.O_TMPFILE | os.O_RDWR, 0o600); print(os.write(fd, b"anon
 is "temporary files, O_TMPFILE" "3
 4" "$out"
 
+# An open file given a name: an O_TMPFILE file by linkat(AT_EMPTY_PATH) and by
+# /proc/self/fd/N (AT_SYMLINK_FOLLOW), a file opened for reading by its fd's
+# name; a name taken is EEXIST, a pipe EXDEV, a directory EPERM, as natively.
+out=$(py '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def link(fd, path, name, flags):
+    r = libc.linkat(fd, path, -100, name, flags)
+    return "ok" if r == 0 else errno.errorcode[ctypes.get_errno()]
+t1 = os.open("/tmp", os.O_TMPFILE | os.O_WRONLY, 0o640); os.write(t1, b"one")
+t2 = os.open("/tmp", os.O_TMPFILE | os.O_WRONLY, 0o600); os.write(t2, b"two")
+r = os.open("/etc/hostname", os.O_RDONLY); p = os.pipe(); d = os.open("/tmp", os.O_RDONLY)
+print(link(t1, b"", b"/tmp/one", 0x1000), link(-100, b"/proc/self/fd/%d" % t2, b"/tmp/two", 0x400),
+      link(r, b"", b"/tmp/host", 0x1000), link(t1, b"", b"/tmp/one", 0x1000),
+      link(p[0], b"", b"/tmp/pipe", 0x1000), link(d, b"", b"/tmp/dir", 0x1000))
+print(open("/tmp/one").read(), oct(os.stat("/tmp/one").st_mode & 0o777), open("/tmp/two").read(),
+      open("/tmp/host").read() == open("/etc/hostname").read())')
+is "linkat of an open file: O_TMPFILE by its fd and by /proc/self/fd, a read-only fd by its name" \
+	"ok ok ok EEXIST EXDEV EPERM
+one 0o640 two True" "$out"
+
 # readlinkat(fd, "") reads the symlink an O_PATH fd names; a directory's fd
 # gets ENOENT, as the kernel gives it.
 out=$(py '

@@ -53,6 +53,7 @@ static void test_valid(void **state)
 		{ GOFER_ACCESS, AT_EACCESS, W_OK, "/f", NULL, 0 },
 		{ GOFER_CHANNEL, 0, 0, "/", NULL, 1 },
 		{ GOFER_STATFS, 0, 0, "/tmp", NULL, 0 },
+		{ GOFER_LINK_FD, 0, 0, "/tmp/made", NULL, 1 },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -167,6 +168,13 @@ static void test_rules(void **state)
 	/* second path must be absolute too */
 	n = build(GOFER_RENAME, 0, 0, "/a", "b", 2);
 	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -EINVAL);
+	/* a link of an open file comes with its fd, and nothing else */
+	n = build(GOFER_LINK_FD, 0, 0, "/tmp/made", NULL, 0);
+	assert_true(gofer_req_check(buf, (size_t)n, 0, &m) < 0);
+	n = build(GOFER_LINK_FD, AT_EMPTY_PATH, 0, "/tmp/made", NULL, 0);
+	assert_true(gofer_req_check(buf, (size_t)n, 1, &m) < 0);
+	n = build(GOFER_LINK_FD, 0, 0, "/tmp/made", "/b", 2);
+	assert_true(gofer_req_check(buf, (size_t)n, 1, &m) < 0);
 	/* an empty symlink target */
 	n = build(GOFER_SYMLINK, 0, 0, "/l", "", 1);
 	assert_int_equal(gofer_req_check(buf, (size_t)n, 0, &m), -ENOENT);

@@ -196,6 +196,17 @@ static int parse_authority(const char *s, size_t n, char *host, uint16_t *port, 
 	return policy_normalize_host(s, hl, host);
 }
 
+/* The request's path for the audit record of a request refused before its
+ * path was judged (421): normalized where it can be, else left empty. */
+static void path_for_audit(const struct ob_head *h, struct ob_request *rq)
+{
+	if (rq->target_len == 0 || h->buf[rq->target] == '?')
+		strcpy(rq->path, "/");
+	else if (policy_normalize_path(h->buf + rq->target, rq->target_len, rq->path,
+				       sizeof(rq->path)) < 0)
+		rq->path[0] = '\0';
+}
+
 static bool target_chars_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -297,10 +308,24 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			return verdict(rq, OB_REJECT, 400, "credentials in the URL are not accepted");
 		if (u.field_set & (1 << UF_FRAGMENT))
 			return verdict(rq, OB_REJECT, 400, "a fragment in the request target");
+		if (u.field_set & (1 << UF_PATH)) {
+			off = u.field_data[UF_PATH].off;
+			rq->target = h->url + off;
+			rq->target_len = h->url_len - off;
+		} else if (u.field_set & (1 << UF_QUERY)) {
+			/* "http://h?q": the query from its '?', written after a "/" */
+			off = u.field_data[UF_QUERY].off - 1;
+			rq->target = h->url + off;
+			rq->target_len = h->url_len - off;
+		} else {
+			rq->target_len = 0;	/* written as "/" */
+		}
 		if (t->proxy && https)
 			return verdict(rq, OB_REJECT, 400, "https:// URLs go through CONNECT");
-		if (!t->proxy && https != t->tls)
+		if (!t->proxy && https != t->tls) {
+			path_for_audit(h, rq);
 			return verdict(rq, OB_REJECT, 421, "the URL's scheme does not match the connection");
+		}
 		if (u.field_data[UF_HOST].len > POLICY_HOST_MAX + 2)
 			return verdict(rq, OB_REJECT, 400, "malformed host in the URL");
 		{
@@ -330,21 +355,11 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 			snprintf(rq->host, sizeof(rq->host), "%s", t->host);
 		}
 		if (!t->proxy && ((t->named ? !ob_target_names(t, rq->host) : strcmp(rq->host, t->host)) ||
-				  rq->port != t->port))
+				  rq->port != t->port)) {
+			path_for_audit(h, rq);
 			return verdict(rq, OB_REJECT, 421, "the URL names another destination than the connection's");
-		rq->absolute = true;
-		if (u.field_set & (1 << UF_PATH)) {
-			off = u.field_data[UF_PATH].off;
-			rq->target = h->url + off;
-			rq->target_len = h->url_len - off;
-		} else if (u.field_set & (1 << UF_QUERY)) {
-			/* "http://h?q": the query from its '?', written after a "/" */
-			off = u.field_data[UF_QUERY].off - 1;
-			rq->target = h->url + off;
-			rq->target_len = h->url_len - off;
-		} else {
-			rq->target_len = 0;	/* written as "/" */
 		}
+		rq->absolute = true;
 	} else if (h->method == HTTP_OPTIONS && ul == 1 && url[0] == '*') {
 		return verdict(rq, OB_REJECT, 400, "OPTIONS * is not supported");
 	} else {
@@ -364,13 +379,16 @@ void ob_http_judge(const struct ob_head *h, const struct ob_target *t,
 				return verdict(rq, OB_REJECT, 400, "malformed Host header");
 			if (t->named && !ob_target_names(t, hh)) {
 				printable_copy(shown, sizeof(shown), v, n);
+				path_for_audit(h, rq);
 				return verdict(rq, OB_REJECT, 421, "Host %s does not match this connection's destination %s",
 					       shown, t->host);
 			}
 			if (t->named)
 				snprintf(rq->host, sizeof(rq->host), "%s", hh);	/* one of its names */
-			if (has_port && port != t->port)
+			if (has_port && port != t->port) {
+				path_for_audit(h, rq);
 				return verdict(rq, OB_REJECT, 421, "the Host header's port does not match this connection's");
+			}
 		}
 		/*
 		 * By address, the upstream gets the address as the guest knows

@@ -360,6 +360,26 @@ static void test_requests(void **state)
 }
 
 /* What gets injected is reported by name; plaintext skips are reported. */
+/* A misdirected request (421) is audited with its path, normalized. */
+static void test_misdirected_path(void **state)
+{
+	static const char *const reqs[] = {
+		"GET /a//b?q HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+		"GET https://evil.test/a//b HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+		"GET http://api.test/a//b HTTP/1.1\r\nHost: api.test\r\n\r\n",
+		"GET /a//b HTTP/1.1\r\nHost: api.test:8443\r\n\r\n",
+	};
+	struct result *res = calloc(1, sizeof(*res));
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		run(reqs[i], strlen(reqs[i]), TLS_API, 1 << 20, res);
+		assert_int_equal(res->status, 421);
+		assert_string_equal(res->rq.path, "/a/b");
+	}
+	free(res);
+}
+
 static void test_injected_names(void **state)
 {
 	struct result *res = calloc(1, sizeof(*res));
@@ -583,6 +603,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_misdirected_path),
 		cmocka_unit_test(test_injected_names),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_keep_alive),

@@ -376,10 +376,15 @@ static const char *env_get(char **env, const char *key)
 	return NULL;
 }
 
+/* Whether a file the kernel cannot execute (no #! line) is run by /bin/sh. */
+static bool sh_fallback;
+
 /*
  * execve() @file; Return: its errno.  ENOENT for a file that is there means
  * its interpreter (a #! line's program, or an ELF's loader) is not: the
- * first such file goes to @found (empty until then).
+ * first such file goes to @found (empty until then).  A file of no format the
+ * kernel knows (ENOEXEC: a script without #!) is run by /bin/sh with
+ * @sh_fallback, as execvp() and env do; if /bin/sh cannot run, ENOEXEC stands.
  */
 static int try_exec(const char *file, char **argv, char **env, char *found, size_t cap)
 {
@@ -387,6 +392,21 @@ static int try_exec(const char *file, char **argv, char **env, char *found, size
 
 	execve(file, argv, env);
 	err = errno;
+	if (err == ENOEXEC && sh_fallback) {
+		size_t n = 0;
+
+		while (argv[n])
+			n++;
+		{
+			char *shv[n + 2];
+
+			shv[0] = (char *)"/bin/sh";
+			shv[1] = (char *)file;
+			for (size_t i = 1; i <= n; i++)
+				shv[i + 1] = argv[i];
+			execve("/bin/sh", shv, env);
+		}
+	}
 	if (err == ENOENT && !found[0] && access(file, F_OK) == 0)
 		snprintf(found, cap, "%s", file);
 	return err;
@@ -561,6 +581,7 @@ static _Noreturn void command(const struct moat_spec *spec, int sock, const stru
 		merr_sys(&e, "working directory %s", spec->cwd ? spec->cwd : "/");
 		fail(sock, &e);
 	}
+	sh_fallback = spec->tree.host_root;	/* moat do; moat run execs as runc does */
 	err = exec_command(spec->argv, spec->env, found);
 	if (err == ENOENT && found[0])
 		send_msg(sock, GM_NO_INTERPRETER, err, found);

@@ -210,6 +210,18 @@ like "not executable: says so" "/etc/passwd: cannot execute: Permission denied" 
 # 200.  100 runs, each must say 126.
 statuses=$(for _ in $(seq 100); do "$MOAT" do -- /etc/passwd 2>/dev/null; echo $?; done | sort | uniq -c | tr -s ' ')
 is "not executable, 100 times: always 126" " 100 126" "$statuses"
+# A script without a #! line runs with /bin/sh, found in PATH or not, as env
+# and execvp() run it.
+printf 'echo plain "$@"; exit 3\n' >"$T_TMP/plain-script"
+chmod 755 "$T_TMP/plain-script"
+out=$("$MOAT" do -v "$T_TMP/plain-script:/usr/local/bin/plain-script:ro" -- sh -c \
+	'plain-script a b; echo $?; /usr/local/bin/plain-script c; echo $?' 2>&1)
+is "a script without #!: run by /bin/sh (from sh)" "plain a b
+3
+plain c
+3" "$out"
+out=$("$MOAT" do -v "$T_TMP/plain-script:/usr/local/bin/plain-script:ro" -- plain-script d 2>&1)
+is "...and as the command itself" "3 plain d" "$? $out"
 "$MOAT" do --bogus-flag -- true >"$T_TMP/err" 2>&1
 is "an unknown flag: 125" "125" "$?"
 "$MOAT" do --memory 12Q -- true >"$T_TMP/err" 2>&1

@@ -831,6 +831,13 @@ config '{"process": {"args": ["/bin/notexec"]}}'
 mrun "$ID"
 fails_with "not executable" 126 "/bin/notexec: cannot execute"
 
+# A script without #!: as runc, not run (moat do runs it with /bin/sh).
+printf 'echo never\n' >"$R/bin/plain" && chmod 755 "$R/bin/plain"
+config '{"process": {"args": ["/bin/plain"]}}'
+mrun "$ID"
+fails_with "a script without #! line" 126 "/bin/plain: cannot execute: Exec format error"
+rm -f "$R/bin/plain"
+
 # A file that is there but whose #! interpreter is not: 127, as a shell says,
 # with a message that names the missing interpreter rather than the command.
 for cmd in /bin/badinterp badinterp; do

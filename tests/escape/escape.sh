@@ -413,6 +413,9 @@ probe("other-fd", lambda: os.fstat(os.open("/proc/%d/fd/%d" % (kid, w), os.O_WRO
 probe("other-fd-dir", lambda: os.listdir("/proc/%d/fd/0/" % kid))
 probe("other-task-exe", lambda: open("/proc/%d/task/%d/exe" % (kid, kid), "rb").read(4))
 probe("other-mkdir-cwd", lambda: os.mkdir("/proc/%d/cwd/made" % kid))
+probe("other-fd-dotdot", lambda: open("/proc/%d/fd/../environ" % kid).read())
+probe("other-fd-sign", lambda: os.open("/proc/%d/fd/+%d" % (kid, w), os.O_RDONLY))
+probe("other-cwd-dotdot", lambda: open("/proc/%d/cwd/../proc/%d/environ" % (kid, kid)).read())
 d = os.open("/proc/%d" % kid, os.O_RDONLY)
 probe("other-environ-dirfd", lambda: os.open("environ", os.O_RDONLY, dir_fd=d))
 # The same files named so that the path string does not show them.
@@ -445,7 +448,8 @@ expect "not dumpable" "own-maps read" "other-environ EACCES" "other-mem EACCES" 
 	"symlink-mem EACCES" "symlink-exe EACCES" "symlink-dirfd EACCES" "opath-reopen EACCES" \
 	"opath-reopen-devfd EACCES" "other-exe-open EACCES" "other-exe-stat EACCES" \
 	"other-cwd EACCES" "other-cwd-last EACCES" "other-root EACCES" "other-fd EACCES" \
-	"other-fd-dir EACCES" "other-task-exe EACCES" "other-mkdir-cwd EACCES" "own-environ read" \
+	"other-fd-dir EACCES" "other-task-exe EACCES" "other-mkdir-cwd EACCES" \
+	"other-fd-dotdot EACCES" "other-fd-sign ENOENT" "other-cwd-dotdot EACCES" "own-environ read" \
 	"dumpable-environ read exe True followed True True True" <<<"$out"
 
 # The /proc opener killed from the host: the guest's later opens of another

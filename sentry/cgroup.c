@@ -65,7 +65,8 @@ static int find_hierarchy(const char *controller, char *mnt, size_t cap, bool *v
 			char ctl[PATH_MAX + 32];
 
 			snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", point);
-			if (file_has_word(ctl, controller)) {
+			/* v2 counts CPU time in every group (cpu.stat), controller or not */
+			if (file_has_word(ctl, controller) || !strcmp(controller, "cpuacct")) {
 				snprintf(mnt, cap, "%s", point);
 				*v2 = true;
 				return 0;
@@ -95,7 +96,7 @@ static int group_for(const struct moat_spec *spec, struct cgroups *cg, const cha
 	if (r < 0)
 		return merr_set(e, ENOTSUP, "no cgroup hierarchy offers the %s controller "
 				"(is /sys/fs/cgroup mounted?)", controller);
-	if (*v2) {
+	if (*v2 && strcmp(controller, "cpuacct")) {
 		r = write_text(mnt, "cgroup.subtree_control", *controller == 'm' ? "+memory" : "+pids");
 		if (r < 0 && r != -EBUSY)
 			return merr_set(e, -r, "enable the %s controller in %s: %s", controller,
@@ -174,6 +175,21 @@ int cgroup_setup(const struct moat_spec *spec, struct cgroups *cg, struct merr *
 		}
 		snprintf(cg->pids_file, sizeof(cg->pids_file), "%s/pids.events", dir);
 	}
+	/*
+	 * --cpu-seconds is also a budget for the whole sandbox where a group can
+	 * count it (v1's cpuacct, or v2's cpu.stat, which every group has): the
+	 * sentry reads it (cgroup_cpu_ns()).  Without one (no root, no
+	 * delegation), each process's RLIMIT_CPU is the limit, as before.
+	 */
+	if (spec->cpu_seconds) {
+		struct merr quiet = { 0 };
+
+		if (group_for(spec, cg, "cpuacct", &quiet, &v2, &dir) == 0) {
+			snprintf(cg->cpu_file, sizeof(cg->cpu_file), "%s/%s", dir,
+				 v2 ? "cpu.stat" : "cpuacct.usage");
+			cg->cpu_v2 = v2;
+		}
+	}
 	return 0;
 fail_mem:
 	merr_set(e, -r, "set the memory limit in %s: %s", dir, strerror(-r));
@@ -238,6 +254,14 @@ bool cgroup_memory_hit(struct cgroups *cg)
 	return cgroup_oom_killed(cg) || event_count(cg->oom_file, "max") > 0 ||
 	       (cg->peak_file[0] &&
 		event_count(cg->peak_file, NULL) >= (cg->mem_limit & ~(uint64_t)4095));
+}
+
+uint64_t cgroup_cpu_ns(struct cgroups *cg)
+{
+	if (!cg->cpu_file[0])
+		return UINT64_MAX;
+	return cg->cpu_v2 ? event_count(cg->cpu_file, "usage_usec") * 1000
+			  : event_count(cg->cpu_file, NULL);
 }
 
 void cgroup_remove(struct cgroups *cg)

@@ -25,6 +25,9 @@ struct cgroups {
 	char oom_file[PATH_MAX];	/* where the OOM kill count is, or "" */
 	char pids_file[PATH_MAX];	/* pids.events: refused forks, or "" */
 	char peak_file[PATH_MAX];	/* v1: memory.max_usage_in_bytes, else "" */
+	char cpu_file[PATH_MAX];	/* the CPU time all its processes used: v1
+					 * cpuacct.usage (ns), v2 cpu.stat (usage_usec); or "" */
+	bool cpu_v2;
 	uint64_t mem_limit;
 };
 
@@ -42,6 +45,12 @@ bool cgroup_pids_hit(struct cgroups *cg);
 
 /** cgroup_memory_hit() - whether the memory limit was reached (not only by an OOM kill) */
 bool cgroup_memory_hit(struct cgroups *cg);
+
+/**
+ * cgroup_cpu_ns() - the CPU time the sandbox's processes used together, in
+ * nanoseconds, or UINT64_MAX where no group counts it
+ */
+uint64_t cgroup_cpu_ns(struct cgroups *cg);
 
 /** cgroup_remove() - remove the groups (their processes must be gone) */
 void cgroup_remove(struct cgroups *cg);

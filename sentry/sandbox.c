@@ -74,6 +74,8 @@ struct run {
 	struct tty_relay tty;	/* the guest's terminal, with spec->tty */
 	bool terminating;	/* SIGTERM forwarded: the timer is the grace period */
 	bool timed_out;
+	int cputimer;		/* --cpu-seconds with a group that counts: a look every 0.1 s */
+	bool cpu_out;		/* the sandbox used up its CPU seconds */
 };
 
 static int exit_status(int wstatus)
@@ -530,14 +532,15 @@ static void on_signal(struct run *r)
 static void wait_end(struct run *r)
 {
 	while (r->status < 0) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = r->sigfd, .events = POLLIN },
 			{ .fd = r->guest.sock, .events = POLLIN },
 			{ .fd = r->timerfd, .events = POLLIN },
 			{ .fd = r->s.procs.wake, .events = POLLIN },
+			{ .fd = r->cputimer, .events = POLLIN },
 		};
 
-		if (poll(p, 4, -1) < 0) {
+		if (poll(p, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -557,6 +560,17 @@ static void wait_end(struct run *r)
 			if (!r->terminating)
 				r->timed_out = true;
 			kill_guest(r);
+		}
+		if (p[4].revents & POLLIN) {
+			uint64_t n;
+
+			/* all the sandbox's processes together, the living and the reaped */
+			if (read(r->cputimer, &n, sizeof(n)) == sizeof(n) && !r->cpu_out &&
+			    !r->terminating &&
+			    cgroup_cpu_ns(&r->cg) >= r->spec->cpu_seconds * 1000000000ull) {
+				r->cpu_out = true;
+				kill_guest(r);
+			}
 		}
 		if (r->guest.sock < 0 && r->status < 0) {
 			/* init is gone without a word: wait for its exit status */
@@ -779,7 +793,7 @@ static void stdio_release(struct run *r)
 
 int sandbox_run(const struct moat_spec *spec, struct merr *e)
 {
-	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .status = -1,
+	struct run r = { .spec = spec, .sigfd = -1, .timerfd = -1, .cputimer = -1, .status = -1,
 			 .stdio_tree = { -1, -1, -1 }, .tty = TTY_RELAY_INIT,
 			 .net = { .netstack = -1, .outbound = -1, .flow_fd = -1, .netstack_ctl = -1,
 				  .outbound_ctl = -1, .outbound_wake = -1 } };
@@ -876,6 +890,13 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 	rc = cgroup_setup(spec, &r.cg, e);
 	if (rc < 0)
 		goto out;
+	if (r.cg.cpu_file[0]) {
+		struct itimerspec t = { .it_value = { 0, 100000000 }, .it_interval = { 0, 100000000 } };
+
+		r.cputimer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (r.cputimer >= 0)
+			timerfd_settime(r.cputimer, 0, &t, NULL);
+	}
 	rc = cgroup_add(&r.cg, r.guest.setup, e);
 	if (rc < 0)
 		goto out;
@@ -917,11 +938,18 @@ int sandbox_run(const struct moat_spec *spec, struct merr *e)
 		fprintf(stderr, "moat: the sandbox timed out after %llu s and was stopped\n",
 			(unsigned long long)spec->timeout_sec);
 		r.status = MOAT_EXIT_TIMEOUT;
+	} else if (r.cpu_out) {
+		fprintf(stderr, "moat: the sandbox used up its %llu s of CPU time (--cpu-seconds, all "
+			"its processes together) and was stopped\n",
+			(unsigned long long)spec->cpu_seconds);
+		r.status = 128 + SIGXCPU;
 	} else if (r.status == 128 + SIGKILL && cgroup_oom_killed(&r.cg)) {
 		fprintf(stderr, "moat: the guest was killed: it reached the --memory limit\n");
 	}
 	rc = r.status;
 out:
+	if (r.cputimer >= 0)
+		close(r.cputimer);
 	stdio_release(&r);
 	cleanup(&r);
 	tty_end(&r);

@@ -266,6 +266,14 @@ is "...saying the process limit stopped the start" \
 	"$(cat "$T_TMP/err")"
 "$MOAT" do --cpu-seconds 1 -- sh -c 'while :; do :; done'
 is "--cpu-seconds: SIGXCPU at the limit" "152" "$?"
+# Spread over processes, the CPU seconds add up (a cgroup counts them): the
+# sandbox stops once they have used N together, not N each.
+"$MOAT" do --cpu-seconds 1 -- sh -c 'for i in 1 2 3; do (while :; do :; done) & done; wait; echo went on' \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+is "--cpu-seconds: all processes together, 152" "152" "$?"
+is "...saying so" "moat: the sandbox used up its 1 s of CPU time (--cpu-seconds, all its processes together) and was stopped" \
+	"$(cat "$T_TMP/err")"
+is "...and the guest did not go on" "" "$(cat "$T_TMP/out")"
 start=$SECONDS
 "$MOAT" do --timeout 1 -- sleep 30 >"$T_TMP/err" 2>&1
 is "--timeout: exit 124" "124" "$?"

@@ -38,6 +38,10 @@ is "stat shows owners in the guest's namespace, as fstat does" "0 0 True
 65534 65534 True" "$out"
 as_nobody "$MOAT" do -- sh -c 'exit 5'
 is "exit status" "5" "$?"
+# Without a cgroup, --cpu-seconds is each process's own: two loops of a
+# second each end, and the guest goes on.
+out=$(as_nobody "$MOAT" do --cpu-seconds 1 -- sh -c '(while :; do :; done) & (while :; do :; done) & wait; echo went on' 2>&1)
+is "--cpu-seconds run by a user: per process" "went on" "$out"
 as_nobody "$MOAT" do --memory 64M -- true >"$T_TMP/err" 2>&1
 is "--memory without a delegated cgroup: 125" "125" "$?"
 like "--memory without a delegated cgroup: says why" "needs root, or a delegated" "$(cat "$T_TMP/err")"

@@ -1122,8 +1122,8 @@ static bool mounted_below(const struct tree_mount *m, const char *path)
 }
 
 /*
- * A hidden directory masked by @mask_rw (a writable tmpfs on it) with
- * volumes below it: a volume asked for inside a hidden directory (-v
+ * A hidden directory @path, masked by a tmpfs still writable, with volumes
+ * below it: a volume asked for inside a hidden directory (-v
  * ~/.cargo:/root/.cargo under the hidden /root) shows there, and nothing else
  * of the directory does.  The mounts below it are made again inside the mask,
  * in their order, then the mask alone (not them) is made read-only.

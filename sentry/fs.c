@@ -902,25 +902,31 @@ static bool guest_only_fs(const struct statfs *sfs)
 }
 
 /*
- * statfs() answers from the read-only view, which shares every file system
- * with the gofer's tree (the same sizes and counts) but marks every mount
- * read-only.  Whether a mount is read-only is asked of the writable view, for
- * the very object the lookup found; where the gofer cannot say (another
- * object there, no gofer) the view's ST_RDONLY stays, as writes would fail.
+ * ST_RDONLY (or 0) of the gofer's mount of @fd, the object the view has at
+ * @path (its file system @sfs), or -errno where the gofer cannot say (a file
+ * system of the guest's own, another object there, no gofer).
  */
+static int gofer_ro(struct call *c, const char *path, int fd, const struct statfs *sfs)
+{
+	struct gofer_req req = { .op = GOFER_STATFS };
+	struct stat st;
+
+	if (guest_only_fs(sfs))
+		return -ENOTSUP;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	req.a = (uint64_t)st.st_dev;
+	req.b = (uint64_t)st.st_ino;
+	return gofer(c, &req, path, NULL, 0, -1, NULL);
+}
+
 /* Whether the gofer's mount of the object at @path (in the view) is writable. */
 static bool written_rw(struct call *c, const char *path)
 {
 	_cleanup_close_ int fd = view_open(c, path, O_PATH | O_NOFOLLOW, 0);
-	struct gofer_req req = { .op = GOFER_STATFS };
 	struct statfs sfs;
-	struct stat st;
 
-	if (fd < 0 || fstatfs(fd, &sfs) < 0 || guest_only_fs(&sfs) || fstat(fd, &st) < 0)
-		return false;
-	req.a = (uint64_t)st.st_dev;
-	req.b = (uint64_t)st.st_ino;
-	return gofer(c, &req, path, NULL, 0, -1, NULL) == 0;
+	return fd >= 0 && fstatfs(fd, &sfs) == 0 && gofer_ro(c, path, fd, &sfs) == 0;
 }
 
 /* The mount point @f (escaped as the kernel writes it: \040 for a space...) into @out. */
@@ -1014,12 +1020,19 @@ static int mounts_as_written(struct call *c, const char *abs, int fd)
 	return out;
 }
 
+/*
+ * statfs() answers from the read-only view, which shares every file system
+ * with the gofer's tree (the same sizes and counts) but marks every mount
+ * read-only.  Whether a mount is read-only is asked of the writable view, for
+ * the very object the lookup found; where the gofer cannot say (another
+ * object there, no gofer) the view's ST_RDONLY stays, as writes would fail.
+ */
 void h_statfs(struct call *c)
 {
 	_cleanup_close_ int fd = lookup(c, AT_FDCWD, arg(c, 0), 0);
 	struct statfs sfs;
-	struct stat st;
 	char abs[PATH_MAX];
+	int ro;
 
 	if (fd < 0) {
 		finish(c, fd);
@@ -1029,15 +1042,10 @@ void h_statfs(struct call *c)
 		finish(c, -errno);
 		return;
 	}
-	if (!guest_only_fs(&sfs) && fstat(fd, &st) == 0 &&
-	    path_abs(c, AT_FDCWD, c->path, abs, sizeof(abs)) == 0) {
-		struct gofer_req req = { .op = GOFER_STATFS, .a = (uint64_t)st.st_dev,
-					 .b = (uint64_t)st.st_ino };
-		int ro = gofer(c, &req, abs, NULL, 0, -1, NULL);
-
-		if (ro >= 0)
-			sfs.f_flags = (sfs.f_flags & ~(long)ST_RDONLY) | ro;
-	}
+	ro = guest_only_fs(&sfs) || path_abs(c, AT_FDCWD, c->path, abs, sizeof(abs)) < 0
+		     ? -ENOTSUP : gofer_ro(c, abs, fd, &sfs);
+	if (ro >= 0)
+		sfs.f_flags = (sfs.f_flags & ~(long)ST_RDONLY) | ro;
 	finish(c, mem_write(c->tid, arg(c, 1), &sfs, sizeof(sfs)));
 }
 
@@ -1434,10 +1442,12 @@ static bool fd_change_path(struct call *c, int fdnum, char *abs)
 		finish(c, fd);
 		return false;
 	}
+	/* the common case, a writable fd, decided by one call */
+	if (fstatfs(fd, &sfs) < 0 || !(sfs.f_flags & ST_RDONLY) || guest_only_fs(&sfs))
+		goto native;
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || (fl & O_PATH) || fstatfs(fd, &sfs) < 0 || !(sfs.f_flags & ST_RDONLY) ||
-	    guest_only_fs(&sfs) || fstat(fd, &st) < 0 || path_abs(c, fdnum, "", abs, PATH_MAX) < 0 ||
-	    guest_mounted(c, abs))
+	if (fl < 0 || (fl & O_PATH) || fstat(fd, &st) < 0 ||
+	    path_abs(c, fdnum, "", abs, PATH_MAX) < 0 || guest_mounted(c, abs))
 		goto native;
 	probe = view_open(c, abs, O_PATH | O_NOFOLLOW, 0);
 	if (probe < 0 || fstat(probe, &named) < 0 || named.st_dev != st.st_dev ||
@@ -1653,11 +1663,11 @@ void h_utimes(struct call *c)
 		finish(c, -EINVAL);
 		return;
 	}
+	/* the object itself, for an empty path or an fd (futimens) */
 	req.flags = (uint32_t)(atflags & AT_SYMLINK_NOFOLLOW);
-	if (atflags & AT_EMPTY_PATH)
+	if ((atflags & AT_EMPTY_PATH) || !path)
 		req.flags = AT_SYMLINK_NOFOLLOW;
 	if (!path && dirfd != AT_FDCWD) {
-		req.flags = AT_SYMLINK_NOFOLLOW;
 		finish(c, call_still_valid(c) ? gofer(c, &req, fdpath, NULL, 0, -1, NULL) : -EINTR);
 		return;
 	}

@@ -683,6 +683,15 @@ static int write_maps(int proc, const char *dir, const char *umap, const char *g
 	return write_file(proc, path, gmap);
 }
 
+/* The guest's map of @id: to itself, with root beside it (@own), or to the runner. */
+static void id_map_text(char *buf, size_t cap, bool own, unsigned id)
+{
+	if (own && id)
+		snprintf(buf, cap, "0 0 1\n%u %u 1\n", id, id);
+	else
+		snprintf(buf, cap, "%u 0 1\n", own ? 0 : id);
+}
+
 /*
  * The guest's user namespace, made by unshare() and given its maps: one id,
  * the runner's (0 in the gofer's namespace); or, with ids of the guest's own
@@ -698,14 +707,8 @@ static int guest_userns(const struct moat_spec *spec, int proc, struct merr *e)
 	int go[2], status = -1;
 	pid_t self = getpid(), writer = -1;
 
-	if (spec->own_ids && spec->uid)
-		snprintf(umap, sizeof(umap), "0 0 1\n%u %u 1\n", spec->uid, spec->uid);
-	else
-		snprintf(umap, sizeof(umap), "%u 0 1\n", spec->own_ids ? 0 : spec->uid);
-	if (spec->own_ids && spec->gid)
-		snprintf(gmap, sizeof(gmap), "0 0 1\n%u %u 1\n", spec->gid, spec->gid);
-	else
-		snprintf(gmap, sizeof(gmap), "%u 0 1\n", spec->own_ids ? 0 : spec->gid);
+	id_map_text(umap, sizeof(umap), spec->own_ids, spec->uid);
+	id_map_text(gmap, sizeof(gmap), spec->own_ids, spec->gid);
 	snprintf(dir, sizeof(dir), "self");
 	if (spec->own_ids) {
 		if (pipe2(go, O_CLOEXEC) < 0)

@@ -14,6 +14,7 @@
 
 #include "fdio.h"
 #include "log.h"
+#include "util.h"
 
 /* Copy what the master holds to moat's stdout, without waiting for more. */
 static bool copy_out(int master)
@@ -162,15 +163,9 @@ void tty_relay_stop(struct tty_relay *t)
 		pthread_join(t->thread, NULL);
 		t->running = false;
 	}
-	if (t->master >= 0)
-		close(t->master);
-	t->master = -1;
-	if (t->slave >= 0)
-		close(t->slave);
-	t->slave = -1;
-	if (t->stop >= 0)
-		close(t->stop);
-	t->stop = -1;
+	closep(&t->master);
+	closep(&t->slave);
+	closep(&t->stop);
 	tty_relay_restore(t);
 }
 

@@ -17,6 +17,7 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* Close *@fd if open, and make it -1 (also as a cleanup attribute's). */
 static inline void closep(int *fd)
 {
 	if (*fd >= 0) {
@@ -25,6 +26,7 @@ static inline void closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+	*fd = -1;
 }
 
 static inline void freep(void *p)

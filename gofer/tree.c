@@ -38,6 +38,10 @@
  * see: one at a hidden path is not masked, and those below a hidden
  * directory are made again inside its mask (mask_rest()).
  *
+ * Run by root with the upper layer in memory, the overlays keep their
+ * records in trusted.* xattrs, with the inode index and redirect_dir (see
+ * indexed()); otherwise in user.* xattrs, without either.
+ *
  * Bind and tmpfs mounts get the attributes asked for (noexec, nodev, nosuid,
  * read-only) when they are made, with every mount below them; a tmpfs is
  * always nosuid and nodev.
@@ -84,6 +88,23 @@ struct build {
 	char **hidden;		/* sandbox paths (no leading '/') found on the host */
 	size_t nhidden;
 };
+
+/*
+ * Whether this build's overlays keep their own records in trusted.overlay.*
+ * xattrs, with the kernel's inode index and redirect_dir: only real root may
+ * (the kernel allows neither with the user.overlay.* xattrs of a user
+ * namespace's overlay), and only for an upper layer that ends with the
+ * sandbox, so that a directory kept by --overlay=dir:PATH has one format
+ * whoever ran moat.  With them a directory of the host's root renames (the
+ * upper layer records where it came from), and a hard link made to a file
+ * of the host's root reports the device and inode number the file did
+ * before (without the index the new name reports the upper layer's: git
+ * clone of a local repository checks that, and fails).
+ */
+static bool indexed(const struct build *b)
+{
+	return b->t->privileged && b->t->layer == TREE_OVERLAY_MEMORY;
+}
 
 static bool is_name(const char *top, const char *name)
 {
@@ -514,7 +535,7 @@ static int overlay_at(struct build *b, const char *lower, const char *name, int 
 {
 	char upper[PATH_MAX], work[PATH_MAX], escaped[PATH_MAX * 2];
 	const char *opts[] = { "lowerdir+", lower, "upperdir", upper, "workdir", work,
-			       "userxattr", NULL, NULL };
+			       "userxattr", NULL, NULL, NULL, NULL, NULL };
 	_cleanup_close_ int mnt = -1;
 	int r;
 
@@ -527,7 +548,21 @@ static int overlay_at(struct build *b, const char *lower, const char *name, int 
 	r = top ? whiteouts_for(b, top, lower, upper) : 0;	/* NULL: placed by the caller */
 	if (r < 0)
 		return r;
+	if (indexed(b)) {
+		opts[6] = "index";
+		opts[7] = "on";
+		opts[8] = "redirect_dir";
+		opts[9] = "on";
+	}
 	mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
+	if (mnt < 0 && indexed(b)) {
+		/* A lower layer the index cannot follow: links as without it. */
+		log_debug("gofer: overlay on %s without the inode index: %s", what, b->e->msg);
+		opts[7] = "off";
+		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
+		if (mnt >= 0)
+			*b->e = (struct merr){ 0 };
+	}
 	if (mnt == -EINVAL && escape_lower(lower, escaped, sizeof(escaped)) == 0) {
 		/* Kernels before 6.8 know only the colon-separated "lowerdir". */
 		opts[0] = "lowerdir";
@@ -731,7 +766,9 @@ static int opaque_dir(struct build *b, const char *upper, const char *rel, mode_
 	snprintf(path, sizeof(path), "%s/%s", upper, rel);
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return merr_sys(b->e, "mkdir %s", path);
-	if (chmod(path, mode) < 0 || setxattr(path, "user.overlay.opaque", "y", 1, 0) < 0)
+	if (chmod(path, mode) < 0 ||
+	    setxattr(path, indexed(b) ? "trusted.overlay.opaque" : "user.overlay.opaque", "y", 1,
+		     0) < 0)
 		return merr_sys(b->e, "make /%s fresh", rel);
 	return 0;
 }

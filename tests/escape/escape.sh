@@ -115,6 +115,51 @@ print(" ".join("%o" % (os.stat(n).st_mode & 0o6000)
 is "an overlay directory: a copied-up setuid program loses its bits" "0 0 0 0 0 0 0" "$out"
 is "...and the host sees no setuid or setgid file in it" "" \
 	"$(find "$upper" -perm /6000 -not -type d)"
+# The overlay's own records are the kernel's: the guest can neither write
+# them (trusted.overlay.*: EPERM; user.overlay.* it may set, and the kernel
+# keeps them apart) nor get one to lead it to a hidden path.  Renaming a
+# directory of the host's root that holds a hidden path (the in-memory overlay
+# records where it came from) takes the hiding along, and a sandbox that
+# starts from a kept upper layer the guest wrote them in obeys none.
+overlay_attack='
+import errno, os, sys
+sec = sys.argv[1]; parent = os.path.dirname(sec); name = os.path.basename(sec)
+def probe(what, f):
+    try:
+        f(); print(what, "ok")
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])
+if sys.argv[2] == "first":
+    os.makedirs("/srv/lure")
+    for p in ("/srv/lure", "/usr/share/doc"):
+        for n in ("trusted.overlay.redirect", "trusted.overlay.opaque", "trusted.overlay.origin"):
+            probe(n + " " + p, lambda: os.setxattr(p, n, b"/" + parent.strip("/").encode() + b"/" + name.encode()))
+        probe("user.overlay.redirect " + p, lambda: os.setxattr(p, "user.overlay.redirect", sec.encode()))
+    probe("user.overlay.opaque", lambda: os.setxattr("/usr/share/doc", "user.overlay.opaque", b"y"))
+    probe("rename-parent", lambda: os.rename(parent, parent + ".moved"))
+    probe("hidden-after-rename", lambda: os.stat(parent + ".moved/" + name))
+    probe("rename-back", lambda: os.rename(parent + ".moved", parent))
+print("lure", os.listdir("/srv/lure") if os.path.isdir("/srv/lure") else "none")
+print("doc-whole", len(os.listdir("/usr/share/doc")) > 10)
+probe("hidden", lambda: os.stat(sec))
+'
+out=$(run -- python3 -c "$overlay_attack" "$sec" first 2>&1)
+expect "overlay records (in memory)" \
+	"trusted.overlay.redirect /srv/lure EPERM" "trusted.overlay.opaque /srv/lure EPERM" \
+	"trusted.overlay.origin /srv/lure EPERM" "trusted.overlay.redirect /usr/share/doc EPERM" \
+	"user.overlay.redirect /srv/lure ok" "user.overlay.opaque ok" \
+	"rename-parent ok" "hidden-after-rename ENOENT" "rename-back ok" \
+	"lure []" "doc-whole True" "hidden ENOENT" <<<"$out"
+upper2=$T_TMP/upper2
+mkdir -p "$upper2"
+out=$(run --overlay=dir:"$upper2" -- python3 -c "$overlay_attack" "$sec" first 2>&1)
+expect "overlay records (kept layer, first sandbox)" \
+	"trusted.overlay.redirect /srv/lure EPERM" "user.overlay.redirect /srv/lure ok" \
+	"user.overlay.opaque ok" "rename-parent EXDEV" "hidden ENOENT" <<<"$out"
+out=$(run --overlay=dir:"$upper2" -- python3 -c "$overlay_attack" "$sec" again 2>&1)
+expect "overlay records (kept layer, the next sandbox)" \
+	"lure []" "doc-whole True" "hidden ENOENT" <<<"$out"
+rm -rf "$upper2"
 # A read-only fd gives no write access; a change of the file's mode through
 # it is the change by path (the sandbox's copy), never the host's file.
 host_state=$(stat -c '%a %Y' /etc/hostname)

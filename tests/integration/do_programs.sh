@@ -35,6 +35,18 @@ out=$("$MOAT" do -w /tmp -- sh -c '
 	echo two >> a && git commit -qam two && git log --oneline | wc -l' 2>&1)
 is "git init, add, commit" "2" "$out"
 
+# A hard link to a file of the host's root names the same file, with the
+# device and inode number it had before: git's local clone checks that.
+repo=$(mktemp -d /var/tmp/moat-repo.XXXXXX)
+git -C "$repo" init -q && echo one >"$repo/a" && git -C "$repo" add a &&
+	git -C "$repo" -c user.email=t@example.com -c user.name=t commit -qm one
+out=$("$MOAT" do -w /tmp -- sh -c "git clone -q $repo c && cat c/a &&
+	before=\$(stat -c %d:%i $repo/a) && ln $repo/a l &&
+	echo \$before \$(stat -c %d:%i $repo/a l) | awk '{ print (\$1 == \$2 && \$2 == \$3) ? \"same\" : \$0 }'" 2>&1)
+rm -rf "$repo"
+is "git clones a repository of the host's root; a hard link keeps the inode" "one
+same" "$out"
+
 out=$("$MOAT" do -w /tmp -- sh -c '
 	mkdir -p t/x/y && echo 1 > t/x/y/f && ln -s x/y/f t/link &&
 	tar cf t.tar t && mkdir u && tar xf t.tar -C u --no-same-owner &&

@@ -6,7 +6,7 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 mark=moat-rootless-$$
 share=$(mktemp -d /tmp/moat-rootless.XXXXXX)
 chmod 777 "$share"
-trap 'rm -rf "$share" "$T_TMP"' EXIT
+trap 'rm -rf "$share" "$T_TMP" ${mine:+"$mine"}' EXIT
 
 out=$(as_nobody "$MOAT" do -- sh -c 'id -u; echo inside > /tmp/f && cat /tmp/f' 2>&1)
 is "runs as root of its own namespace; /tmp is writable" "0
@@ -36,6 +36,26 @@ for p in ("/out/r", "/etc/passwd"):
     print(s.st_uid, s.st_gid, s.st_uid == os.fstat(f).st_uid and s.st_gid == os.fstat(f).st_gid)' 2>&1)
 is "stat shows owners in the guest's namespace, as fstat does" "0 0 True
 65534 65534 True" "$out"
+# Run by another user the overlay's own data are user.* xattrs, with which
+# the kernel keeps no record of a renamed directory: a directory of the
+# host's root renames with EXDEV, and mv copies it instead.
+# (Right below a top-level directory: a directory between, such as root's
+# /var/tmp, would have to be copied up, which this overlay cannot do.)
+mine=$(mktemp -d /srv/moat-rootless.XXXXXX)
+mkdir "$mine/d" && echo kept >"$mine/d/f" && chown -R 65534:65534 "$mine"
+out=$(as_nobody "$MOAT" do -- python3 -c '
+import errno, os, subprocess, sys
+d = sys.argv[1]
+try:
+    os.rename(d + "/d", d + "/e")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+print(subprocess.run(["mv", d + "/d", d + "/e"]).returncode,
+      open(d + "/e/f").read().strip(), os.path.exists(d + "/d"))' "$mine" 2>&1)
+is "rename of a host directory: EXDEV; mv copies it" "EXDEV
+0 kept False" "$out"
+check "...and the host's directory is untouched" test -f "$mine/d/f" -a ! -e "$mine/e"
+rm -rf "$mine"
 as_nobody "$MOAT" do -- sh -c 'exit 5'
 is "exit status" "5" "$?"
 # Without a cgroup, --cpu-seconds is each process's own: two loops of a

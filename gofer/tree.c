@@ -555,6 +555,12 @@ static int overlay_at(struct build *b, const char *lower, const char *name, int 
 		opts[9] = "on";
 	}
 	mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
+	if (mnt == -EINVAL && escape_lower(lower, escaped, sizeof(escaped)) == 0) {
+		/* Kernels before 6.8 know only the colon-separated "lowerdir". */
+		opts[0] = "lowerdir";
+		opts[1] = escaped;
+		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
+	}
 	if (mnt < 0 && indexed(b)) {
 		/* A lower layer the index cannot follow: links as without it. */
 		log_debug("gofer: overlay on %s without the inode index: %s", what, b->e->msg);
@@ -562,12 +568,6 @@ static int overlay_at(struct build *b, const char *lower, const char *name, int 
 		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
 		if (mnt >= 0)
 			*b->e = (struct merr){ 0 };
-	}
-	if (mnt == -EINVAL && escape_lower(lower, escaped, sizeof(escaped)) == 0) {
-		/* Kernels before 6.8 know only the colon-separated "lowerdir". */
-		opts[0] = "lowerdir";
-		opts[1] = escaped;
-		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
 	}
 	if (mnt < 0)
 		return mnt;

@@ -29,6 +29,7 @@ $(NETSTACK_FUZZ): tests/fuzz/fuzz_netstack.c $(LIBNETSTACK_SRCS) $(LIBMOAT_SRCS)
 	@echo "  FUZZ $@"
 	@$(FUZZ_CC) -std=c17 -D_GNU_SOURCE -g -O1 -I. -Itools/lib \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ tests/fuzz/fuzz_netstack.c $(LIBNETSTACK_SRCS) $(LIBMOAT_SRCS) $(NETSTACK_LDLIBS)
+		-o $@ tests/fuzz/fuzz_netstack.c $(LIBNETSTACK_SRCS) \
+		$(filter-out tools/lib/jsontext.c,$(LIBMOAT_SRCS)) $(NETSTACK_LDLIBS)
 
 fuzz: $(NETSTACK_FUZZ)

@@ -8,13 +8,15 @@
  *    "path":"/etc/shadow"}
  *
  * "pid" is the host's id of the calling thread.  "path" is present when the
- * call named one.  The schema is documented in docs/cli.md.
+ * call named one; a byte of it that is not UTF-8 is written as U+FFFD.  The schema is documented in docs/cli.md.
  */
-#include <cjson/cJSON.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fdio.h"
+#include "jsontext.h"
 #include "log.h"
 #include "sentry/sentry.h"
 #include "sentry/table.h"
@@ -30,31 +32,33 @@ void audit_call(struct call *c)
 {
 	struct sentry *s = c->s;
 	char stamp[LOG_TIMESTAMP_MAX], *line;
-	cJSON *o;
+	json_t *o;
+	int r;
 
 	if (s->audit_fd < 0)
 		return;
 	log_timestamp(stamp, sizeof(stamp));
-	o = cJSON_CreateObject();
+	o = json_object();
 	if (!o)
 		return;
-	cJSON_AddStringToObject(o, "time", stamp);
-	cJSON_AddStringToObject(o, "sandbox", s->spec->id ? s->spec->id : "");
-	cJSON_AddNumberToObject(o, "pid", c->tid);
-	cJSON_AddStringToObject(o, "syscall", sc_name(c->n->data.nr));
-	cJSON_AddNumberToObject(o, "nr", c->n->data.nr);
-	cJSON_AddStringToObject(o, "decision", sc_handler_of(c->n->data.nr, c->n->data.arch) ?
-				"refused" : "denied");
-	cJSON_AddStringToObject(o, "errno", errno_name(c->err));
+	/* The path is the guest's, in bytes: json_set_text() makes it UTF-8. */
+	r = json_set_text(o, "time", stamp) |
+	    json_set_text(o, "sandbox", s->spec->id ? s->spec->id : "") |
+	    json_object_set_new(o, "pid", json_integer(c->tid)) |
+	    json_set_text(o, "syscall", sc_name(c->n->data.nr)) |
+	    json_object_set_new(o, "nr", json_integer(c->n->data.nr)) |
+	    json_set_text(o, "decision",
+			  sc_handler_of(c->n->data.nr, c->n->data.arch) ? "refused" : "denied") |
+	    json_set_text(o, "errno", errno_name(c->err));
 	if (c->path[0])
-		cJSON_AddStringToObject(o, "path", c->path);
-	line = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+		r |= json_set_text(o, "path", c->path);
+	line = r ? NULL : json_dumps(o, JSON_COMPACT);
+	json_decref(o);
 	if (!line)
 		return;
 	pthread_mutex_lock(&s->audit_lock);
 	write_full(s->audit_fd, line, strlen(line));
 	write_full(s->audit_fd, "\n", 1);
 	pthread_mutex_unlock(&s->audit_lock);
-	cJSON_free(line);
+	free(line);
 }

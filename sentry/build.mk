@@ -2,7 +2,7 @@
 LIBSENTRY_SRCS := $(wildcard sentry/*.c)
 LIBSENTRY := $(BUILD)/lib/libsentry.a
 LIBS += $(LIBSENTRY)
-DEPS_BUILD += libseccomp-dev libcjson-dev
+DEPS_BUILD += libseccomp-dev libjansson-dev
 
 $(LIBSENTRY): $(LIBSENTRY_SRCS:%.c=$(OBJ)/%.o)
 	@mkdir -p $(dir $@)
@@ -15,7 +15,7 @@ FILTER_BPF_OBJ := $(OBJ)/gen/filter_bpf.o
 $(GENFILTER): tools/genfilter/main.c $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT) -Wl,--end-group -lseccomp -lcjson -lpthread -lcares
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT) -Wl,--end-group -lseccomp -ljansson -lpthread -lcares
 
 $(BUILD)/gen/filter_bpf.c: $(GENFILTER)
 	@mkdir -p $(dir $@)

@@ -5,12 +5,13 @@
  * Theory of operation
  * -------------------
  * read_config() reads BUNDLE/config.json (a regular file, at most
- * OCI_CONFIG_MAX bytes) and vets the raw bytes before cJSON sees them: no NUL
- * byte and no \u0000 escape (cJSON would cut the string there, and another
- * parser would not), and on a parse failure it tells a truncated file (the
- * brackets never close), and one nested deeper than cJSON goes, from a syntax
- * error (line and column).  The tree is
- * then checked for duplicate keys, which parsers resolve differently.
+ * OCI_CONFIG_MAX bytes) and vets the raw bytes before jansson sees them: no
+ * NUL byte and no \u0000 escape (a C string would end there, where another
+ * runtime's would not), and no objects and arrays nested more than
+ * OCI_NESTING_LIMIT deep.  jansson then refuses a key given twice in one
+ * object (parsers disagree on which one wins) and bytes that are not UTF-8,
+ * and on a parse failure read_config() tells a truncated file (the brackets
+ * never close) from a syntax error (line and column).
  *
  * The loaders then walk the document one section at a time, in the order the
  * runtime-spec describes it: this file loads ociVersion, root, process,
@@ -32,9 +33,9 @@
  * Malformed values (wrong type, out of range, relative paths) fail with
  * EINVAL.  Every message has the form "CONFIG: FIELD: reason; what to do".
  *
- * Numbers: cJSON holds them as doubles, exact up to 2^53.  A larger value is
- * treated as "unlimited" where the field is a limit (rlimits, memory), and
- * refused where it must be exact (ids).
+ * Numbers: they are read as doubles (JSON_DECODE_INT_AS_REAL), exact up to
+ * 2^53.  A larger value is treated as "unlimited" where the field is a limit
+ * (rlimits, memory), and refused where it must be exact (ids).
  *
  * What this file trusts: nothing in config.json.  Host paths it resolves
  * (root.path, bind sources) belong to whoever wrote the bundle, who runs
@@ -55,6 +56,9 @@
 #include "util.h"
 
 #define TWO_POW_53 9007199254740992.0
+
+/* Deeper than any config.json, and than jansson goes (JSON_PARSER_MAX_DEPTH). */
+#define OCI_NESTING_LIMIT 1000
 
 int oci_fail(struct oci *o, int errnum, const char *fmt, ...)
 {
@@ -109,13 +113,17 @@ static bool is_space(char c)
  * @buf:	the file, read from its start
  * @open_string: set to the offset of the quote of a string still open at
  *		@end, or SIZE_MAX
+ * @limit, @deep_at: @deep_at is set to the offset of the first bracket that
+ *		opens more than @limit levels, or SIZE_MAX
  */
-static long scan_depth(const char *buf, size_t end, size_t *open_string)
+static long scan_depth(const char *buf, size_t end, size_t *open_string, long limit,
+		       size_t *deep_at)
 {
 	bool in_string = false, escaped = false;
 	size_t string_start = 0;
 	long depth = 0;
 
+	*deep_at = SIZE_MAX;
 	for (size_t i = 0; i < end; i++) {
 		char c = buf[i];
 
@@ -130,7 +138,8 @@ static long scan_depth(const char *buf, size_t end, size_t *open_string)
 			in_string = true;
 			string_start = i;
 		} else if (c == '{' || c == '[') {
-			depth++;
+			if (++depth > limit && *deep_at == SIZE_MAX)
+				*deep_at = i;
 		} else if (c == '}' || c == ']') {
 			depth--;
 		}
@@ -151,14 +160,14 @@ static long scan_depth(const char *buf, size_t end, size_t *open_string)
  */
 static bool truncated(const char *buf, size_t len, size_t err)
 {
-	size_t i = 0, string_start;
+	size_t i = 0, string_start, deep_at;
 	long depth;
 
 	while (i < len && is_space(buf[i]))
 		i++;
 	if (i == len)
 		return true;	/* nothing at all */
-	depth = scan_depth(buf, len, &string_start);
+	depth = scan_depth(buf, len, &string_start, LONG_MAX, &deep_at);
 	if (string_start != SIZE_MAX)
 		return err >= string_start;
 	if (depth <= 0)
@@ -171,7 +180,7 @@ static bool truncated(const char *buf, size_t len, size_t err)
 }
 
 /**
- * vet_bytes() - refuse what cJSON would read differently from other parsers
+ * vet_bytes() - refuse what a C program would read differently from others
  * @buf, @len:	the file
  *
  * A NUL byte, or a \u0000 escape, would end a C string early: "sh\u0000 -x"
@@ -201,58 +210,81 @@ static int vet_bytes(struct oci *o, const char *buf, size_t len)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+/*
+ * Where the token that ends at @end starts: jansson reports an error after
+ * the token it stopped at, while a message (and truncated()) wants the token.
+ */
+static size_t token_start(const char *buf, size_t end)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t i = end;
+
+	if (!i)
+		return 0;
+	if (strchr("{}[],:", buf[i - 1]))
+		return i - 1;
+	if (buf[i - 1] == '"' && i >= 2) {
+		/* back to the quote that opens it: one not escaped by a backslash */
+		for (i -= 2; i > 0; i--) {
+			size_t n = 0;
+
+			while (n < i && buf[i - 1 - n] == '\\')
+				n++;
+			if (buf[i] == '"' && n % 2 == 0)
+				return i;
+		}
+		return 0;
+	}
+	while (i > 0 && !is_space(buf[i - 1]) && !strchr("{}[],:\"", buf[i - 1]))
+		i--;
+	return i;
 }
 
-/* Refuse an object that holds one key twice: parsers disagree on which wins. */
-static int check_dups(struct oci *o, const cJSON *v)
+/* The message for a document jansson could not parse (@je says why). */
+static int parse_failure(struct oci *o, const char *buf, size_t len, const json_error_t *je)
 {
-	size_t n = 0, k = 0;
-	const char **names;
-	int r = 0;
+	size_t end = je->position >= 0 && (size_t)je->position <= len ? (size_t)je->position : len;
+	size_t off = token_start(buf, end);
+	unsigned line, col;
+	char near[24];
 
-	for (const cJSON *c = v->child; c; c = c->next) {
-		if (c->child) {
-			r = check_dups(o, c);
-			if (r < 0)
-				return r;
-		}
-		n++;
+	position(buf, off, &line, &col);
+	switch (json_error_code(je)) {
+	case json_error_duplicate_key:
+		return oci_fail(o, EINVAL, "the key %.*s appears twice in one object (line %u, "
+				"column %u); keep one of them", (int)(end - off), buf + off,
+				line, col);
+	case json_error_invalid_utf8:
+		position(buf, end, &line, &col);
+		return oci_fail(o, EINVAL, "bytes that are not UTF-8 at line %u, column %u; "
+				"write config.json as UTF-8 JSON", line, col);
+	case json_error_premature_end_of_input:
+		break;
+	default:
+		if (!truncated(buf, len, off))
+			return oci_fail(o, EINVAL, "malformed JSON at line %u, column %u (near "
+					"\"%s\"); fix the syntax there", line, col,
+					excerpt(buf + off, near));
 	}
-	if (!cJSON_IsObject(v) || n < 2)
-		return 0;
-	names = malloc(n * sizeof(*names));
-	if (!names)
-		return oci_nomem(o);
-	for (const cJSON *c = v->child; c; c = c->next)
-		names[k++] = c->string ? c->string : "";
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 1; i < n && !r; i++)
-		if (!strcmp(names[i - 1], names[i]))
-			r = oci_fail(o, EINVAL, "the key \"%s\" appears twice in one object; keep "
-				     "one of them", names[i]);
-	free(names);
-	return r;
+	position(buf, len, &line, &col);
+	return oci_fail(o, EINVAL, "truncated JSON: the file ends at line %u before the "
+			"document is complete; write the whole file again", line);
 }
 
 /**
  * read_config() - read, vet and parse config.json
  * @o:		context (o->config is the path)
- * @out:	the parsed document, to cJSON_Delete()
+ * @out:	the parsed document, to json_decref()
  *
  * Return: 0, -ENOENT, -EFBIG, -EINVAL or another -errno from open/read
  */
-static int read_config(struct oci *o, cJSON **out)
+static int read_config(struct oci *o, json_t **out)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
-	const char *end = NULL;
-	char near[24];
+	json_error_t je;
 	struct stat st;
-	size_t len = 0;
-	cJSON *doc;
+	size_t len = 0, at, open_string;
+	json_t *doc;
 
 	/* O_NONBLOCK: a FIFO planted as config.json must not hang us. */
 	fd = open(o->config, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -292,37 +324,27 @@ static int read_config(struct oci *o, cJSON **out)
 	buf[len] = '\0';
 	if (vet_bytes(o, buf, len) < 0)
 		return -EINVAL;
-	/* The length includes the terminating NUL, which "require_null_terminated"
-	 * looks for: trailing garbage after the document is an error. */
-	doc = cJSON_ParseWithLengthOpts(buf, len + 1, &end, true);
-	if (!doc) {
+	scan_depth(buf, len, &open_string, OCI_NESTING_LIMIT, &at);
+	if (at != SIZE_MAX) {
 		unsigned line, col;
-		size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : len;
-		size_t open_string;
 
-		if (scan_depth(buf, off, &open_string) >= CJSON_NESTING_LIMIT) {
-			position(buf, off, &line, &col);
-			return oci_fail(o, EINVAL, "objects and arrays nested more than %d deep at "
-					"line %u, column %u; no config.json needs that many",
-					CJSON_NESTING_LIMIT, line, col);
-		}
-		if (truncated(buf, len, off)) {
-			position(buf, len, &line, &col);
-			return oci_fail(o, EINVAL, "truncated JSON: the file ends at line %u "
-					"before the document is complete; write the whole file "
-					"again", line);
-		}
-		position(buf, off, &line, &col);
-		return oci_fail(o, EINVAL, "malformed JSON at line %u, column %u (near \"%s\"); "
-				"fix the syntax there", line, col, excerpt(buf + off, near));
+		position(buf, at, &line, &col);
+		return oci_fail(o, EINVAL, "objects and arrays nested more than %d deep at line "
+				"%u, column %u; no config.json needs that many",
+				OCI_NESTING_LIMIT, line, col);
 	}
-	if (!cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
+	/*
+	 * jansson refuses what follows the document, a key given twice in one
+	 * object (parsers disagree on which one wins), bytes that are not
+	 * UTF-8, and \u0000 (vet_bytes() said so already).  Every number is
+	 * read as a double, as the loaders expect (see the top).
+	 */
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
+	if (!doc)
+		return parse_failure(o, buf, len, &je);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
 		return oci_fail(o, EINVAL, "the top level must be a JSON object ({...})");
-	}
-	if (check_dups(o, doc) < 0) {
-		cJSON_Delete(doc);
-		return -o->e->errnum;
 	}
 	*out = doc;
 	return 0;
@@ -331,59 +353,59 @@ static int read_config(struct oci *o, cJSON **out)
 /* ---- typed access ------------------------------------------------------ */
 
 /* null reads as "not given", as in Go */
-const cJSON *oci_get(const cJSON *obj, const char *key)
+const json_t *oci_get(const json_t *obj, const char *key)
 {
-	const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	const json_t *v = obj ? json_object_get(obj, key) : NULL;
 
-	return v && !cJSON_IsNull(v) ? v : NULL;
+	return v && !json_is_null(v) ? v : NULL;
 }
 
-static const char *kind_of(const cJSON *v)
+static const char *kind_of(const json_t *v)
 {
-	if (cJSON_IsString(v))
+	if (json_is_string(v))
 		return "a string";
-	if (cJSON_IsNumber(v))
+	if (json_is_number(v))
 		return "a number";
-	if (cJSON_IsBool(v))
+	if (json_is_boolean(v))
 		return "true or false";
-	if (cJSON_IsArray(v))
+	if (json_is_array(v))
 		return "an array";
-	if (cJSON_IsObject(v))
+	if (json_is_object(v))
 		return "an object";
 	return "null";
 }
 
-static int wrong_type(struct oci *o, const cJSON *v, const char *f, const char *want)
+static int wrong_type(struct oci *o, const json_t *v, const char *f, const char *want)
 {
 	return oci_fail(o, EINVAL, "%s: expected %s, found %s", f, want, kind_of(v));
 }
 
-int oci_want_str(struct oci *o, const cJSON *v, const char *f, const char **out)
+int oci_want_str(struct oci *o, const json_t *v, const char *f, const char **out)
 {
 	*out = "";
-	if (!cJSON_IsString(v))
+	if (!json_is_string(v))
 		return wrong_type(o, v, f, "a string");
-	*out = v->valuestring;
+	*out = json_string_value(v);
 	return 0;
 }
 
-int oci_want_bool(struct oci *o, const cJSON *v, const char *f, bool *out)
+int oci_want_bool(struct oci *o, const json_t *v, const char *f, bool *out)
 {
 	*out = false;
-	if (!cJSON_IsBool(v))
+	if (!json_is_boolean(v))
 		return wrong_type(o, v, f, "true or false");
-	*out = cJSON_IsTrue(v);
+	*out = json_is_true(v);
 	return 0;
 }
 
-int oci_want_array(struct oci *o, const cJSON *v, const char *f)
+int oci_want_array(struct oci *o, const json_t *v, const char *f)
 {
-	return cJSON_IsArray(v) ? 0 : wrong_type(o, v, f, "an array");
+	return json_is_array(v) ? 0 : wrong_type(o, v, f, "an array");
 }
 
-int oci_want_object(struct oci *o, const cJSON *v, const char *f)
+int oci_want_object(struct oci *o, const json_t *v, const char *f)
 {
-	return cJSON_IsObject(v) ? 0 : wrong_type(o, v, f, "an object");
+	return json_is_object(v) ? 0 : wrong_type(o, v, f, "an object");
 }
 
 /**
@@ -396,14 +418,14 @@ int oci_want_object(struct oci *o, const cJSON *v, const char *f)
  * Return: NUM_EXACT, NUM_HUGE (too large for a double to hold exactly; the
  * caller decides whether that means "unlimited"), or -EINVAL
  */
-int oci_want_int(struct oci *o, const cJSON *v, const char *f, bool negative, int64_t *out)
+int oci_want_int(struct oci *o, const json_t *v, const char *f, bool negative, int64_t *out)
 {
 	double d;
 
 	*out = 0;
-	if (!cJSON_IsNumber(v))
+	if (!json_is_number(v))
 		return wrong_type(o, v, f, "a number");
-	d = v->valuedouble;
+	d = json_number_value(v);
 	if (d != d || d < -TWO_POW_53)
 		return oci_fail(o, EINVAL, "%s: %g is not a usable number", f, d);
 	if (d < 0 && !negative)
@@ -419,7 +441,7 @@ int oci_want_int(struct oci *o, const cJSON *v, const char *f, bool negative, in
 }
 
 /* A whole number in [0, max] that must be exact (ids, modes). */
-int oci_want_uint(struct oci *o, const cJSON *v, const char *f, int64_t max, int64_t *out)
+int oci_want_uint(struct oci *o, const json_t *v, const char *f, int64_t max, int64_t *out)
 {
 	int r = oci_want_int(o, v, f, false, out);
 
@@ -431,55 +453,70 @@ int oci_want_uint(struct oci *o, const cJSON *v, const char *f, int64_t max, int
 }
 
 /* Each element of a string array, checked. */
-int oci_want_str_array(struct oci *o, const cJSON *v, const char *f)
+int oci_want_str_array(struct oci *o, const json_t *v, const char *f)
 {
 	size_t i = 0;
 	int r = oci_want_array(o, v, f);
 
-	for (const cJSON *c = v->child; !r && c; c = c->next, i++)
-		if (!cJSON_IsString(c))
+	for (const json_t *c = json_array_get(v, 0); !r && c; c = json_array_get(v, ++i))
+		if (!json_is_string(c))
 			r = oci_fail(o, EINVAL, "%s[%zu]: expected a string, found %s", f, i,
 				     kind_of(c));
 	return r;
 }
 
-int oci_check_types(struct oci *o, const cJSON *obj, const char *f,
+/* Whether @v has the JSON type @kind stands for. */
+static bool is_kind(const json_t *v, enum oci_kind kind)
+{
+	switch (kind) {
+	case OCI_STRING:
+		return json_is_string(v);
+	case OCI_NUMBER:
+		return json_is_number(v);
+	case OCI_BOOL:
+		return json_is_boolean(v);
+	case OCI_ARRAY:
+		return json_is_array(v);
+	case OCI_OBJECT:
+		return json_is_object(v);
+	}
+	return false;
+}
+
+int oci_check_types(struct oci *o, const json_t *obj, const char *f,
 		    const struct oci_member *members, size_t n)
 {
-	static const struct {
-		cJSON_bool (*is)(const cJSON *v);
-		const char *want;
-	} kinds[] = {
-		[OCI_STRING] = { cJSON_IsString, "a string" },
-		[OCI_NUMBER] = { cJSON_IsNumber, "a number" },
-		[OCI_BOOL] = { cJSON_IsBool, "true or false" },
-		[OCI_ARRAY] = { cJSON_IsArray, "an array" },
-		[OCI_OBJECT] = { cJSON_IsObject, "an object" },
+	static const char *const wants[] = {
+		[OCI_STRING] = "a string", [OCI_NUMBER] = "a number",
+		[OCI_BOOL] = "true or false", [OCI_ARRAY] = "an array",
+		[OCI_OBJECT] = "an object",
 	};
 
 	for (size_t i = 0; i < n; i++) {
-		const cJSON *v = oci_get(obj, members[i].key);
+		const json_t *v = oci_get(obj, members[i].key);
 		char fm[FIELD_MAX * 2];
 
-		if (!v || kinds[members[i].kind].is(v))
+		if (!v || is_kind(v, members[i].kind))
 			continue;
 		snprintf(fm, sizeof(fm), "%s.%s", f, members[i].key);
-		return wrong_type(o, v, fm, kinds[members[i].kind].want);
+		return wrong_type(o, v, fm, wants[members[i].kind]);
 	}
 	return 0;
 }
 
 /* Whether a field that would be refused when set holds something. */
-bool oci_non_empty(const cJSON *v)
+bool oci_non_empty(const json_t *v)
 {
-	if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
+	if (!v || json_is_null(v) || json_is_false(v))
 		return false;
-	if (cJSON_IsString(v))
-		return v->valuestring[0] != '\0';
-	if (cJSON_IsArray(v) || cJSON_IsObject(v))
-		return v->child != NULL;
-	if (cJSON_IsNumber(v))
-		return v->valuedouble != 0;
+	if (json_is_string(v))
+		return json_string_value(v)[0] != '\0';
+	if (json_is_array(v))
+		return json_array_size(v) > 0;
+	if (json_is_object(v))
+		return json_object_size(v) > 0;
+	if (json_is_number(v))
+		return json_number_value(v) != 0;
 	return true;
 }
 
@@ -583,9 +620,9 @@ static bool version_number(const char **p, unsigned *out)
 	return true;
 }
 
-static int load_version(struct oci *o, const cJSON *doc)
+static int load_version(struct oci *o, const json_t *doc)
 {
-	const cJSON *v = oci_get(doc, "ociVersion");
+	const json_t *v = oci_get(doc, "ociVersion");
 	unsigned major, minor, patch;
 	const char *s = NULL, *p;
 
@@ -604,9 +641,9 @@ static int load_version(struct oci *o, const cJSON *doc)
 	return 0;
 }
 
-static int load_root(struct oci *o, const cJSON *doc)
+static int load_root(struct oci *o, const json_t *doc)
 {
-	const cJSON *root = oci_get(doc, "root"), *v;
+	const json_t *root = oci_get(doc, "root"), *v;
 	char joined[PATH_MAX], real[PATH_MAX];
 	const char *path = NULL;
 	bool readonly = false;
@@ -656,9 +693,9 @@ static int load_root(struct oci *o, const cJSON *doc)
 	return 0;
 }
 
-static int load_hostname(struct oci *o, const cJSON *doc)
+static int load_hostname(struct oci *o, const json_t *doc)
 {
-	const cJSON *v = oci_get(doc, "hostname");
+	const json_t *v = oci_get(doc, "hostname");
 	const char *s;
 
 	if (oci_get(doc, "domainname")) {
@@ -699,7 +736,7 @@ static const struct {
 };
 
 /* A limit value: whole, >= 0; 2^53 and above mean unlimited. */
-static int rlim_value(struct oci *o, const cJSON *v, const char *f, rlim_t *out)
+static int rlim_value(struct oci *o, const json_t *v, const char *f, rlim_t *out)
 {
 	int64_t n;
 	int r = oci_want_int(o, v, f, false, &n);
@@ -710,20 +747,20 @@ static int rlim_value(struct oci *o, const cJSON *v, const char *f, rlim_t *out)
 	return 0;
 }
 
-static int load_rlimits(struct oci *o, const cJSON *arr)
+static int load_rlimits(struct oci *o, const json_t *arr)
 {
 	struct moat_spec *s = o->spec;
 	size_t i = 0;
 
 	if (oci_want_array(o, arr, "process.rlimits") < 0)
 		return -EINVAL;
-	for (const cJSON *c = arr->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i)) {
 		char f[FIELD_MAX];
 		const char *type;
 		struct spec_rlimit rl = { .resource = -1 };
 		struct spec_rlimit *n;
 		struct rlimit own;
-		const cJSON *v;
+		const json_t *v;
 
 		snprintf(f, sizeof(f), "process.rlimits[%zu]", i);
 		if (oci_want_object(o, c, f) < 0)
@@ -780,9 +817,9 @@ static int load_rlimits(struct oci *o, const cJSON *arr)
 	return 0;
 }
 
-static int load_user(struct oci *o, const cJSON *user)
+static int load_user(struct oci *o, const json_t *user)
 {
-	const cJSON *v;
+	const json_t *v;
 	const char *s;
 	int64_t n;
 	size_t i = 0;
@@ -812,7 +849,7 @@ static int load_user(struct oci *o, const cJSON *user)
 	if ((v = oci_get(user, "additionalGids"))) {
 		if (oci_want_array(o, v, "process.user.additionalGids") < 0)
 			return -EINVAL;
-		for (const cJSON *c = v->child; c; c = c->next, i++) {
+		for (const json_t *c = json_array_get(v, 0); c; c = json_array_get(v, ++i)) {
 			char f[FIELD_MAX];
 
 			snprintf(f, sizeof(f), "process.user.additionalGids[%zu]", i);
@@ -832,7 +869,7 @@ static int load_user(struct oci *o, const cJSON *user)
 	return 0;
 }
 
-static int load_capabilities(struct oci *o, const cJSON *caps)
+static int load_capabilities(struct oci *o, const json_t *caps)
 {
 	static const char *const sets[] = {
 		"bounding", "effective", "inheritable", "permitted", "ambient",
@@ -842,7 +879,7 @@ static int load_capabilities(struct oci *o, const cJSON *caps)
 	if (oci_want_object(o, caps, "process.capabilities") < 0)
 		return -EINVAL;
 	for (size_t k = 0; k < ARRAY_SIZE(sets); k++) {
-		const cJSON *v = oci_get(caps, sets[k]);
+		const json_t *v = oci_get(caps, sets[k]);
 		char f[FIELD_MAX];
 
 		if (!v)
@@ -850,7 +887,7 @@ static int load_capabilities(struct oci *o, const cJSON *caps)
 		snprintf(f, sizeof(f), "process.capabilities.%s", sets[k]);
 		if (oci_want_str_array(o, v, f) < 0)
 			return -EINVAL;
-		asked += (size_t)cJSON_GetArraySize(v);
+		asked += (size_t)json_array_size(v);
 	}
 	if (asked)
 		oci_ignored("process.capabilities", "the guest runs with no capabilities at all; "
@@ -858,13 +895,13 @@ static int load_capabilities(struct oci *o, const cJSON *caps)
 	return 0;
 }
 
-static int load_env(struct oci *o, const cJSON *env)
+static int load_env(struct oci *o, const json_t *env)
 {
 	size_t i = 0;
 
 	if (oci_want_array(o, env, "process.env") < 0)
 		return -EINVAL;
-	for (const cJSON *c = env->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(env, 0); c; c = json_array_get(env, ++i)) {
 		char f[FIELD_MAX];
 		const char *kv = NULL;
 
@@ -880,7 +917,7 @@ static int load_env(struct oci *o, const cJSON *env)
 	return 0;
 }
 
-static int load_args(struct oci *o, const cJSON *args)
+static int load_args(struct oci *o, const json_t *args)
 {
 	size_t i = 0;
 
@@ -889,18 +926,18 @@ static int load_args(struct oci *o, const cJSON *args)
 				"as [\"/bin/sh\", \"-c\", \"...\"]");
 	if (oci_want_str_array(o, args, "process.args") < 0)
 		return -EINVAL;
-	if (!args->child)
+	if (!json_array_size(args))
 		return oci_fail(o, EINVAL, "process.args: empty; give the command to run");
-	if (!args->child->valuestring[0])
+	if (!json_string_value(json_array_get(args, 0))[0])
 		return oci_fail(o, EINVAL, "process.args[0]: empty; give the program to run");
-	for (const cJSON *c = args->child; c; c = c->next, i++)
-		if (spec_strv_add(&o->spec->argv, NULL, c->valuestring) < 0)
+	for (const json_t *c = json_array_get(args, 0); c; c = json_array_get(args, ++i))
+		if (spec_strv_add(&o->spec->argv, NULL, json_string_value(c)) < 0)
 			return oci_nomem(o);
 	return 0;
 }
 
 /* Fields that only tune scheduling: accepted, type-checked, not applied. */
-static int load_process_tuning(struct oci *o, const cJSON *p)
+static int load_process_tuning(struct oci *o, const json_t *p)
 {
 	static const struct {
 		const char *key, *why;
@@ -909,7 +946,7 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 		{ "scheduler", "the guest keeps moat's scheduling policy" },
 		{ "execCPUAffinity", "the guest may run on any CPU moat may use" },
 	};
-	const cJSON *v;
+	const json_t *v;
 	const char *s;
 	int64_t n;
 
@@ -940,10 +977,10 @@ static int load_process_tuning(struct oci *o, const cJSON *p)
 }
 
 /* The terminal's size, if it has one: height and width in characters. */
-static int load_console_size(struct oci *o, const cJSON *v)
+static int load_console_size(struct oci *o, const json_t *v)
 {
 	int64_t rows = 0, cols = 0;
-	const cJSON *x;
+	const json_t *x;
 
 	if (oci_want_object(o, v, "process.consoleSize") < 0)
 		return -EINVAL;
@@ -958,9 +995,9 @@ static int load_console_size(struct oci *o, const cJSON *v)
 	return 0;
 }
 
-static int load_process(struct oci *o, const cJSON *doc)
+static int load_process(struct oci *o, const json_t *doc)
 {
-	const cJSON *p = oci_get(doc, "process"), *v;
+	const json_t *p = oci_get(doc, "process"), *v;
 	char cwd[PATH_MAX] = "";
 	const char *s;
 	bool b;
@@ -1028,37 +1065,41 @@ static int load_process(struct oci *o, const cJSON *doc)
 /* ---- the rest ---------------------------------------------------------- */
 
 /* annotations: an object of strings, as the runtime-spec says */
-static int load_annotations(struct oci *o, const cJSON *ann)
+static int load_annotations(struct oci *o, const json_t *ann)
 {
-	const char *s;
+	const char *s, *key;
+	json_t *c;
 
 	if (!ann)
 		return 0;
 	if (oci_want_object(o, ann, "annotations") < 0)
 		return -EINVAL;
-	for (const cJSON *c = ann->child; c; c = c->next) {
+	json_object_foreach((json_t *)ann, key, c) {
 		char f[FIELD_MAX];
 
-		snprintf(f, sizeof(f), "annotations.%s", c->string);
-		if (!cJSON_IsNull(c) && oci_want_str(o, c, f, &s) < 0)
+		snprintf(f, sizeof(f), "annotations.%s", key);
+		if (!json_is_null(c) && oci_want_str(o, c, f, &s) < 0)
 			return -EINVAL;
 	}
 	return 0;
 }
 
-static int load_other(struct oci *o, const cJSON *doc)
+static int load_other(struct oci *o, const json_t *doc)
 {
 	static const char *const platforms[] = { "solaris", "windows", "vm", "zos" };
-	const cJSON *hooks = oci_get(doc, "hooks");
+	const json_t *hooks = oci_get(doc, "hooks");
 
 	if (hooks) {
+		const char *key;
+		json_t *c;
+
 		if (oci_want_object(o, hooks, "hooks") < 0)
 			return -EINVAL;
-		for (const cJSON *c = hooks->child; c; c = c->next) {
+		json_object_foreach((json_t *)hooks, key, c) {
 			char f[FIELD_MAX];
 
-			snprintf(f, sizeof(f), "hooks.%s", c->string);
-			if (!cJSON_IsNull(c) && oci_want_array(o, c, f) < 0)
+			snprintf(f, sizeof(f), "hooks.%s", key);
+			if (!json_is_null(c) && oci_want_array(o, c, f) < 0)
 				return -EINVAL;
 			if (oci_non_empty(c))
 				return oci_fail(o, ENOTSUP, "%s: moat does not run OCI hooks; "
@@ -1078,7 +1119,7 @@ int oci_load_extra(const char *bundle, struct moat_spec *spec, struct oci_extra 
 {
 	struct oci o = { .spec = spec, .x = x, .e = e };
 	struct merr local = { 0 };
-	cJSON *doc = NULL;
+	json_t *doc = NULL;
 	struct stat st;
 	int r;
 
@@ -1103,7 +1144,7 @@ int oci_load_extra(const char *bundle, struct moat_spec *spec, struct oci_extra 
 	    load_hostname(&o, doc) < 0 || oci_load_mounts(&o, doc) < 0 ||
 	    oci_load_linux(&o, doc) < 0 || load_other(&o, doc) < 0)
 		r = -o.e->errnum;
-	cJSON_Delete(doc);
+	json_decref(doc);
 	return r;
 }
 

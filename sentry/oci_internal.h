@@ -13,7 +13,7 @@
 #ifndef MOAT_SENTRY_OCI_INTERNAL_H
 #define MOAT_SENTRY_OCI_INTERNAL_H
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,17 +46,17 @@ int oci_nomem(struct oci *o);
 /* ---- typed access (oci.c) ---------------------------------------------- */
 
 /** oci_get() - a member, or NULL if absent or null (null reads as "not given") */
-const cJSON *oci_get(const cJSON *obj, const char *key);
+const json_t *oci_get(const json_t *obj, const char *key);
 
 /*
  * Each oci_want_*() checks the type of @v and fails with "F: expected ...,
  * found ..." (EINVAL) otherwise; @f names the field.  Return: 0 or -EINVAL.
  */
-int oci_want_str(struct oci *o, const cJSON *v, const char *f, const char **out);
-int oci_want_bool(struct oci *o, const cJSON *v, const char *f, bool *out);
-int oci_want_array(struct oci *o, const cJSON *v, const char *f);
-int oci_want_object(struct oci *o, const cJSON *v, const char *f);
-int oci_want_str_array(struct oci *o, const cJSON *v, const char *f);
+int oci_want_str(struct oci *o, const json_t *v, const char *f, const char **out);
+int oci_want_bool(struct oci *o, const json_t *v, const char *f, bool *out);
+int oci_want_array(struct oci *o, const json_t *v, const char *f);
+int oci_want_object(struct oci *o, const json_t *v, const char *f);
+int oci_want_str_array(struct oci *o, const json_t *v, const char *f);
 
 enum { NUM_EXACT, NUM_HUGE };
 
@@ -70,10 +70,10 @@ enum { NUM_EXACT, NUM_HUGE };
  * Return: NUM_EXACT, NUM_HUGE (too large for a double to hold exactly; the
  * caller decides whether that means "unlimited"), or -EINVAL
  */
-int oci_want_int(struct oci *o, const cJSON *v, const char *f, bool negative, int64_t *out);
+int oci_want_int(struct oci *o, const json_t *v, const char *f, bool negative, int64_t *out);
 
 /** oci_want_uint() - a whole number in [0, @max] that must be exact (ids, modes) */
-int oci_want_uint(struct oci *o, const cJSON *v, const char *f, int64_t max, int64_t *out);
+int oci_want_uint(struct oci *o, const json_t *v, const char *f, int64_t max, int64_t *out);
 
 /* The JSON type an optional member must have, for oci_check_types(). */
 enum oci_kind { OCI_STRING, OCI_NUMBER, OCI_BOOL, OCI_ARRAY, OCI_OBJECT };
@@ -90,11 +90,11 @@ struct oci_member {
  * For members moat reads no further (ignored fields): their form is checked
  * all the same, as every other field's.  Return: 0 or -EINVAL
  */
-int oci_check_types(struct oci *o, const cJSON *obj, const char *f,
+int oci_check_types(struct oci *o, const json_t *obj, const char *f,
 		    const struct oci_member *members, size_t n);
 
 /** oci_non_empty() - whether a field that would be refused when set holds something */
-bool oci_non_empty(const cJSON *v);
+bool oci_non_empty(const json_t *v);
 
 /** oci_ignored() - log, at info level, that @field is ignored and why */
 void oci_ignored(const char *field, const char *why);
@@ -123,7 +123,7 @@ int oci_bundle_path(struct oci *o, const char *rel, char *out, size_t cap);
 /* ---- the sections ------------------------------------------------------ */
 
 /** oci_load_mounts() - the mounts array (oci_mounts.c); Return: 0 or -errno */
-int oci_load_mounts(struct oci *o, const cJSON *doc);
+int oci_load_mounts(struct oci *o, const json_t *doc);
 
 /**
  * oci_load_paths() - linux.maskedPaths or linux.readonlyPaths (oci_mounts.c)
@@ -131,9 +131,9 @@ int oci_load_mounts(struct oci *o, const cJSON *doc);
  *
  * Needs the mounts loaded first.  Return: 0 or -errno
  */
-int oci_load_paths(struct oci *o, const cJSON *linux, bool masked);
+int oci_load_paths(struct oci *o, const json_t *linux, bool masked);
 
 /** oci_load_linux() - the linux object (oci_linux.c); Return: 0 or -errno */
-int oci_load_linux(struct oci *o, const cJSON *doc);
+int oci_load_linux(struct oci *o, const json_t *doc);
 
 #endif

@@ -24,13 +24,13 @@
 
 #include "util.h"
 
-static int load_namespaces(struct oci *o, const cJSON *linux)
+static int load_namespaces(struct oci *o, const json_t *linux)
 {
 	static const char *const types[] = {
 		"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
 	};
 	static const struct oci_member members[] = { { "path", OCI_STRING } };
-	const cJSON *arr = oci_get(linux, "namespaces");
+	const json_t *arr = oci_get(linux, "namespaces");
 	unsigned seen = 0;
 	size_t i = 0;
 
@@ -38,7 +38,7 @@ static int load_namespaces(struct oci *o, const cJSON *linux)
 		return 0;
 	if (oci_want_array(o, arr, "linux.namespaces") < 0)
 		return -EINVAL;
-	for (const cJSON *c = arr->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i)) {
 		char f[FIELD_MAX];
 		const char *type = NULL;
 		size_t k;
@@ -80,10 +80,10 @@ static int load_namespaces(struct oci *o, const cJSON *linux)
  * ask for: spec->one_id), or, with a root runner, to itself (the guest's ids
  * its own: spec_own_ids()).
  */
-static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
+static int load_mapping(struct oci *o, const json_t *linux, bool uid)
 {
 	const char *key = uid ? "uidMappings" : "gidMappings";
-	const cJSON *arr = oci_get(linux, key);
+	const json_t *arr = oci_get(linux, key);
 	uint32_t id = uid ? o->spec->uid : o->spec->gid;
 	uint32_t host = uid ? (uint32_t)geteuid() : (uint32_t)getegid();
 	bool covered = false, seen = false, runner = false;
@@ -95,9 +95,9 @@ static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
 	snprintf(f, sizeof(f), "linux.%s", key);
 	if (oci_want_array(o, arr, f) < 0)
 		return -EINVAL;
-	if (!arr->child)
+	if (!json_array_size(arr))
 		return 0;
-	for (const cJSON *c = arr->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i)) {
 		char fi[FIELD_MAX + 16];
 		int64_t cid, hid, size;
 
@@ -130,7 +130,7 @@ static int load_mapping(struct oci *o, const cJSON *linux, bool uid)
 	return 0;
 }
 
-static int load_devices(struct oci *o, const cJSON *linux)
+static int load_devices(struct oci *o, const json_t *linux)
 {
 	static const struct {
 		const char *path;
@@ -144,14 +144,14 @@ static int load_devices(struct oci *o, const cJSON *linux)
 	static const struct oci_member device_fields[] = {
 		{ "fileMode", OCI_NUMBER }, { "uid", OCI_NUMBER }, { "gid", OCI_NUMBER },
 	};
-	const cJSON *arr = oci_get(linux, "devices");
+	const json_t *arr = oci_get(linux, "devices");
 	size_t i = 0;
 
 	if (!arr)
 		return 0;
 	if (oci_want_array(o, arr, "linux.devices") < 0)
 		return -EINVAL;
-	for (const cJSON *c = arr->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i)) {
 		char f[FIELD_MAX];
 		const char *path = "", *type = "";
 		int64_t major = -1, minor = -1;
@@ -180,16 +180,16 @@ static int load_devices(struct oci *o, const cJSON *linux)
 }
 
 /* Device-cgroup rules: checked for form; moat's device set is fixed. */
-static int load_device_rules(struct oci *o, const cJSON *res)
+static int load_device_rules(struct oci *o, const json_t *res)
 {
-	const cJSON *arr = oci_get(res, "devices");
+	const json_t *arr = oci_get(res, "devices");
 	size_t i = 0;
 
 	if (!arr)
 		return 0;
 	if (oci_want_array(o, arr, "linux.resources.devices") < 0)
 		return -EINVAL;
-	for (const cJSON *c = arr->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i)) {
 		char f[FIELD_MAX];
 		const char *s;
 		bool allow;
@@ -212,9 +212,9 @@ static int load_device_rules(struct oci *o, const cJSON *res)
 	return 0;
 }
 
-static int load_memory(struct oci *o, const cJSON *res)
+static int load_memory(struct oci *o, const json_t *res)
 {
-	const cJSON *mem = oci_get(res, "memory"), *v;
+	const json_t *mem = oci_get(res, "memory"), *v;
 	int64_t n;
 	int r;
 
@@ -257,9 +257,9 @@ static int load_memory(struct oci *o, const cJSON *res)
 	return 0;
 }
 
-static int load_cpu(struct oci *o, const cJSON *res)
+static int load_cpu(struct oci *o, const json_t *res)
 {
-	const cJSON *cpu = oci_get(res, "cpu"), *v;
+	const json_t *cpu = oci_get(res, "cpu"), *v;
 	int64_t n;
 
 	if (!cpu)
@@ -294,13 +294,13 @@ static int load_cpu(struct oci *o, const cJSON *res)
 	return 0;
 }
 
-static int load_resources(struct oci *o, const cJSON *linux)
+static int load_resources(struct oci *o, const json_t *linux)
 {
 	static const struct oci_member members[] = {
 		{ "network", OCI_OBJECT }, { "rdma", OCI_OBJECT }, { "hugepageLimits", OCI_ARRAY },
 		{ "unified", OCI_OBJECT }, { "blockIO", OCI_OBJECT }, { "cpu", OCI_OBJECT },
 	};
-	const cJSON *res = oci_get(linux, "resources"), *v;
+	const json_t *res = oci_get(linux, "resources"), *v;
 	int64_t n;
 	int r;
 
@@ -370,29 +370,31 @@ static const char *const loosening_sysctls[] = {
 	"net.ipv4.ip_unprivileged_port_start", "net.ipv4.ping_group_range",
 };
 
-static int load_linux_misc(struct oci *o, const cJSON *linux)
+static int load_linux_misc(struct oci *o, const json_t *linux)
 {
-	const cJSON *v;
+	const json_t *v;
 	const char *s;
 
 	if ((v = oci_get(linux, "sysctl"))) {
+		const char *key;
+		json_t *c;
+
 		if (oci_want_object(o, v, "linux.sysctl") < 0)
 			return -EINVAL;
-		for (const cJSON *c = v->child; c; c = c->next) {
+		json_object_foreach((json_t *)v, key, c) {
 			char f[FIELD_MAX];
 
-			snprintf(f, sizeof(f), "linux.sysctl.%s", c->string);
+			snprintf(f, sizeof(f), "linux.sysctl.%s", key);
 			if (oci_want_str(o, c, f, &s) < 0)
 				return -EINVAL;
-			if (!oci_in_list(c->string, loosening_sysctls,
-					 ARRAY_SIZE(loosening_sysctls)))
+			if (!oci_in_list(key, loosening_sysctls, ARRAY_SIZE(loosening_sysctls)))
 				return oci_fail(o, ENOTSUP, "linux.sysctl \"%s\": moat does not "
-						"set sysctls; remove it", c->string);
+						"set sysctls; remove it", key);
 			oci_ignored("linux.sysctl", "the listed settings only loosen the sandbox");
 		}
 	}
 	if ((v = oci_get(linux, "seccomp"))) {
-		const cJSON *def;
+		const json_t *def;
 
 		if (oci_want_object(o, v, "linux.seccomp") < 0)
 			return -EINVAL;
@@ -400,7 +402,7 @@ static int load_linux_misc(struct oci *o, const cJSON *linux)
 		if (def && oci_want_str(o, def, "linux.seccomp.defaultAction", &s) < 0)
 			return -EINVAL;
 		/* A profile that allows everything asks for nothing moat lacks. */
-		if (!(def && cJSON_IsString(def) && !strcmp(def->valuestring, "SCMP_ACT_ALLOW") &&
+		if (!(def && json_is_string(def) && !strcmp(json_string_value(def), "SCMP_ACT_ALLOW") &&
 		      !oci_non_empty(oci_get(v, "syscalls"))))
 			return oci_fail(o, ENOTSUP, "linux.seccomp: moat cannot load a seccomp "
 					"profile yet; its own filter confines every guest "
@@ -428,12 +430,12 @@ static int load_linux_misc(struct oci *o, const cJSON *linux)
 		return oci_fail(o, ENOTSUP, "linux.netDevices: moat gives the guest no host "
 				"network device; remove it");
 	if ((v = oci_get(linux, "personality"))) {
-		const cJSON *d;
+		const json_t *d;
 
 		if (oci_want_object(o, v, "linux.personality") < 0)
 			return -EINVAL;
 		d = oci_get(v, "domain");
-		if ((d && (!cJSON_IsString(d) || strcmp(d->valuestring, "LINUX"))) ||
+		if ((d && (!json_is_string(d) || strcmp(json_string_value(d), "LINUX"))) ||
 		    oci_non_empty(oci_get(v, "flags")))
 			return oci_fail(o, ENOTSUP, "linux.personality: moat runs the guest with "
 					"the LINUX personality only; remove the field");
@@ -441,9 +443,9 @@ static int load_linux_misc(struct oci *o, const cJSON *linux)
 	return 0;
 }
 
-int oci_load_linux(struct oci *o, const cJSON *doc)
+int oci_load_linux(struct oci *o, const json_t *doc)
 {
-	const cJSON *linux = oci_get(doc, "linux");
+	const json_t *linux = oci_get(doc, "linux");
 
 	if (!linux)
 		return 0;

@@ -268,10 +268,10 @@ static struct tree_mount *add_mount(struct oci *o, enum tree_mount_type type, co
 }
 
 /* Resolve and check a bind mount's source; Return: 0 or -errno */
-static int bind_source(struct oci *o, const char *f, const cJSON *mnt, bool recursive,
+static int bind_source(struct oci *o, const char *f, const json_t *mnt, bool recursive,
 		       char *real)
 {
-	const cJSON *v = oci_get(mnt, "source");
+	const json_t *v = oci_get(mnt, "source");
 	char joined[PATH_MAX], fs[FIELD_MAX + 8], mp[PATH_MAX], type[64];
 	struct statfs sfs;
 	struct stat st;
@@ -319,7 +319,7 @@ static int bind_source(struct oci *o, const char *f, const cJSON *mnt, bool recu
 }
 
 /* The kind of mounts[i], from its type and options; Return: kind, 1+ = skip, or -errno */
-static int mount_kind(struct oci *o, const char *f, const cJSON *mnt, const struct mopts *m,
+static int mount_kind(struct oci *o, const char *f, const json_t *mnt, const struct mopts *m,
 		      enum mkind *kind)
 {
 	static const struct {
@@ -330,7 +330,7 @@ static int mount_kind(struct oci *o, const char *f, const cJSON *mnt, const stru
 		{ "proc", MK_PROC }, { "sysfs", MK_SYSFS }, { "devpts", MK_DEVPTS },
 		{ "mqueue", MK_MQUEUE },
 	};
-	const cJSON *v = oci_get(mnt, "type");
+	const json_t *v = oci_get(mnt, "type");
 	char ft[FIELD_MAX + 8];
 	const char *type = NULL;
 
@@ -363,10 +363,10 @@ static int mount_kind(struct oci *o, const char *f, const cJSON *mnt, const stru
 			"sysfs, devpts and mqueue (cgroup is skipped)", ft, type);
 }
 
-static int load_mount(struct oci *o, const cJSON *mnt, size_t i)
+static int load_mount(struct oci *o, const json_t *mnt, size_t i)
 {
 	char f[FIELD_MAX], fd[FIELD_MAX + 16], dst[PATH_MAX] = "", real[PATH_MAX];
-	const cJSON *v, *opts;
+	const json_t *v, *opts;
 	struct mopts m = { .mode = 01777 };	/* a tmpfs without mode=: the kernel's */
 	enum mkind kind = MK_BIND;
 	struct tree_mount *tm;
@@ -401,26 +401,28 @@ static int load_mount(struct oci *o, const cJSON *mnt, size_t i)
 	opts = oci_get(mnt, "options");
 	if (opts) {
 		char fo[FIELD_MAX + 8];
+		size_t k;
+		json_t *c;
 
 		snprintf(fo, sizeof(fo), "%s.options", f);
 		if (oci_want_str_array(o, opts, fo) < 0)
 			return -EINVAL;
-		for (const cJSON *c = opts->child; c; c = c->next) {
-			m.bind |= !strcmp(c->valuestring, "bind");
-			m.rbind |= !strcmp(c->valuestring, "rbind");
+		json_array_foreach(opts, k, c) {
+			m.bind |= !strcmp(json_string_value(c), "bind");
+			m.rbind |= !strcmp(json_string_value(c), "rbind");
 		}
 	}
 	v = oci_get(mnt, "type");
-	if (v && cJSON_IsString(v) && !strcmp(v->valuestring, "rbind"))
+	if (v && json_is_string(v) && !strcmp(json_string_value(v), "rbind"))
 		m.rbind = true;
 	r = mount_kind(o, f, mnt, &m, &kind);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	for (const cJSON *c = opts ? opts->child : NULL; c; c = c->next, j++) {
+	for (const json_t *c = json_array_get(opts, 0); c; c = json_array_get(opts, ++j)) {
 		char fo[FIELD_MAX + 24];
 
 		snprintf(fo, sizeof(fo), "%s.options[%zu]", f, j);
-		if (parse_option(o, fo, c->valuestring, kind, &m) < 0)
+		if (parse_option(o, fo, json_string_value(c), kind, &m) < 0)
 			return -o->e->errnum;
 	}
 	if (kind == MK_PROC || kind == MK_SYSFS) {
@@ -496,16 +498,16 @@ static int check_mount_order(struct oci *o)
 	return 0;
 }
 
-int oci_load_mounts(struct oci *o, const cJSON *doc)
+int oci_load_mounts(struct oci *o, const json_t *doc)
 {
-	const cJSON *arr = oci_get(doc, "mounts");
+	const json_t *arr = oci_get(doc, "mounts");
 	size_t i = 0;
 
 	if (!arr)
 		return 0;
 	if (oci_want_array(o, arr, "mounts") < 0)
 		return -EINVAL;
-	for (const cJSON *c = arr->child; c; c = c->next, i++)
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i))
 		if (load_mount(o, c, i) < 0)
 			return -o->e->errnum;
 	return check_mount_order(o);
@@ -574,10 +576,10 @@ static bool proc_per_process(const char *path)
  * the gofer resolves in the tree it built, inside bind mounts too.
  * Return: 0 or -errno
  */
-int oci_load_paths(struct oci *o, const cJSON *linux, bool masked)
+int oci_load_paths(struct oci *o, const json_t *linux, bool masked)
 {
 	const char *key = masked ? "maskedPaths" : "readonlyPaths";
-	const cJSON *arr = oci_get(linux, key);
+	const json_t *arr = oci_get(linux, key);
 	struct moat_spec *s = o->spec;
 	char f[FIELD_MAX];
 	size_t i = 0;
@@ -587,21 +589,21 @@ int oci_load_paths(struct oci *o, const cJSON *linux, bool masked)
 	snprintf(f, sizeof(f), "linux.%s", key);
 	if (oci_want_str_array(o, arr, f) < 0)
 		return -EINVAL;
-	for (const cJSON *c = arr->child; c; c = c->next, i++) {
+	for (const json_t *c = json_array_get(arr, 0); c; c = json_array_get(arr, ++i)) {
 		char path[PATH_MAX] = "", pattern[PATH_MAX * 2];
 		const char *entry = path;
 		const struct tree_mount *gm;
 		char ***v;
 		size_t *n;
 
-		if (oci_clean_abs(c->valuestring, path, sizeof(path)) < 0 || !strcmp(path, "/"))
+		if (oci_clean_abs(json_string_value(c), path, sizeof(path)) < 0 || !strcmp(path, "/"))
 			return oci_fail(o, EINVAL, "%s[%zu] \"%s\": must be an absolute path below "
-					"/ without \".\" or \"..\"", f, i, c->valuestring);
+					"/ without \".\" or \"..\"", f, i, json_string_value(c));
 		if (proc_per_process(path))
 			return oci_fail(o, ENOTSUP, "%s[%zu] \"%s\": a path of one process "
 					"(each process that looks it up finds its own file), which "
 					"moat cannot %s for every process of the guest; remove it",
-					f, i, c->valuestring, masked ? "mask" : "make read-only");
+					f, i, json_string_value(c), masked ? "mask" : "make read-only");
 		gm = guest_mount_of(o, path);
 		if (gm || oci_at_or_below(path, "/proc")) {
 			v = masked ? &s->proc_masked : &s->proc_ro;

@@ -6,7 +6,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 ESCAPE_SRCS := $(wildcard tests/escape/*.c)
 ESCAPE_BINS := $(ESCAPE_SRCS:tests/escape/%.c=$(BUILD)/tests/escape/%)
 # Libraries every unit test may use; components append their link flags.
-TEST_LDLIBS += -lcmocka -lseccomp -lcjson -lpthread
+TEST_LDLIBS += -lcmocka -lseccomp -ljansson -lpthread
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBS) $(FILTER_BPF_OBJ)
 	@mkdir -p $(dir $@)
@@ -31,7 +31,7 @@ test: deps-test
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Itools/lib
 FUZZ_gofer_proto := gofer/proto.c
-FUZZ_oci := sentry/oci.c sentry/oci_mounts.c sentry/oci_linux.c sentry/spec.c sentry/guest_paths.c tools/lib/err.c tools/lib/log.c tools/lib/parse.c -lcjson
+FUZZ_oci := sentry/oci.c sentry/oci_mounts.c sentry/oci_linux.c sentry/spec.c sentry/guest_paths.c tools/lib/err.c tools/lib/log.c tools/lib/parse.c -ljansson
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)

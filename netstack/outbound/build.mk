@@ -6,8 +6,8 @@ LIBOUTBOUND := $(BUILD)/lib/liboutbound.a
 LIBS += $(LIBOUTBOUND)
 OUTBOUND := $(BUILD)/moat-outbound
 BINS += $(OUTBOUND)
-OUTBOUND_LDLIBS := -lssl -lcrypto -lhttp_parser -lcjson -lseccomp -lpthread
-DEPS_BUILD += libssl-dev libhttp-parser-dev libcjson-dev libseccomp-dev
+OUTBOUND_LDLIBS := -lssl -lcrypto -lhttp_parser -ljansson -lseccomp -lpthread
+DEPS_BUILD += libssl-dev libhttp-parser-dev libjansson-dev libseccomp-dev
 DEPS_TEST += curl openssl python3 git
 DEPS_BENCH += wrk nginx openssl
 TEST_LDLIBS += -lssl -lcrypto -lhttp_parser
@@ -32,6 +32,6 @@ FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/lib/err.c \
 $(BUILD)/fuzz/fuzz_http: $(FUZZ_HTTP_SRCS) $(wildcard netstack/outbound/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_HTTP_SRCS) -lssl -lcrypto -lhttp_parser -lcjson
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_HTTP_SRCS) -lssl -lcrypto -lhttp_parser -ljansson
 
 fuzz: $(BUILD)/fuzz/fuzz_http

@@ -3,8 +3,8 @@
  * signature is the raw r||s pair (RFC 7518 section 3.4), not OpenSSL's DER. */
 #include "jwt.h"
 
-#include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -182,9 +182,9 @@ void ob_signer_free(struct ob_signer *s)
 	free(s);
 }
 
-static int append_json_b64(cJSON *obj, struct ob_buf *out)
+static int append_json_b64(const json_t *obj, struct ob_buf *out)
 {
-	char *text = cJSON_PrintUnformatted(obj);
+	char *text = json_dumps(obj, JSON_COMPACT);
 	int r;
 
 	if (!text)
@@ -236,7 +236,7 @@ int ob_jwt_mint(const struct ob_signer *s, const struct ob_jwt_claims *c, struct
 	unsigned char jti[16];
 	struct ob_buf jb = { 0 };
 	char sub[160];
-	cJSON *hdr = cJSON_CreateObject(), *cl = cJSON_CreateObject();
+	json_t *hdr = json_object(), *cl = json_object();
 	size_t start = ob_buf_avail(out);
 	int r = -ENOMEM;
 
@@ -247,17 +247,17 @@ int ob_jwt_mint(const struct ob_signer *s, const struct ob_jwt_claims *c, struct
 	if (ob_base64url(jti, sizeof(jti), &jb) || ob_buf_append(&jb, "", 1))
 		goto out;
 	snprintf(sub, sizeof(sub), "sandbox:%s", c->sandbox_id);
-	if (!hdr || !cl || !cJSON_AddStringToObject(hdr, "alg", s->alg) ||
-	    !cJSON_AddStringToObject(hdr, "typ", "JWT") ||
-	    !cJSON_AddStringToObject(hdr, "kid", s->kid) ||
-	    !cJSON_AddStringToObject(cl, "iss", "moat-outbound") ||
-	    !cJSON_AddStringToObject(cl, "sub", sub) ||
-	    !cJSON_AddStringToObject(cl, "aud", c->audience) ||
-	    !cJSON_AddNumberToObject(cl, "iat", (double)c->now) ||
-	    !cJSON_AddNumberToObject(cl, "nbf", (double)(c->now - 5)) ||
-	    !cJSON_AddNumberToObject(cl, "exp", (double)(c->now + (time_t)c->ttl)) ||
-	    !cJSON_AddStringToObject(cl, "jti", ob_buf_head(&jb)) ||
-	    !cJSON_AddStringToObject(cl, "sandbox_id", c->sandbox_id))
+	if (!hdr || !cl || json_object_set_new(hdr, "alg", json_string(s->alg)) ||
+	    json_object_set_new(hdr, "typ", json_string("JWT")) ||
+	    json_object_set_new(hdr, "kid", json_string(s->kid)) ||
+	    json_object_set_new(cl, "iss", json_string("moat-outbound")) ||
+	    json_object_set_new(cl, "sub", json_string(sub)) ||
+	    json_object_set_new(cl, "aud", json_string(c->audience)) ||
+	    json_object_set_new(cl, "iat", json_integer(c->now)) ||
+	    json_object_set_new(cl, "nbf", json_integer(c->now - 5)) ||
+	    json_object_set_new(cl, "exp", json_integer(c->now + (time_t)c->ttl)) ||
+	    json_object_set_new(cl, "jti", json_string(ob_buf_head(&jb))) ||
+	    json_object_set_new(cl, "sandbox_id", json_string(c->sandbox_id)))
 		goto out;
 	if (append_json_b64(hdr, out) || ob_buf_append(out, ".", 1) || append_json_b64(cl, out))
 		goto out;
@@ -270,7 +270,7 @@ out:
 		merr_set(e, ENOMEM, "identity token: out of memory");
 	}
 	ob_buf_free(&jb);
-	cJSON_Delete(hdr);
-	cJSON_Delete(cl);
+	json_decref(hdr);
+	json_decref(cl);
 	return r;
 }

@@ -2,18 +2,19 @@
 /*
  * policy.c - the policy file format, --allow rules, and matching (see policy.h).
  *
- * The file is parsed with cJSON into a tree, then every field is checked
- * against what it may hold; anything unexpected (an unknown field, a
- * duplicate key, a value of the wrong type, a template that does not parse)
- * is an error that names the file, the rule and the field.  A policy that
- * loaded is one whose every rule means exactly one thing.
+ * The file is parsed with jansson into a tree, then every field is checked
+ * against what it may hold; anything unexpected (an unknown field, a value of
+ * the wrong type, a template that does not parse) is an error that names the
+ * file, the rule and the field.  A key given twice is refused by the parser
+ * itself, with its line.  A policy that loaded is one whose every rule means
+ * exactly one thing.
  */
 #include "policy.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,46 +412,47 @@ bool policy_header_reserved(const char *name)
 	return false;
 }
 
-/* Every key of @obj must be in @known and appear once. */
-static int check_keys(struct pctx *c, const cJSON *obj, const char *const *known,
-		      size_t nknown, const char *what)
+/* Every key of @obj must be in @known (the parser refused any given twice). */
+static int check_keys(struct pctx *c, json_t *obj, const char *const *known, size_t nknown,
+		      const char *what)
 {
-	for (const cJSON *a = obj->child; a; a = a->next) {
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
 		bool ok = false;
 
 		for (size_t i = 0; i < nknown && !ok; i++)
-			ok = !strcmp(a->string, known[i]);
+			ok = !strcmp(key, known[i]);
 		if (!ok)
-			return bad(c, NULL, "unknown field \"%.64s\" in %s", a->string, what);
-		for (const cJSON *b = a->next; b; b = b->next)
-			if (!strcmp(a->string, b->string))
-				return bad(c, NULL, "field \"%.64s\" given twice", a->string);
+			return bad(c, NULL, "unknown field \"%.64s\" in %s", key, what);
 	}
 	return 0;
 }
 
 /* A string or a list of strings, each passed to @each. */
-static int for_strings(struct pctx *c, const cJSON *v, const char *field,
+static int for_strings(struct pctx *c, json_t *v, const char *field,
 		       int (*each)(struct pctx *, const char *, const char *, void *), void *arg)
 {
-	size_t n = 0;
+	json_t *item;
+	size_t i;
 	int r;
 
-	if (cJSON_IsString(v))
-		return each(c, field, v->valuestring, arg);
-	if (!cJSON_IsArray(v))
+	if (json_is_string(v))
+		return each(c, field, json_string_value(v), arg);
+	if (!json_is_array(v))
 		return bad(c, field, "must be a string or a list of strings");
-	for (const cJSON *i = v->child; i; i = i->next, n++) {
-		if (!cJSON_IsString(i))
+	if (json_array_size(v) == 0)
+		return bad(c, field, "an empty list matches nothing; leave the field out to match any");
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
 			return bad(c, field, "must be a string or a list of strings");
-		if (n >= POLICY_LIST_MAX)
+		if (i >= POLICY_LIST_MAX)
 			return bad(c, field, "more than %d entries", POLICY_LIST_MAX);
-		r = each(c, field, i->valuestring, arg);
+		r = each(c, field, json_string_value(item), arg);
 		if (r)
 			return r;
 	}
-	if (n == 0)
-		return bad(c, field, "an empty list matches nothing; leave the field out to match any");
 	return 0;
 }
 
@@ -533,59 +535,59 @@ static int add_path(struct pctx *c, const char *field, const char *s, void *arg)
 	return copy ? strv_push(&r->paths, &r->npaths, copy) : -ENOMEM;
 }
 
-static int add_port(struct pctx *c, struct policy_rule *r, const cJSON *v)
+static int add_port(struct pctx *c, struct policy_rule *r, json_t *v)
 {
 	uint16_t *np;
 
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-	    v->valuedouble < 1 || v->valuedouble > 65535)
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535)
 		return bad(c, "port", "must be an integer 1-65535 or a list of them");
 	if (r->nports >= POLICY_LIST_MAX)
 		return bad(c, "port", "more than %d entries", POLICY_LIST_MAX);
 	np = realloc(r->ports, (r->nports + 1) * sizeof(*np));
 	if (!np)
 		return -ENOMEM;
-	np[r->nports++] = (uint16_t)v->valuedouble;
+	np[r->nports++] = (uint16_t)json_integer_value(v);
 	r->ports = np;
 	return 0;
 }
 
-static int parse_inject(struct pctx *c, struct policy_rule *r, const cJSON *v)
+static int parse_inject(struct pctx *c, struct policy_rule *r, json_t *v)
 {
-	size_t n = 0;
+	const char *name;
+	json_t *h;
+	size_t n;
 	int ret;
 
-	if (!cJSON_IsObject(v))
+	if (!json_is_object(v))
 		return bad(c, "inject", "must be an object of header names to templates");
-	for (const cJSON *h = v->child; h; h = h->next)
-		n++;
+	n = json_object_size(v);
 	if (n > POLICY_INJECT_MAX)
 		return bad(c, "inject", "more than %d headers", POLICY_INJECT_MAX);
-	if (r->inject)
-		return bad(c, "inject", "given twice");
 	r->inject = calloc(n ? n : 1, sizeof(*r->inject));
 	if (!r->inject)
 		return -ENOMEM;
 	r->ninject = 0;
-	for (const cJSON *h = v->child; h; h = h->next) {
+	json_object_foreach(v, name, h) {
 		struct policy_inject *inj = &r->inject[r->ninject];
 		struct merr te = { 0 };
 
-		if (strlen(h->string) > 64 || !policy_valid_token(h->string))
-			return bad(c, "inject", "\"%.64s\" is not a header name", h->string);
-		if (policy_header_reserved(h->string))
+		if (strlen(name) > 64 || !policy_valid_token(name))
+			return bad(c, "inject", "\"%.64s\" is not a header name", name);
+		if (policy_header_reserved(name))
 			return bad(c, "inject", "\"%s\" is managed by outbound and cannot be injected",
-				   h->string);
+				   name);
+		/* the parser refused a name given twice as is; this is one in another case */
 		for (size_t i = 0; i < r->ninject; i++)
-			if (!strcasecmp(r->inject[i].header, h->string))
-				return bad(c, "inject", "header \"%s\" given twice", h->string);
-		if (!cJSON_IsString(h))
-			return bad(c, "inject", "\"%s\": the value must be a template string", h->string);
-		ret = tmpl_parse(h->valuestring, &inj->value, &te);
+			if (!strcasecmp(r->inject[i].header, name))
+				return bad(c, "inject", "header \"%s\" given twice", name);
+		if (!json_is_string(h))
+			return bad(c, "inject", "\"%s\": the value must be a template string",
+				   name);
+		ret = tmpl_parse(json_string_value(h), &inj->value, &te);
 		if (ret)
-			return bad(c, "inject", "\"%s\": %s", h->string, te.msg);
-		inj->header = strdup(h->string);
-		inj->source = strdup(h->valuestring);
+			return bad(c, "inject", "\"%s\": %s", name, te.msg);
+		inj->header = strdup(name);
+		inj->source = strdup(json_string_value(h));
 		r->ninject++;
 		if (!inj->header || !inj->source)
 			return -ENOMEM;
@@ -593,67 +595,70 @@ static int parse_inject(struct pctx *c, struct policy_rule *r, const cJSON *v)
 	return 0;
 }
 
-static int parse_identity(struct pctx *c, struct policy_rule *r, const cJSON *v)
+static int parse_identity(struct pctx *c, struct policy_rule *r, json_t *v)
 {
 	static const char *const keys[] = { "audience", "ttl" };
-	const cJSON *aud, *ttl;
+	json_t *aud, *ttl;
 	int ret;
 
-	if (!cJSON_IsObject(v))
+	if (!json_is_object(v))
 		return bad(c, "identity", "must be an object with \"audience\" and/or \"ttl\"");
 	ret = check_keys(c, v, keys, ARRAY_SIZE(keys), "identity");
 	if (ret)
 		return ret;
-	aud = cJSON_GetObjectItemCaseSensitive(v, "audience");
-	ttl = cJSON_GetObjectItemCaseSensitive(v, "ttl");
+	aud = json_object_get(v, "audience");
+	ttl = json_object_get(v, "ttl");
 	if (aud) {
-		if (!cJSON_IsString(aud) || !aud->valuestring[0] || !printable(aud->valuestring, 256))
+		const char *s = json_string_value(aud);	/* NULL if not a string */
+
+		if (!s || !s[0] || !printable(s, 256))
 			return bad(c, "identity.audience", "must be a printable string of 1-256 bytes");
-		r->audience = strdup(aud->valuestring);
+		r->audience = strdup(s);
 		if (!r->audience)
 			return -ENOMEM;
 	}
 	if (ttl) {
-		if (!cJSON_IsNumber(ttl) || ttl->valuedouble != (double)(int)ttl->valuedouble ||
-		    ttl->valuedouble < POLICY_TTL_MIN || ttl->valuedouble > POLICY_TTL_MAX)
+		if (!json_is_integer(ttl) || json_integer_value(ttl) < POLICY_TTL_MIN ||
+		    json_integer_value(ttl) > POLICY_TTL_MAX)
 			return bad(c, "identity.ttl", "must be a whole number of seconds, %d-%d",
 				   POLICY_TTL_MIN, POLICY_TTL_MAX);
-		r->ttl = (unsigned)ttl->valuedouble;
+		r->ttl = (unsigned)json_integer_value(ttl);
 	}
 	return 0;
 }
 
-static int parse_bool(struct pctx *c, const cJSON *v, const char *field, bool *out)
+static int parse_bool(struct pctx *c, json_t *v, const char *field, bool *out)
 {
-	if (!cJSON_IsBool(v))
+	if (!json_is_boolean(v))
 		return bad(c, field, "must be true or false");
-	*out = cJSON_IsTrue(v);
+	*out = json_is_true(v);
 	return 0;
 }
 
-static int parse_rule(struct pctx *c, const cJSON *o, struct policy_rule *r, size_t index)
+static int parse_rule(struct pctx *c, json_t *o, struct policy_rule *r, size_t index)
 {
 	static const char *const keys[] = {
 		"name", "host", "port", "method", "path", "action", "reason", "inject",
 		"identity", "plaintext_inject", "websocket",
 	};
-	const cJSON *v;
+	const char *s;
+	json_t *v;
 	int ret;
 
 	r->ttl = POLICY_TTL_DEFAULT;
 	snprintf(c->where, sizeof(c->where), "rules[%zu]", index);
-	if (!cJSON_IsObject(o))
+	if (!json_is_object(o))
 		return bad(c, NULL, "a rule must be an object");
-	v = cJSON_GetObjectItemCaseSensitive(o, "name");
+	v = json_object_get(o, "name");
 	if (v) {
-		if (!cJSON_IsString(v) || !v->valuestring[0] ||
-		    strlen(v->valuestring) > POLICY_NAME_MAX ||
-		    strspn(v->valuestring, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._:/@+-") !=
-			    strlen(v->valuestring))
+		s = json_string_value(v);	/* NULL if not a string */
+		if (!s || !s[0] || strlen(s) > POLICY_NAME_MAX ||
+		    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._:/@+-") !=
+			    strlen(s))
 			return bad(c, "name", "must be 1-%d characters of letters, digits, space and ._:/@+-",
 				   POLICY_NAME_MAX);
-		snprintf(c->where, sizeof(c->where), "rules[%zu] (%s)", index, v->valuestring);
-		r->name = strdup(v->valuestring);
+		snprintf(c->where, sizeof(c->where), "rules[%zu] (%s)", index, s);
+		r->name = strdup(s);
 	} else {
 		char name[32];
 
@@ -666,56 +671,59 @@ static int parse_rule(struct pctx *c, const cJSON *o, struct policy_rule *r, siz
 	if (ret)
 		return ret;
 
-	v = cJSON_GetObjectItemCaseSensitive(o, "action");
+	v = json_object_get(o, "action");
 	if (!v)
 		return bad(c, NULL, "\"action\" is required (allow, deny or passthrough)");
-	if (cJSON_IsString(v) && !strcmp(v->valuestring, "allow"))
+	s = json_string_value(v);
+	if (s && !strcmp(s, "allow"))
 		r->action = POLICY_ALLOW;
-	else if (cJSON_IsString(v) && !strcmp(v->valuestring, "deny"))
+	else if (s && !strcmp(s, "deny"))
 		r->action = POLICY_DENY;
-	else if (cJSON_IsString(v) && !strcmp(v->valuestring, "passthrough"))
+	else if (s && !strcmp(s, "passthrough"))
 		r->action = POLICY_PASSTHROUGH;
 	else
 		return bad(c, "action", "must be \"allow\", \"deny\" or \"passthrough\"");
 
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "host")) &&
-	    (ret = for_strings(c, v, "host", add_host, r)))
+	if ((v = json_object_get(o, "host")) && (ret = for_strings(c, v, "host", add_host, r)))
 		return ret;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "port"))) {
-		if (cJSON_IsArray(v)) {
-			if (!v->child)
+	if ((v = json_object_get(o, "port"))) {
+		if (json_is_array(v)) {
+			json_t *item;
+			size_t i;
+
+			if (json_array_size(v) == 0)
 				return bad(c, "port", "an empty list matches nothing; leave the field out to match any");
-			for (const cJSON *i = v->child; i; i = i->next)
-				if ((ret = add_port(c, r, i)))
+			json_array_foreach(v, i, item)
+				if ((ret = add_port(c, r, item)))
 					return ret;
 		} else if ((ret = add_port(c, r, v))) {
 			return ret;
 		}
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "method")) &&
+	if ((v = json_object_get(o, "method")) &&
 	    (ret = for_strings(c, v, "method", add_method, r)))
 		return ret;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "path")) &&
-	    (ret = for_strings(c, v, "path", add_path, r)))
+	if ((v = json_object_get(o, "path")) && (ret = for_strings(c, v, "path", add_path, r)))
 		return ret;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "reason"))) {
+	if ((v = json_object_get(o, "reason"))) {
 		if (r->action != POLICY_DENY)
 			return bad(c, "reason", "only a deny rule has a reason");
-		if (!cJSON_IsString(v) || !printable(v->valuestring, POLICY_REASON_MAX))
+		s = json_string_value(v);
+		if (!s || !printable(s, POLICY_REASON_MAX))
 			return bad(c, "reason", "must be a string of printable characters, at most %d bytes",
 				   POLICY_REASON_MAX);
-		r->reason = strdup(v->valuestring);
+		r->reason = strdup(s);
 		if (!r->reason)
 			return -ENOMEM;
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "inject")) && (ret = parse_inject(c, r, v)))
+	if ((v = json_object_get(o, "inject")) && (ret = parse_inject(c, r, v)))
 		return ret;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "identity")) && (ret = parse_identity(c, r, v)))
+	if ((v = json_object_get(o, "identity")) && (ret = parse_identity(c, r, v)))
 		return ret;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "plaintext_inject")) &&
+	if ((v = json_object_get(o, "plaintext_inject")) &&
 	    (ret = parse_bool(c, v, "plaintext_inject", &r->plaintext_inject)))
 		return ret;
-	if ((v = cJSON_GetObjectItemCaseSensitive(o, "websocket")) &&
+	if ((v = json_object_get(o, "websocket")) &&
 	    (ret = parse_bool(c, v, "websocket", &r->websocket)))
 		return ret;
 
@@ -726,13 +734,13 @@ static int parse_rule(struct pctx *c, const cJSON *o, struct policy_rule *r, siz
 		};
 
 		for (size_t i = 0; i < ARRAY_SIZE(allow_only); i++)
-			if (cJSON_GetObjectItemCaseSensitive(o, allow_only[i]))
+			if (json_object_get(o, allow_only[i]))
 				return bad(c, allow_only[i], "only an allow rule can have it");
 	}
 	if (r->action == POLICY_PASSTHROUGH && (r->nmethods || r->npaths))
 		return bad(c, r->nmethods ? "method" : "path",
 			   "a passthrough rule does not see requests; it matches on host and port only");
-	if (cJSON_GetObjectItemCaseSensitive(o, "identity")) {
+	if (json_object_get(o, "identity")) {
 		bool used = false;
 
 		for (size_t i = 0; i < r->ninject; i++)
@@ -811,48 +819,86 @@ static int check_passthrough(struct pctx *c, const struct policy_rule *rules, si
 	return 0;
 }
 
+/*
+ * The key that a JSON_REJECT_DUPLICATES error is about, as a JSON string, or
+ * NULL.  The parser stops just past the key's closing quote (@end), so the
+ * key is the string literal that ends there: back to the first quote not
+ * escaped by a backslash.
+ */
+static json_t *duplicate_key(const char *json, size_t len, int end)
+{
+	size_t start;
+
+	if (end < 2 || (size_t)end > len || json[end - 1] != '"')
+		return NULL;
+	for (start = (size_t)end - 1; start-- > 0;) {
+		size_t bs = 0;
+
+		if (json[start] != '"')
+			continue;
+		while (bs < start && json[start - 1 - bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return json_loadb(json + start, (size_t)end - start, JSON_DECODE_ANY, NULL);
+	}
+	return NULL;
+}
+
+/* What the parser refused, where: "ORIGIN: line 3: not valid JSON: ..." */
+static int parse_error(struct pctx *c, const char *json, size_t len, const json_error_t *err)
+{
+	json_t *key;
+	int r;
+
+	if (json_error_code(err) != json_error_duplicate_key)
+		return merr_set(c->e, EINVAL, "%s: line %d: not valid JSON: %s (column %d)",
+				c->origin, err->line, err->text, err->column);
+	key = duplicate_key(json, len, err->position);
+	if (json_is_string(key))
+		r = merr_set(c->e, EINVAL, "%s: line %d: key \"%.64s\" given twice in one object",
+			     c->origin, err->line, json_string_value(key));
+	else
+		r = merr_set(c->e, EINVAL, "%s: line %d: a key given twice in one object",
+			     c->origin, err->line);
+	json_decref(key);
+	return r;
+}
+
 int policy_parse(struct policy *p, const char *json, size_t len, const char *origin,
 		 struct merr *e)
 {
 	static const char *const keys[] = { "version", "rules" };
 	struct pctx c = { .origin = origin ? origin : "policy", .e = e };
 	struct policy_rule *nr = NULL;
-	const cJSON *rules, *ver, *it;
+	json_t *root, *rules, *ver, *it;
+	json_error_t err;
 	size_t n = 0, i = 0;
-	cJSON *root;
 	int ret = 0;
 
 	if (len > POLICY_FILE_MAX)
 		return merr_set(e, EFBIG, "%s: larger than %d bytes", c.origin, POLICY_FILE_MAX);
-	root = cJSON_ParseWithLength(json, len);
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-		size_t off = at && at >= json && at <= json + len ? (size_t)(at - json) : 0;
-		size_t line = 1;
-
-		for (size_t k = 0; k < off; k++)
-			line += json[k] == '\n';
-		return merr_set(e, EINVAL, "%s: line %zu: not valid JSON", c.origin, line);
-	}
-	if (!cJSON_IsObject(root)) {
+	/* any value, so that one that is not an object gets the message below */
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!root)
+		return parse_error(&c, json, len, &err);
+	if (!json_is_object(root)) {
 		ret = bad(&c, NULL, "must be an object with \"rules\"");
 		goto out;
 	}
 	ret = check_keys(&c, root, keys, ARRAY_SIZE(keys), "the policy");
 	if (ret)
 		goto out;
-	ver = cJSON_GetObjectItemCaseSensitive(root, "version");
-	if (ver && (!cJSON_IsNumber(ver) || ver->valuedouble != 1)) {
+	ver = json_object_get(root, "version");
+	if (ver && (!json_is_number(ver) || json_number_value(ver) != 1)) {
 		ret = bad(&c, "version", "this outbound reads version 1");
 		goto out;
 	}
-	rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
-	if (!cJSON_IsArray(rules)) {
+	rules = json_object_get(root, "rules");
+	if (!json_is_array(rules)) {
 		ret = bad(&c, "rules", "must be a list of rules");
 		goto out;
 	}
-	for (it = rules->child; it; it = it->next)
-		n++;
+	n = json_array_size(rules);
 	if (p->nrules + n > POLICY_RULES_MAX) {
 		ret = bad(&c, "rules", "more than %d rules", POLICY_RULES_MAX);
 		goto out;
@@ -862,7 +908,7 @@ int policy_parse(struct policy *p, const char *json, size_t len, const char *ori
 		ret = merr_set(e, ENOMEM, "%s: out of memory", c.origin);
 		goto out;
 	}
-	for (it = rules->child; it; it = it->next, i++) {
+	json_array_foreach(rules, i, it) {
 		ret = parse_rule(&c, it, &nr[p->nrules + i], i);
 		if (ret == -ENOMEM)
 			merr_set(e, ENOMEM, "%s: out of memory", c.origin);
@@ -898,7 +944,7 @@ out:
 			rule_free(&nr[p->nrules + k]);
 		free(nr);
 	}
-	cJSON_Delete(root);
+	json_decref(root);
 	return ret;
 }
 

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
+#include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -41,7 +41,7 @@ static size_t b64url_decode(const char *in, size_t len, unsigned char *out)
 }
 
 struct token {
-	cJSON *header, *claims;
+	json_t *header, *claims;
 	unsigned char sig[600];
 	size_t siglen;
 	char signed_part[2048];
@@ -58,9 +58,9 @@ static void split(const char *tok, size_t len, struct token *t)
 	assert_non_null(d2);
 	assert_null(memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - tok)));
 	n = b64url_decode(tok, (size_t)(d1 - tok), buf);
-	t->header = cJSON_ParseWithLength((char *)buf, n);
+	t->header = json_loadb((char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
 	n = b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), buf);
-	t->claims = cJSON_ParseWithLength((char *)buf, n);
+	t->claims = json_loadb((char *)buf, n, JSON_REJECT_DUPLICATES, NULL);
 	assert_non_null(t->header);
 	assert_non_null(t->claims);
 	t->siglen = b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - tok), t->sig);
@@ -70,20 +70,20 @@ static void split(const char *tok, size_t len, struct token *t)
 		assert_non_null(memchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", tok[i], 65));
 }
 
-static const char *str(cJSON *o, const char *k)
+static const char *str(json_t *o, const char *k)
 {
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	json_t *v = json_object_get(o, k);
 
-	assert_true(cJSON_IsString(v));
-	return v->valuestring;
+	assert_true(json_is_string(v));
+	return json_string_value(v);
 }
 
-static double num(cJSON *o, const char *k)
+static json_int_t num(json_t *o, const char *k)
 {
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	json_t *v = json_object_get(o, k);
 
-	assert_true(cJSON_IsNumber(v));
-	return v->valuedouble;
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
 }
 
 /* Verify with the public key written to a file, as a relying party would. */
@@ -141,9 +141,9 @@ static void check_token(struct ob_signer *s, const char *alg, bool es256)
 	assert_string_equal(str(t1.claims, "sub"), "sandbox:sb-42");
 	assert_string_equal(str(t1.claims, "sandbox_id"), "sb-42");
 	assert_string_equal(str(t1.claims, "aud"), "https://api.example");
-	assert_true(num(t1.claims, "iat") == 1790000000);
-	assert_true(num(t1.claims, "nbf") == 1790000000 - 5);
-	assert_true(num(t1.claims, "exp") == 1790000000 + 300);
+	assert_int_equal(num(t1.claims, "iat"), 1790000000);
+	assert_int_equal(num(t1.claims, "nbf"), 1790000000 - 5);
+	assert_int_equal(num(t1.claims, "exp"), 1790000000 + 300);
 	assert_int_equal(strlen(str(t1.claims, "jti")), 22);
 	/* every token is unique */
 	assert_string_not_equal(str(t1.claims, "jti"), str(t2.claims, "jti"));
@@ -152,10 +152,10 @@ static void check_token(struct ob_signer *s, const char *alg, bool es256)
 	/* a changed claim breaks the signature */
 	t1.signed_part[strlen(t1.signed_part) - 2] ^= 1;
 	assert_false(verify(pub, &t1, es256));
-	cJSON_Delete(t1.header);
-	cJSON_Delete(t1.claims);
-	cJSON_Delete(t2.header);
-	cJSON_Delete(t2.claims);
+	json_decref(t1.header);
+	json_decref(t1.claims);
+	json_decref(t2.header);
+	json_decref(t2.claims);
 	ob_buf_free(&b1);
 	ob_buf_free(&b2);
 	unlink(pub);

@@ -2,7 +2,7 @@
 MOAT_SRCS := $(wildcard tools/moat/*.c)
 MOAT := $(BUILD)/moat
 BINS += $(MOAT)
-MOAT_LDLIBS := -lseccomp -lcjson -lpthread -lcares -lssl -lcrypto -lhttp_parser
+MOAT_LDLIBS := -lseccomp -ljansson -lpthread -lcares
 MOAT_LIBS := $(LIBSENTRY) $(LIBGOFER) $(LIBNETSTACK) $(LIBOUTBOUND) $(LIBMOAT)
 
 $(MOAT): $(MOAT_SRCS:%.c=$(OBJ)/%.o) $(FILTER_BPF_OBJ) $(MOAT_LIBS)

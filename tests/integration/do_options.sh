@@ -254,10 +254,10 @@ for i in range(30):
 print(made < 10, failed > 0)' 2>&1)
 is "--pids: forks fail past the limit" "True True" "$out"
 # Limits too small for the sandbox to start: said so, not "the guest died".
-"$MOAT" do --memory 256K -- true >"$T_TMP/err" 2>&1
-is "--memory 256K: 125" "125" "$?"
+"$MOAT" do --memory 64K -- true >"$T_TMP/err" 2>&1
+is "--memory 64K: 125" "125" "$?"
 is "...saying the memory limit stopped the start" \
-	"moat: the sandbox reached its memory limit (262144 bytes) while starting: give it more (--memory, linux.resources.memory.limit)" \
+	"moat: the sandbox reached its memory limit (65536 bytes) while starting: give it more (--memory, linux.resources.memory.limit)" \
 	"$(cat "$T_TMP/err")"
 "$MOAT" do --pids 1 -- true >"$T_TMP/err" 2>&1
 is "--pids 1: 125" "125" "$?"

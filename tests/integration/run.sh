@@ -672,10 +672,10 @@ mrun "$ID"
 rm -f "$R/big"
 fails_with "a guest over the memory limit" 137 "^moat: the guest was killed: it reached the --memory limit"
 is "a guest over the memory limit: no output" "" "$out"
-config '{"linux": {"resources": {"memory": {"limit": 262144}}}}'
+config '{"linux": {"resources": {"memory": {"limit": 65536}}}}'
 mrun "$ID"
 fails_with "a memory limit too small to start" 125 \
-	"^moat: the sandbox reached its memory limit .262144 bytes. while starting: give it more"
+	"^moat: the sandbox reached its memory limit .65536 bytes. while starting: give it more"
 config '{"process": {"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 3, "hard": 3}]}}'
 mrun "$ID"
 # (the ptrace platform refuses below 16, before the guest starts)

@@ -5,8 +5,8 @@
 # and init, forks of it, map no shared libraries.  A sanitized build (SAN=1)
 # links dynamically, as the sanitizers need.  The linker's notes that some
 # of libc's functions would load shared libraries at run time (c-ares
-# carries calls to getaddrinfo(), which moat does not make) are left out of
-# the output.
+# carries calls to getservbyname() and getservbyport_r(), on paths moat does
+# not take) are left out of the output.
 MOAT_SRCS := $(wildcard tools/moat/*.c)
 MOAT := $(BUILD)/moat
 BINS += $(MOAT)

@@ -52,6 +52,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsontext.h"
 #include "log.h"
 #include "util.h"
 
@@ -210,40 +211,11 @@ static int vet_bytes(struct oci *o, const char *buf, size_t len)
 	return 0;
 }
 
-/*
- * Where the token that ends at @end starts: jansson reports an error after
- * the token it stopped at, while a message (and truncated()) wants the token.
- */
-static size_t token_start(const char *buf, size_t end)
-{
-	size_t i = end;
-
-	if (!i)
-		return 0;
-	if (strchr("{}[],:", buf[i - 1]))
-		return i - 1;
-	if (buf[i - 1] == '"' && i >= 2) {
-		/* back to the quote that opens it: one not escaped by a backslash */
-		for (i -= 2; i > 0; i--) {
-			size_t n = 0;
-
-			while (n < i && buf[i - 1 - n] == '\\')
-				n++;
-			if (buf[i] == '"' && n % 2 == 0)
-				return i;
-		}
-		return 0;
-	}
-	while (i > 0 && !is_space(buf[i - 1]) && !strchr("{}[],:\"", buf[i - 1]))
-		i--;
-	return i;
-}
-
 /* The message for a document jansson could not parse (@je says why). */
 static int parse_failure(struct oci *o, const char *buf, size_t len, const json_error_t *je)
 {
 	size_t end = je->position >= 0 && (size_t)je->position <= len ? (size_t)je->position : len;
-	size_t off = token_start(buf, end);
+	size_t off = json_token_start(buf, end);
 	unsigned line, col;
 	char near[24];
 

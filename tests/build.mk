@@ -31,7 +31,7 @@ test: deps-test
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. -Itools/lib
 FUZZ_gofer_proto := gofer/proto.c
-FUZZ_oci := sentry/oci.c sentry/oci_mounts.c sentry/oci_linux.c sentry/spec.c sentry/guest_paths.c tools/lib/err.c tools/lib/log.c tools/lib/parse.c -ljansson
+FUZZ_oci := sentry/oci.c sentry/oci_mounts.c sentry/oci_linux.c sentry/spec.c sentry/guest_paths.c tools/lib/err.c tools/lib/log.c tools/lib/parse.c tools/lib/jsontext.c -ljansson
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)

@@ -26,7 +26,7 @@ $(OUTBOUND): $(OBJ)/netstack/outbound/main.o $(LIBOUTBOUND) $(LIBMOAT)
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -I. -Itools/lib \
 	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/lib/err.c \
+FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c tools/lib/err.c tools/lib/jsontext.c \
 	$(addprefix netstack/outbound/,buf.c policy.c template.c secret.c jwt.c ossl.c http.c judge.c inject.c)
 
 $(BUILD)/fuzz/fuzz_http: $(FUZZ_HTTP_SRCS) $(wildcard netstack/outbound/*.h)

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsontext.h"
 #include "util.h"
 
 const char *policy_action_name(enum policy_action a)
@@ -821,9 +822,7 @@ static int check_passthrough(struct pctx *c, const struct policy_rule *rules, si
 
 /*
  * The key that a JSON_REJECT_DUPLICATES error is about, as a JSON string, or
- * NULL.  The parser stops just past the key's closing quote (@end), so the
- * key is the string literal that ends there: back to the first quote not
- * escaped by a backslash.
+ * NULL: the string literal that ends where the parser stopped (@end).
  */
 static json_t *duplicate_key(const char *json, size_t len, int end)
 {
@@ -831,17 +830,8 @@ static json_t *duplicate_key(const char *json, size_t len, int end)
 
 	if (end < 2 || (size_t)end > len || json[end - 1] != '"')
 		return NULL;
-	for (start = (size_t)end - 1; start-- > 0;) {
-		size_t bs = 0;
-
-		if (json[start] != '"')
-			continue;
-		while (bs < start && json[start - 1 - bs] == '\\')
-			bs++;
-		if (bs % 2 == 0)
-			return json_loadb(json + start, (size_t)end - start, JSON_DECODE_ANY, NULL);
-	}
-	return NULL;
+	start = json_token_start(json, (size_t)end);
+	return json_loadb(json + start, (size_t)end - start, JSON_DECODE_ANY, NULL);
 }
 
 /* What the parser refused, where: "ORIGIN: line 3: not valid JSON: ..." */

@@ -80,3 +80,27 @@ int json_set_text(json_t *obj, const char *key, const char *s)
 
 	return v ? json_object_set_new(obj, key, v) : -1;
 }
+
+size_t json_token_start(const char *buf, size_t end)
+{
+	size_t i = end;
+
+	if (!i)
+		return 0;
+	if (strchr("{}[],:", buf[i - 1]))
+		return i - 1;
+	if (buf[i - 1] == '"') {
+		for (i--; i-- > 0;) {
+			size_t n = 0;
+
+			while (n < i && buf[i - 1 - n] == '\\')
+				n++;
+			if (buf[i] == '"' && n % 2 == 0)
+				return i;
+		}
+		return 0;
+	}
+	while (i > 0 && !strchr(" \t\r\n{}[],:\"", buf[i - 1]))
+		i--;
+	return i;
+}

@@ -12,6 +12,7 @@
 #define MOAT_JSONTEXT_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 /**
  * json_text() - a new JSON string of @s, made valid UTF-8 where it is not
@@ -24,5 +25,15 @@ json_t *json_text(const char *s);
  * Return: 0, or -1 when out of memory
  */
 int json_set_text(json_t *obj, const char *key, const char *s);
+
+/**
+ * json_token_start() - where the token that ends at @end of @buf starts
+ *
+ * jansson reports a parse error (json_error_t.position) just past the token it
+ * stopped at: a string literal (back to its opening quote, one that no
+ * backslash escapes), a bracket, comma or colon, or a bare word or number.
+ * Return: its offset, at most @end
+ */
+size_t json_token_start(const char *buf, size_t end);
 
 #endif

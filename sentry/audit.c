@@ -8,7 +8,8 @@
  *    "path":"/etc/shadow"}
  *
  * "pid" is the host's id of the calling thread.  "path" is present when the
- * call named one; a byte of it that is not UTF-8 is written as U+FFFD.  The schema is documented in docs/cli.md.
+ * call named one; a byte of it that is not UTF-8 is written as U+FFFD.  The
+ * schema is documented in docs/cli.md.
  */
 #include <jansson.h>
 #include <stdio.h>

@@ -315,6 +315,21 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 print(" ".join(sorted("%s:%s:%s" % (r["syscall"], r["decision"], r["errno"]) for r in recs)))' "$T_TMP/audit.jsonl" 2>&1)
 is "--audit: one JSON line per denied or refused call" "mkdir:refused:EPERM openat:refused:EROFS unshare:denied:EPERM" "$out"
+# A path of bytes that are not UTF-8 (\xff, a cut \xc3) still gets its line,
+# valid JSON, with U+FFFD for each such byte.
+rm -f "$T_TMP/audit8.jsonl"
+"$MOAT" do --audit "$T_TMP/audit8.jsonl" --ro /etc -- python3 -c '
+import os
+for name in (b"/etc/a\xffb", b"/etc/caf\xc3", b"/etc/caf\xc3\xa9"):
+    try:
+        os.mkdir(name)
+    except OSError:
+        pass' >/dev/null 2>&1
+out=$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["path"].encode("unicode_escape").decode() for l in open(sys.argv[1], "rb")))' \
+	"$T_TMP/audit8.jsonl" 2>&1)
+is "--audit: a path that is not UTF-8 is written with U+FFFD" '/etc/a\ufffdb /etc/caf\ufffd /etc/caf\xe9' "$out"
 # A usage error leaves no audit file behind: it is made once the options are judged.
 for args in "do --audit $T_TMP/left.jsonl --bogus -- true" "do --audit $T_TMP/left.jsonl" \
 	    "do --audit $T_TMP/left.jsonl --timeout 0 -- true" \

@@ -57,6 +57,14 @@ expect "writes" \
 for t in $targets; do
 	check "the host did not get $t" test ! -e "$t"
 done
+# A hard link to a file of the host's root is a link to the sandbox's copy:
+# written through it, both names change there, and the host's file does not.
+echo "host's own" >"$T_TMP/linked" && cp "$T_TMP/linked" /var/tmp/moat-escape-link-$$
+out=$(run -- sh -c "ln /var/tmp/moat-escape-link-$$ /tmp/l && echo planted >/tmp/l &&
+	cat /var/tmp/moat-escape-link-$$" 2>&1)
+is "a hard link to a host file: written through it, the sandbox's copy changes" "planted" "$out"
+is "...and the host's file does not" "host's own" "$(cat /var/tmp/moat-escape-link-$$)"
+rm -f /var/tmp/moat-escape-link-$$
 # The host's device nodes in the sandbox's /dev: their modes, owners, times
 # and attributes are the host's, whatever the guest asks the gofer (which is
 # root over them) to change.

@@ -799,6 +799,14 @@ void h_access(struct call *c)
 		finish(c, gofer(c, &req, abs, NULL, 0, -1, NULL));
 		return;
 	}
+	/*
+	 * access() asks with the real ids, which the kernel takes from the
+	 * worker's; a guest with ids of its own (spec_own_ids()) has them as
+	 * the worker's file-system ids only, which AT_EACCESS asks with (and
+	 * the guest's real and effective ids are the same).
+	 */
+	if (c->s->spec->own_ids)
+		atflags |= AT_EACCESS;
 	finish(c, (int)syscall(SYS_faccessat2, fd, "", mode,
 			       AT_EMPTY_PATH | (atflags & AT_EACCESS)) < 0 ? -errno : 0);
 }

@@ -340,4 +340,36 @@ for args in "do --audit $T_TMP/left.jsonl --bogus -- true" "do --audit $T_TMP/le
 	check "...and no audit file made" test ! -e "$T_TMP/left.jsonl"
 done
 
+# --- --user -------------------------------------------------------------------
+# The guest runs as another user, whose ids are the same on the host: a project
+# directory of that user is its own, root's files stay closed to it.
+proj=$(mktemp -d /var/tmp/moat-user.XXXXXX)
+chown 4242:4343 "$proj"
+echo root-only >"$proj/secret" && chmod 600 "$proj/secret"
+out=$("$MOAT" do --user 4242:4343 -v "$proj:/work" -w /work -- sh -c '
+	id -u; id -g; echo made >mine && git init -q && git status --short
+	python3 -c "import os; print(os.access(\".\", os.W_OK | os.X_OK), os.access(\"secret\", os.R_OK))"
+	cat secret 2>/dev/null || echo secret closed
+	(echo x >/etc/moat-user-test) 2>/dev/null || echo etc closed
+	echo x >/tmp/t && echo tmp open' 2>&1)
+is "--user: the guest's ids; its own directory (access() too); root's file and /etc closed" "4242
+4343
+?? mine
+?? secret
+True False
+secret closed
+etc closed
+tmp open" "$out"
+is "...and what it made in the volume is that user's on the host" "4242:4343" \
+	"$(stat -c %u:%g "$proj/mine")"
+rm -rf "$proj"
+out=$("$MOAT" do --user nobody -- sh -c 'id -u; id -g' 2>&1)
+is "--user by name: its group from /etc/passwd" "65534
+65534" "$out"
+for bad in "no-such-user-$$" "4242:no-such-group-$$" 65536 "" ":"; do
+	"$MOAT" do --user "$bad" -- true >"$T_TMP/err" 2>&1
+	is "--user '$bad': 125" "125" "$?"
+	like "...says what to give" "^moat do: --user" "$(cat "$T_TMP/err")"
+done
+
 finish

@@ -56,6 +56,10 @@ is "rename of a host directory: EXDEV; mv copies it" "EXDEV
 0 kept False" "$out"
 check "...and the host's directory is untouched" test -f "$mine/d/f" -a ! -e "$mine/e"
 rm -rf "$mine"
+as_nobody "$MOAT" do --user 4242 -- true >"$T_TMP/err" 2>&1
+is "--user run by a user: 125" "125" "$?"
+like "...says only root can" "only moat run as root can run the guest as another user" \
+	"$(cat "$T_TMP/err")"
 as_nobody "$MOAT" do -- sh -c 'exit 5'
 is "exit status" "5" "$?"
 # Without a cgroup, --cpu-seconds is each process's own: two loops of a

@@ -51,6 +51,9 @@ static const char usage_tail[] =
 "  --ro PATH               make PATH read-only inside (writes fail: EROFS)\n"
 "  -e, --env K=V           set an environment variable (K alone: copy the host's)\n"
 "  -w, --cwd DIR           working directory inside (default: /)\n"
+"  -u, --user USER[:GROUP] run as this user (a name of the host's /etc/passwd or\n"
+"                          a number up to 65535) and group (default: the user's\n"
+"                          own), its ids on the host too; moat must run as root\n"
 "  --overlay=memory        keep changes in memory (default)\n"
 "  --overlay=dir:PATH      keep the upper layer in host directory PATH\n"
 "  --disk BYTES            size limit of the in-memory overlay (default 1G)\n"
@@ -87,6 +90,7 @@ enum {
 
 static const struct option options[] = {
 	{ "volume", required_argument, NULL, 'v' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "hide", required_argument, NULL, OPT_HIDE },
 	{ "no-default-hide", no_argument, NULL, OPT_NO_DEFAULT_HIDE },
 	{ "ro", required_argument, NULL, OPT_RO },
@@ -333,6 +337,86 @@ static void add_env(struct moat_spec *s, const char *kv)
 	free(entry);
 }
 
+/*
+ * The entry of the host's /etc/passwd (with @gid) or /etc/group (@gid NULL)
+ * named @name, or whose id is @num when @name is NULL.
+ * Return: whether one was found; @id (and @gid) are set from it
+ */
+static bool id_entry(const char *file, const char *name, unsigned num, unsigned *id,
+		     unsigned *gid)
+{
+	FILE *f = fopen(file, "re");
+	char line[1024];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *fields[4] = { NULL }, *tok = line;
+		uint64_t a, b = 0;
+		size_t n = 0;
+
+		/* name:password:id:gid:... (an empty field still counts) */
+		line[strcspn(line, "\n")] = '\0';
+		for (; n < 4 && tok; n++) {
+			fields[n] = tok;
+			tok = strchr(tok, ':');
+			if (tok)
+				*tok++ = '\0';
+		}
+		if (n < (gid ? 4u : 3u) || parse_u64(fields[2], &a) < 0 || a > UINT32_MAX ||
+		    (gid && (parse_u64(fields[3], &b) < 0 || b > UINT32_MAX)))
+			continue;
+		if (name ? !strcmp(fields[0], name) : a == num) {
+			*id = (unsigned)a;
+			if (gid)
+				*gid = (unsigned)b;
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* --user USER[:GROUP]: numbers, or names of the host's /etc/passwd and /etc/group. */
+static void opt_user(struct moat_spec *s, const char *arg)
+{
+	char user[256], *group;
+	unsigned uid, gid;
+	uint64_t n;
+
+	if (snprintf(user, sizeof(user), "%s", arg) >= (int)sizeof(user) || !user[0])
+		usage_error("do", "--user '%s': give a user name or number, with :GROUP if wanted",
+			    arg);
+	group = strchr(user, ':');
+	if (group)
+		*group++ = '\0';
+	if (parse_u64(user, &n) == 0) {
+		if (n > 65535)
+			usage_error("do", "--user %s: give a number up to 65535", arg);
+		uid = (unsigned)n;
+		if (!id_entry("/etc/passwd", NULL, uid, &uid, &gid))
+			gid = uid;	/* no entry: a group of the same number */
+	} else if (!id_entry("/etc/passwd", user, 0, &uid, &gid)) {
+		usage_error("do", "--user %s: no user %s in /etc/passwd; give its number", arg,
+			    user);
+	}
+	if (group) {
+		if (parse_u64(group, &n) == 0)
+			gid = n <= UINT32_MAX ? (unsigned)n : 65536;
+		else if (!id_entry("/etc/group", group, 0, &gid, NULL))
+			usage_error("do", "--user %s: no group %s in /etc/group; give its number",
+				    arg, group);
+	}
+	if (uid > 65535 || gid > 65535)
+		usage_error("do", "--user %s: the user and group must be numbers up to 65535 "
+			    "(the ids a sandbox maps)", arg);
+	if ((uid || gid) && geteuid() != 0)
+		usage_error("do", "--user %s: only moat run as root can run the guest as another "
+			    "user (run by a user, the guest is that user)", arg);
+	s->uid = uid;
+	s->gid = gid;
+}
+
 static void default_env(struct moat_spec *s)
 {
 	extern char **environ;
@@ -366,7 +450,7 @@ int cmd_do(int argc, char **argv)
 	spec.tree.privileged = geteuid() == 0;
 	default_env(&spec);
 	opterr = 0;	/* one line per error, ours */
-	while ((opt = getopt_long(argc, argv, "+:v:e:w:p:th", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:v:e:w:u:p:th", options, NULL)) != -1) {
 		switch (opt) {
 		case 'v':
 			add_volume(&spec, optarg);
@@ -439,6 +523,9 @@ int cmd_do(int argc, char **argv)
 		case OPT_NO_TTY:
 			tty = opt == 't' ? 1 : 0;
 			break;
+		case 'u':
+			opt_user(&spec, optarg);
+			break;
 		case OPT_HOSTNAME:
 			/* as config.json's hostname: the kernel's limit, HOST_NAME_MAX */
 			if (!optarg[0] || strlen(optarg) > 64)
@@ -466,6 +553,12 @@ int cmd_do(int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("do", "no command given");
+	/*
+	 * Another user's guest is built as moat run builds one (spec_own_ids()):
+	 * in the gofer's user namespace, which maps the ids 0-65535 to themselves.
+	 */
+	if (spec.uid || spec.gid)
+		spec.tree.privileged = false;
 	net_options_done(&net);
 	if (spec.tree.layer == TREE_OVERLAY_DIR && spec.tree.disk_bytes)
 		usage_error("do", "--disk limits the in-memory overlay only; it cannot be "

@@ -366,7 +366,7 @@ rm -rf "$proj"
 out=$("$MOAT" do --user nobody -- sh -c 'id -u; id -g' 2>&1)
 is "--user by name: its group from /etc/passwd" "65534
 65534" "$out"
-for bad in "no-such-user-$$" "4242:no-such-group-$$" 65536 "" ":"; do
+for bad in "no-such-user-$$" "4242:no-such-group-$$" 65536 "" ":" "4242:" ":4343"; do
 	"$MOAT" do --user "$bad" -- true >"$T_TMP/err" 2>&1
 	is "--user '$bad': 125" "125" "$?"
 	like "...says what to give" "^moat do: --user" "$(cat "$T_TMP/err")"

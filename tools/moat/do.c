@@ -384,12 +384,14 @@ static void opt_user(struct moat_spec *s, const char *arg)
 	unsigned uid, gid;
 	uint64_t n;
 
-	if (snprintf(user, sizeof(user), "%s", arg) >= (int)sizeof(user) || !user[0])
-		usage_error("do", "--user '%s': give a user name or number, with :GROUP if wanted",
-			    arg);
+	if (snprintf(user, sizeof(user), "%s", arg) >= (int)sizeof(user))
+		usage_error("do", "--user: the argument is too long");
 	group = strchr(user, ':');
 	if (group)
 		*group++ = '\0';
+	if (!user[0] || (group && !group[0]))
+		usage_error("do", "--user '%s': give a user name or number, with :GROUP if wanted",
+			    arg);
 	if (parse_u64(user, &n) == 0) {
 		if (n > 65535)
 			usage_error("do", "--user %s: give a number up to 65535", arg);

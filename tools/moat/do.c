@@ -53,7 +53,8 @@ static const char usage_tail[] =
 "  -w, --cwd DIR           working directory inside (default: /)\n"
 "  -u, --user USER[:GROUP] run as this user (a name of the host's /etc/passwd or\n"
 "                          a number up to 65535) and group (default: the user's\n"
-"                          own), its ids on the host too; moat must run as root\n"
+"                          own): their ids on the host too when root runs moat,\n"
+"                          else names for the one id mapped, the runner's\n"
 "  --overlay=memory        keep changes in memory (default)\n"
 "  --overlay=dir:PATH      keep the upper layer in host directory PATH\n"
 "  --disk BYTES            size limit of the in-memory overlay (default 1G)\n"
@@ -412,9 +413,6 @@ static void opt_user(struct moat_spec *s, const char *arg)
 	if (uid > 65535 || gid > 65535)
 		usage_error("do", "--user %s: the user and group must be numbers up to 65535 "
 			    "(the ids a sandbox maps)", arg);
-	if ((uid || gid) && geteuid() != 0)
-		usage_error("do", "--user %s: only moat run as root can run the guest as another "
-			    "user (run by a user, the guest is that user)", arg);
 	s->uid = uid;
 	s->gid = gid;
 }
@@ -557,7 +555,8 @@ int cmd_do(int argc, char **argv)
 		usage_error("do", "no command given");
 	/*
 	 * Another user's guest is built as moat run builds one (spec_own_ids()):
-	 * in the gofer's user namespace, which maps the ids 0-65535 to themselves.
+	 * run by root, in the gofer's user namespace, which maps the ids 0-65535
+	 * to themselves; run by a user, the guest's ids are the runner's.
 	 */
 	if (spec.uid || spec.gid)
 		spec.tree.privileged = false;

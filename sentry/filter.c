@@ -104,8 +104,18 @@ static void cond_rules(struct rules *rl, const struct sc_entry *e)
 		}
 		add(rl, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
 		    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE));
+		/*
+		 * Audit: what a kernel without it answers, which libaudit takes
+		 * for "no audit here" (shadow's useradd aborts on anything else).
+		 * The other protocols after it (NETLINK_ROUTE is 0, audit 9).
+		 */
+		add(rl, deny(rl, EPROTONOSUPPORT), nr, 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+		    SCMP_A2(SCMP_CMP_EQ, NETLINK_AUDIT));
 		add(rl, deny(rl, EPERM), nr, 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-		    SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE));
+		    SCMP_A2(SCMP_CMP_GT, NETLINK_AUDIT));
+		for (uint64_t proto = NETLINK_ROUTE + 1; proto < NETLINK_AUDIT; proto++)
+			add(rl, deny(rl, EPERM), nr, 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+			    SCMP_A2(SCMP_CMP_EQ, proto));
 		add(rl, deny(rl, EPERM), nr, 1, SCMP_A0(SCMP_CMP_EQ, AF_PACKET));
 	} else if (nr == SCMP_SYS(socketpair)) {
 		add(rl, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));

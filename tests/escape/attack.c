@@ -53,7 +53,7 @@ static const char *ename(int e)
 		{ EEXIST, "EEXIST" }, { ESRCH, "ESRCH" }, { EFAULT, "EFAULT" },
 		{ ENXIO, "ENXIO" }, { ENOTTY, "ENOTTY" }, { EIO, "EIO" },
 		{ ENAMETOOLONG, "ENAMETOOLONG" }, { EPIPE, "EPIPE" },
-		{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" },
+		{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
 	};
 	static char buf[32];
 

@@ -422,7 +422,7 @@ expect "denied" \
 	"init_module EPERM" "finit_module EPERM" "delete_module EPERM" "kexec_load EPERM" \
 	"open_by_handle_at EPERM" "name_to_handle_at EPERM" "fsopen EPERM" "open_tree EPERM" \
 	"move_mount EPERM" "pidfd_getfd EPERM" "reboot EPERM" "syslog EPERM" \
-	"socket-packet EPERM" "socket-raw EPERM" "socket-raw6 EPERM" "socket-netlink-audit EPERM" \
+	"socket-packet EPERM" "socket-raw EPERM" "socket-raw6 EPERM" "socket-netlink-audit EPROTONOSUPPORT" \
 	"ioctl-tiocsti EPERM" "ioctl-tiocsti-high EPERM" "unknown-1000 ENOSYS" <<<"$out"
 out=$(run -- /attack abi 2>&1)
 expect "abi" "x32-getpid killed-SIGSYS" "int80-getpid killed-SIGSYS" <<<"$out"

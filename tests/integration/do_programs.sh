@@ -47,6 +47,12 @@ rm -rf "$repo"
 is "git clones a repository of the host's root; a hard link keeps the inode" "one
 same" "$out"
 
+# useradd logs to the audit netlink socket, which the sandbox answers as a
+# kernel without audit does: the user is made, in the sandbox's /etc only.
+out=$("$MOAT" do -- sh -c "useradd moat-user-$$ && getent passwd moat-user-$$ | cut -d: -f1" 2>&1)
+is "useradd makes a user" "moat-user-$$" "$out"
+check_fails "...not on the host" grep -q "^moat-user-$$:" /etc/passwd
+
 out=$("$MOAT" do -w /tmp -- sh -c '
 	mkdir -p t/x/y && echo 1 > t/x/y/f && ln -s x/y/f t/link &&
 	tar cf t.tar t && mkdir u && tar xf t.tar -C u --no-same-owner &&

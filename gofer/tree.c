@@ -26,7 +26,8 @@
  * in it, as with runc) or under one overlay.
  *
  * Hidden paths are made absent, not empty, where an overlay allows it: the
- * hide patterns are expanded (glob) against the host's copy of the root before
+ * hide patterns are expanded (glob; DIR/ * /REST ones with one read of DIR
+ * for all of them) against the host's copy of the root before
  * anything is mounted, and before an overlay is mounted a whiteout (a 0:0
  * character device) is placed at each such path in its upper layer, which the
  * kernel lets anyone create.  Once the mounts are built, every pattern that
@@ -1290,16 +1291,99 @@ static int add_hidden(struct build *b, const char *path)
 	return 0;
 }
 
+/*
+ * Whether @pattern is DIR/ * /REST, with one '*' as a whole component and the
+ * rest plain: then @star is set to where "/ * /" starts.
+ */
+static bool star_component(const char *pattern, const char **star)
+{
+	const char *p = strstr(pattern, "/*/");
+
+	if (!p || p == pattern || strpbrk(p + 3, "*?[\\"))
+		return false;
+	for (const char *q = pattern; q < p; q++)
+		if (strchr("*?[\\", *q))
+			return false;
+	*star = p;
+	return true;
+}
+
+/* Whether @pattern is DIR/ * /REST with the DIR of @dirlen bytes of @dirname. */
+static bool star_in(const char *pattern, const char *dirname, size_t dirlen, const char **star)
+{
+	return star_component(pattern, star) && (size_t)(*star - pattern) == dirlen &&
+	       !strncmp(pattern, dirname, dirlen);
+}
+
+/*
+ * The patterns DIR/ * /REST of one DIR (the defaults' /home/ * /.ssh and the
+ * like): DIR is read once for all of them, where glob() would read it for
+ * each.  Each name in DIR but . and .. stands for the '*', a leading dot too
+ * (GLOB_PERIOD), and DIR/NAME/REST is hidden where it exists (a last
+ * component that is a symlink counts; the others are followed), as glob()
+ * finds it.  @done marks the patterns taken care of here.
+ */
+static int find_hidden_star(struct build *b, size_t first, bool *done)
+{
+	const char *star, *dirname = b->t->hide[first];
+	size_t dirlen;
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (!star_component(dirname, &star))
+		return 0;	/* not called so */
+	dirlen = (size_t)(star - dirname);
+	if (snprintf(dir, sizeof(dir), "%s%.*s", b->src, (int)dirlen, dirname) >= (int)sizeof(dir))
+		return merr_set(b->e, ENAMETOOLONG, "hide %s: path too long", dirname);
+	/* the patterns of the same DIR, this one among them */
+	for (size_t i = first; i < b->t->nhide; i++)
+		done[i] = done[i] || star_in(b->t->hide[i], dirname, dirlen, &star);
+	d = opendir(dir);
+	while (d && !r && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		for (size_t i = first; i < b->t->nhide && !r; i++) {
+			char path[PATH_MAX * 2];
+			size_t srclen = strlen(b->src);
+			struct stat st;
+
+			if (!done[i] || !star_in(b->t->hide[i], dirname, dirlen, &star))
+				continue;
+			if (snprintf(path, sizeof(path), "%s%.*s/%s/%s", b->src, (int)dirlen, dirname,
+				     de->d_name, star + 3) >= (int)sizeof(path) - 1)
+				continue;
+			if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				r = add_hidden(b, path + srclen);
+		}
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
 /* Expand the hide patterns against the host; keep paths relative to the root. */
 static int find_hidden(struct build *b)
 {
 	size_t srclen = strlen(b->src);
+	bool done[b->t->nhide + 1];
 
+	memset(done, 0, sizeof(done));
 	for (size_t i = 0; i < b->t->nhide; i++) {
 		char pattern[PATH_MAX];
+		const char *star;
 		glob_t g;
 		int r = 0;
 
+		if (done[i])
+			continue;
+		if (star_component(b->t->hide[i], &star)) {
+			r = find_hidden_star(b, i, done);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (snprintf(pattern, sizeof(pattern), "%s%s", b->src, b->t->hide[i]) >=
 		    (int)sizeof(pattern))
 			return merr_set(b->e, ENAMETOOLONG, "hide %s: path too long", b->t->hide[i]);

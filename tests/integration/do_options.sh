@@ -64,6 +64,24 @@ like "--hide takes globs" "cannot access '/usr/lib/os-release'" "$out"
 like "--hidden names do not show in listings" "^0$" "$(printf '%s' "$out" | tail -1)"
 out=$("$MOAT" do --no-default-hide -- sh -c 'test -e /etc/shadow && echo visible' 2>&1)
 is "--no-default-hide shows them again" "visible" "$out"
+# The default secret stores of every home directory (one made here: the
+# machine's may have none), and --hide DIR/*/REST read DIR once for all: a
+# name with a leading dot stands for the '*' too, a symlink at REST is hidden.
+home=/home/moat-test-$$
+mkdir -p "$home/.ssh" "$home/.aws" "$home/.config/rclone" "$home/.config/kept" "$home/work" \
+	/srv/moat-star-$$/.dot/deep /srv/moat-star-$$/plain
+for f in .ssh/id_ed25519 .aws/credentials .config/rclone/rclone.conf .vault-token .pgpass \
+	.bash_history .config/kept/f work/f; do
+	echo secret >"$home/$f"
+done
+touch /srv/moat-star-$$/.dot/deep/x /srv/moat-star-$$/plain/y
+ln -s /etc/hostname /srv/moat-star-$$/plain/link
+out=$("$MOAT" do --hide "/srv/moat-star-$$/*/deep" --hide "/srv/moat-star-$$/*/link" -- sh -c "
+	cd $home && ls -A . .config | tr '\n' ' '
+	ls -A /srv/moat-star-$$/.dot /srv/moat-star-$$/plain | tr '\n' ' '" 2>&1)
+rm -rf "$home" /srv/moat-star-$$
+is "the default secret stores of a home directory are absent, the rest is there" \
+	".: .config work  .config: kept /srv/moat-star-$$/.dot:  /srv/moat-star-$$/plain: y " "$out"
 # A volume asked for inside a hidden directory shows there, and nothing else
 # of the directory does; one at a hidden path itself is what is there.
 mkdir -p "$T_TMP/vin"

@@ -27,7 +27,13 @@ static const char *const default_hide[] = {
 	"/home/*/.netrc", "/home/*/.git-credentials", "/home/*/.gnupg",
 	"/home/*/.npmrc", "/home/*/.pypirc", "/home/*/.cargo/credentials",
 	"/home/*/.cargo/credentials.toml", "/home/*/.password-store",
-	"/home/*/.local/share/keyrings",
+	"/home/*/.local/share/keyrings", "/home/*/.vault-token", "/home/*/.pgpass",
+	"/home/*/.my.cnf", "/home/*/.terraform.d/credentials.tfrc.json",
+	"/home/*/.m2/settings.xml", "/home/*/.gradle/gradle.properties",
+	"/home/*/.gem/credentials", "/home/*/.config/rclone", "/home/*/.s3cfg",
+	"/home/*/.boto", "/home/*/.config/doctl", "/home/*/.config/hub", "/home/*/.oci",
+	"/home/*/.config/op", "/home/*/.config/containers/auth.json",
+	"/home/*/.bash_history", "/home/*/.zsh_history", "/etc/kubernetes/admin.conf",
 };
 
 static const char usage[] =

@@ -396,7 +396,9 @@ sys.exit(3)' gofer-kill-$$ >"$T_TMP/gk.out" 2>&1 &
 moat=$!
 cp /etc/hostname "$T_TMP/gk/hostname"
 for i in $(seq 200); do grep -q started "$T_TMP/gk.out" && break; sleep 0.05; done
-gofer=$(ps -o pid= --ppid "$moat" | head -1)
+# moat's children are the gofer and init (moat-init): by name, not by order,
+# which wraps with the pids.
+gofer=$(ps -o pid=,comm= --ppid "$moat" | awk '$2 == "moat" { print $1; exit }')
 kill -KILL $gofer
 touch "$T_TMP/gk/go"
 wait "$moat"

@@ -549,6 +549,8 @@ static int overlay_at(struct build *b, const char *lower, const char *name, int 
 	r = top ? whiteouts_for(b, top, lower, upper) : 0;	/* NULL: placed by the caller */
 	if (r < 0)
 		return r;
+	/* A lower layer without file handles (an overlay, FUSE): the kernel
+	 * mounts without the index itself, and says so in its log. */
 	if (indexed(b)) {
 		opts[6] = "index";
 		opts[7] = "on";
@@ -561,14 +563,6 @@ static int overlay_at(struct build *b, const char *lower, const char *name, int 
 		opts[0] = "lowerdir";
 		opts[1] = escaped;
 		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
-	}
-	if (mnt < 0 && indexed(b)) {
-		/* A lower layer the index cannot follow: links as without it. */
-		log_debug("gofer: overlay on %s without the inode index: %s", what, b->e->msg);
-		opts[7] = "off";
-		mnt = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, b->e);
-		if (mnt >= 0)
-			*b->e = (struct merr){ 0 };
 	}
 	if (mnt < 0)
 		return mnt;
@@ -1308,13 +1302,6 @@ static bool star_component(const char *pattern, const char **star)
 	return true;
 }
 
-/* Whether @pattern is DIR/ * /REST with the DIR of @dirlen bytes of @dirname. */
-static bool star_in(const char *pattern, const char *dirname, size_t dirlen, const char **star)
-{
-	return star_component(pattern, star) && (size_t)(*star - pattern) == dirlen &&
-	       !strncmp(pattern, dirname, dirlen);
-}
-
 /*
  * The patterns DIR/ * /REST of one DIR (the defaults' /home/ * /.ssh and the
  * like): DIR is read once for all of them, where glob() would read it for
@@ -1325,8 +1312,8 @@ static bool star_in(const char *pattern, const char *dirname, size_t dirlen, con
  */
 static int find_hidden_star(struct build *b, size_t first, bool *done)
 {
-	const char *star, *dirname = b->t->hide[first];
-	size_t dirlen;
+	const char *dirname = b->t->hide[first], *star, *rest[b->t->nhide];
+	size_t dirlen, n = 0, srclen = strlen(b->src);
 	char dir[PATH_MAX];
 	DIR *d;
 	struct dirent *de;
@@ -1337,22 +1324,25 @@ static int find_hidden_star(struct build *b, size_t first, bool *done)
 	dirlen = (size_t)(star - dirname);
 	if (snprintf(dir, sizeof(dir), "%s%.*s", b->src, (int)dirlen, dirname) >= (int)sizeof(dir))
 		return merr_set(b->e, ENAMETOOLONG, "hide %s: path too long", dirname);
-	/* the patterns of the same DIR, this one among them */
-	for (size_t i = first; i < b->t->nhide; i++)
-		done[i] = done[i] || star_in(b->t->hide[i], dirname, dirlen, &star);
+	/* the patterns of the same DIR, this one among them: their RESTs */
+	for (size_t i = first; i < b->t->nhide; i++) {
+		if (done[i] || !star_component(b->t->hide[i], &star) ||
+		    (size_t)(star - b->t->hide[i]) != dirlen ||
+		    strncmp(b->t->hide[i], dirname, dirlen))
+			continue;
+		done[i] = true;
+		rest[n++] = star + 3;
+	}
 	d = opendir(dir);
 	while (d && !r && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		for (size_t i = first; i < b->t->nhide && !r; i++) {
+		for (size_t i = 0; i < n && !r; i++) {
 			char path[PATH_MAX * 2];
-			size_t srclen = strlen(b->src);
 			struct stat st;
 
-			if (!done[i] || !star_in(b->t->hide[i], dirname, dirlen, &star))
-				continue;
-			if (snprintf(path, sizeof(path), "%s%.*s/%s/%s", b->src, (int)dirlen, dirname,
-				     de->d_name, star + 3) >= (int)sizeof(path) - 1)
+			if (snprintf(path, sizeof(path), "%s/%s/%s", dir, de->d_name, rest[i]) >=
+			    (int)sizeof(path) - 1)
 				continue;
 			if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
 				r = add_hidden(b, path + srclen);

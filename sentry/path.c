@@ -729,6 +729,14 @@ static const char *proc_link_at(const char *abs, pid_t *pid, pid_t *tid)
 	return p;
 }
 
+/* The digits of "fd/<n>" that @name starts with (at most 9), or 0. */
+static size_t fd_digits(const char *name)
+{
+	size_t k = strncmp(name, "fd/", 3) ? 0 : strspn(name + 3, "0123456789");
+
+	return k <= 9 ? k : 0;
+}
+
 /* Whether @pid and @tid (0: none) are the caller's own process, or thread. */
 static bool proc_own(struct call *c, pid_t pid, pid_t tid)
 {
@@ -764,8 +772,7 @@ static int proc_dir_link(struct call *c, char *abs, size_t cap, bool follow)
 		rest = name + (name[0] == 'c' ? 3 : 4);
 		if (*rest != '/' && (*rest || !follow))
 			return 0;
-	} else if (!strncmp(name, "fd/", 3) && (k = strspn(name + 3, "0123456789")) > 0 &&
-		   k <= 9 && name[3 + k] == '/') {
+	} else if ((k = fd_digits(name)) > 0 && name[3 + k] == '/') {
 		rest = name + 3 + k;
 	} else {
 		return 0;
@@ -820,11 +827,10 @@ int path_open_proc_link(struct call *c, const char *abs, int flags)
 	struct at_ctx a = { c->s->hostproc, rel, 0 };
 	pid_t pid, tid;
 	const char *name = proc_link_at(abs, &pid, &tid);
-	int n = -1, r;
-	char tail;
+	size_t k = name ? fd_digits(name) : 0;
+	int n = k && !name[3 + k] ? atoi(name + 3) : -1, r;
 
-	if (!name || (strcmp(name, "exe") && (strncmp(name, "fd/", 3) || name[3] < '0' ||
-						  name[3] > '9' || sscanf(name, "fd/%9d%c", &n, &tail) != 1)))
+	if (!name || (strcmp(name, "exe") && n < 0))
 		return -ENOTSUP;
 	if (proc_own(c, pid, tid)) {
 		if (n >= 0)

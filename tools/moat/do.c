@@ -346,7 +346,8 @@ static void add_env(struct moat_spec *s, const char *kv)
 
 /*
  * The entry of the host's /etc/passwd (with @gid) or /etc/group (@gid NULL)
- * named @name, or whose id is @num when @name is NULL.
+ * named @name, or whose id is @num when @name is NULL.  The files are read
+ * here: moat is static, and getpwnam() would load glibc's NSS modules.
  * Return: whether one was found; @id (and @gid) are set from it
  */
 static bool id_entry(const char *file, const char *name, unsigned num, unsigned *id,
